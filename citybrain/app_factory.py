@@ -1,0 +1,119 @@
+"""The app factory: one Dash app (and its Flask server) built from one settings object.
+
+It configures logging and the cache, registers every dashboard module's page (Dash Pages) and
+callbacks against this app, and adds the shell (title bar, navigation, region picker, language
+switch). Everything the browser loads is served from this host: Dash's own bundles and ``assets/``.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qs, urlencode
+
+import dash
+from dash import Dash, Input, Output, State, dcc, html
+
+from . import cache
+from .i18n import t
+from .regions import REGIONS, TOP_REGIONS
+from .registry import all_modules
+from .settings import PROJECT_ROOT, Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> Dash:
+    """Build the Dash app for ``settings`` (default: from the environment)."""
+    settings = settings or get_settings()
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    cache.configure(settings)
+    app = Dash(
+        __name__,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(PROJECT_ROOT / "assets"),
+        title=t("app.title", settings.lang),
+        update_title=None,
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+    )
+    app.server.config["CITYBRAIN_SETTINGS"] = settings
+    modules = all_modules()
+    for m in modules:
+        dash.register_page(m.id, path=m.path, name=m.title_zh, title=f"{m.title_zh} · {t('app.title')}",
+                           layout=m.layout, order=m.order)
+        if m.register_callbacks:
+            m.register_callbacks(app)
+    if not any(m.path == "/" for m in modules):
+        first = modules[0].path if modules else "/catalog"
+
+        @app.server.before_request
+        def _home_redirect():
+            from flask import redirect, request
+
+            if request.path == "/":
+                qs = request.query_string.decode()
+                return redirect(first + (f"?{qs}" if qs else ""), code=302)
+            return None
+
+    app.layout = shell(settings, modules)
+    _register_shell_callbacks(app, settings, modules)
+    from .api import register_api
+
+    register_api(app.server, settings)
+    return app
+
+
+def shell(settings: Settings, modules) -> html.Div:
+    """The frame around every page: title, navigation, region picker, language switch."""
+    return html.Div(className="cb-root", children=[
+        dcc.Location(id="shell-url", refresh="callback-nav"),
+        html.Header(className="cb-header", children=[
+            html.Div(t("app.title", settings.lang), id="shell-title", className="cb-title"),
+            html.Nav(id="shell-nav", className="cb-nav"),
+            html.Div(className="cb-controls", children=[
+                html.Label(t("region", settings.lang), htmlFor="shell-region", id="shell-region-label"),
+                dcc.Dropdown(id="shell-region", clearable=False, searchable=False, value=settings.region,
+                             options=[{"label": f"{REGIONS[c].name_zh} {c}", "value": c} for c in TOP_REGIONS],
+                             className="cb-region"),
+                html.Button(t("lang.switch", settings.lang), id="shell-lang", className="cb-lang", n_clicks=0),
+            ]),
+        ]),
+        html.Main(dash.page_container, className="cb-main"),
+    ])
+
+
+def query_params(search: str | None) -> dict[str, str]:
+    """Single-valued query parameters of a URL search string."""
+    return {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items()}
+
+
+def _register_shell_callbacks(app: Dash, settings: Settings, modules) -> None:
+    @app.callback(Output("shell-nav", "children"), Output("shell-region", "value"),
+                  Output("shell-lang", "children"), Output("shell-title", "children"),
+                  Output("shell-region-label", "children"),
+                  Input("shell-url", "pathname"), Input("shell-url", "search"))
+    def _nav(pathname, search):
+        q = query_params(search)
+        lang = q.get("lang", settings.lang)
+        region = q.get("region", settings.region)
+        keep = "?" + urlencode({k: v for k, v in q.items() if k in ("region", "lang")}) if q else ""
+        links = [dcc.Link(m.title(lang), href=f"{m.path}{keep}",
+                          className="cb-navlink" + (" active" if pathname == m.path else ""))
+                 for m in modules if m.nav]
+        return (links, region if region in REGIONS else settings.region, t("lang.switch", lang),
+                t("app.title", lang), t("region", lang))
+
+    @app.callback(Output("shell-url", "search"),
+                  Input("shell-region", "value"), Input("shell-lang", "n_clicks"),
+                  State("shell-url", "search"), prevent_initial_call=True)
+    def _params(region, _clicks, search):
+        q = query_params(search)
+        if dash.ctx.triggered_id == "shell-lang":
+            q["lang"] = "en" if q.get("lang", settings.lang) == "zh" else "zh"
+        elif region:
+            if q.get("region", settings.region) == region:
+                return dash.no_update
+            q["region"] = region
+        return "?" + urlencode(q)

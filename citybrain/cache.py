@@ -1,0 +1,91 @@
+"""Memoisation of query functions, keyed by the store's data version.
+
+The backend is flask-caching's: a filesystem cache shared by the gunicorn workers of one host by
+default, Redis (``CITYBRAIN_CACHE=redis://…``) for several hosts, the same code. Every key carries
+the data version, so a new store file (a new batch) invalidates every cached result at once, in
+every worker, without any message passing.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import pickle
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from cachelib import BaseCache, FileSystemCache, NullCache, RedisCache, SimpleCache
+
+from .settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+
+_backend: BaseCache | None = None
+
+
+def make_backend(settings: Settings) -> BaseCache:
+    """Build the cache backend the settings ask for."""
+    spec = settings.cache
+    if spec.startswith(("redis://", "rediss://", "unix://")):
+        import redis
+
+        client = redis.Redis.from_url(spec)
+        return RedisCache(host=client, key_prefix="citybrain:", default_timeout=3600)
+    if spec == "filesystem":
+        settings.cache_dir.mkdir(parents=True, exist_ok=True)
+        return FileSystemCache(str(settings.cache_dir), threshold=5000, default_timeout=3600)
+    if spec == "simple":
+        return SimpleCache(threshold=2000, default_timeout=3600)
+    if spec == "null":
+        return NullCache()
+    raise ValueError(f"CITYBRAIN_CACHE={spec!r}: use filesystem, simple, null or a redis:// URL")
+
+
+def configure(settings: Settings | None = None) -> BaseCache:
+    """(Re)configure the process-wide backend (called by the app factory)."""
+    global _backend
+    _backend = make_backend(settings or get_settings())
+    return _backend
+
+
+def backend() -> BaseCache:
+    global _backend
+    if _backend is None:
+        _backend = make_backend(get_settings())
+    return _backend
+
+
+def _key(fn: Callable[..., Any], version: str, args: tuple, kwargs: dict) -> str:
+    raw = pickle.dumps((args, sorted(kwargs.items())), protocol=5)
+    return f"q:{fn.__module__}.{fn.__qualname__}:{version}:{hashlib.sha1(raw).hexdigest()}"
+
+
+def cached_query(fn: F) -> F:
+    """Memoise a query function on (data version, arguments).
+
+    The function's first parameter must be the ``Store``; its version is read on each call (a
+    cheap ``stat``), so results never outlive the data they came from.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(store, *args: Any, **kwargs: Any) -> Any:
+        key = _key(fn, store.version, args, kwargs)
+        be = backend()
+        try:
+            hit = be.get(key)
+        except Exception:  # a cache outage must not take the page down
+            log.warning("cache get failed for %s", key, exc_info=True)
+            hit = None
+        if hit is not None:
+            return hit
+        value = fn(store, *args, **kwargs)
+        try:
+            be.set(key, value)
+        except Exception:
+            log.warning("cache set failed for %s", key, exc_info=True)
+        return value
+
+    wrapper.uncached = fn  # type: ignore[attr-defined]
+    return wrapper  # type: ignore[return-value]

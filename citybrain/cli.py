@@ -1,0 +1,73 @@
+"""The ``citybrain`` console script: build the store, serve the app."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+
+from .errors import DataError
+from .manifest import ManifestError
+from .settings import get_settings
+
+
+@click.group()
+@click.option("--log-level", default=None, help="Logging level (default: CITYBRAIN_LOG_LEVEL or INFO).")
+def main(log_level: str | None) -> None:
+    """CityBrain operations cockpit (城市大脑运行驾驶舱)."""
+    settings = get_settings()
+    logging.basicConfig(level=(log_level or settings.log_level).upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.option("--db", type=click.Path(dir_okay=False), default=None, help="Store file (default: CITYBRAIN_DB).")
+@click.option("--only", multiple=True, help="Build only these datasets (and keep nothing else).")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def build(db: str | None, only: tuple[str, ...], no_progress: bool) -> None:
+    """Build the store from datasets/ into a new file and switch to it atomically."""
+    from .build import build_store
+
+    settings = get_settings()
+    try:
+        res = build_store(settings, target=db, progress=not no_progress, only=list(only) or None)
+    except (DataError, ManifestError) as exc:
+        click.secho(f"build failed, the previous store is unchanged: {exc}", fg="red", err=True)
+        sys.exit(2)
+    click.echo(f"store: {res.path}  version {res.data_version}  in {res.seconds:.1f} s")
+    width = max(len(n) for n in res.rows)
+    for name, tables in res.rows.items():
+        detail = ", ".join(f"{t} {n:,}" for t, n in tables.items() if n)
+        click.echo(f"  {name:<{width}}  {sum(tables.values()):>10,} rows  ({detail})")
+    click.echo(f"  size {res.path.stat().st_size / 1e6:.1f} MB")
+
+
+@main.command()
+@click.option("--host", default=None, help="Listen address (default: CITYBRAIN_HOST).")
+@click.option("--port", type=int, default=None, help="Port (default: CITYBRAIN_PORT or 8050).")
+@click.option("--workers", type=int, default=None, help="gunicorn workers (default: CITYBRAIN_WORKERS).")
+@click.option("--dev", is_flag=True, help="Flask/Dash development server with reload and debug tools.")
+def serve(host: str | None, port: int | None, workers: int | None, dev: bool) -> None:
+    """Serve the app (gunicorn), building the store first if it is missing."""
+    settings = get_settings()
+    if not settings.db.exists():
+        click.echo(f"no store at {settings.db}: building it first")
+        from .build import build_store
+
+        build_store(settings)
+    host = host or settings.host
+    port = port or settings.port
+    if dev:
+        from .app_factory import create_app
+
+        create_app(settings).run(host=host, port=port, debug=True)
+        return
+    from .server import run_gunicorn
+
+    run_gunicorn(host, port, workers or settings.workers)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

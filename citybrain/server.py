@@ -1,0 +1,42 @@
+"""Running the app under gunicorn (the production server) from the CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for k, v in self.options.items():
+            self.cfg.set(k, v)
+
+    def load(self):
+        from app import server
+
+        return server
+
+
+def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
+    """The gunicorn settings the product runs with (also used by gunicorn.conf.py)."""
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": 4,
+        "worker_class": "gthread",
+        "timeout": 120,
+        "graceful_timeout": 20,
+        "keepalive": 5,
+        "max_requests": 5000,
+        "max_requests_jitter": 500,
+        "accesslog": "-",
+    }
+
+
+def run_gunicorn(host: str, port: int, workers: int) -> None:
+    _Gunicorn(gunicorn_options(host, port, workers)).run()

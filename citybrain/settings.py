@@ -1,0 +1,59 @@
+"""The one settings object. Only this module reads the environment (prefix ``CITYBRAIN_``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; every field can be set as ``CITYBRAIN_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="CITYBRAIN_", extra="ignore")
+
+    db: Path = Field(default=PROJECT_ROOT / "var" / "citybrain.duckdb",
+                     description="Path of the DuckDB store file readers open.")
+    datasets_dir: Path = Field(default=PROJECT_ROOT / "datasets",
+                               description="Folder with one sub-folder per curated dataset.")
+    host: str = Field(default="127.0.0.1", description="Address the server listens on.")
+    port: int = Field(default=8050, ge=1, le=65535, description="Port the server listens on.")
+    workers: int = Field(default=2, ge=1, le=64, description="gunicorn worker processes.")
+    region: str = Field(default="330225", description="Default region (6-digit adcode).")
+    lang: str = Field(default="zh", description="Default interface language: zh or en.")
+    cache: str = Field(default="filesystem",
+                       description="'filesystem' (shared by workers on one host), 'simple', "
+                                   "'null', or a redis:// URL for several hosts.")
+    cache_dir: Path = Field(default=PROJECT_ROOT / "var" / "cache",
+                            description="Folder of the filesystem cache.")
+    seed: int = Field(default=20260101, description="Seed of the simulated datasets.")
+    sim_anchor: datetime | None = Field(
+        default=None,
+        description="The store's 'now' for simulated feeds (China Standard Time, naive). "
+                    "Default: build time floored to 5 minutes.")
+    log_level: str = Field(default="INFO", description="Python logging level.")
+
+    @field_validator("region")
+    @classmethod
+    def _adcode(cls, v: str) -> str:
+        if not (len(v) == 6 and v.isdigit()):
+            raise ValueError("region must be a 6-digit adcode, e.g. 330225")
+        return v
+
+    @field_validator("lang")
+    @classmethod
+    def _lang(cls, v: str) -> str:
+        if v not in ("zh", "en"):
+            raise ValueError("lang must be 'zh' or 'en'")
+        return v
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings (read once from the environment)."""
+    return Settings()

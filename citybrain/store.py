@@ -1,0 +1,111 @@
+"""Read side of the store: one read-only DuckDB connection per process, re-opened on a new file.
+
+The build replaces the store file atomically (``os.replace``). Each query first checks the file's
+identity (inode and modification time); when it changed, the store opens the new file and the
+data version changes, which invalidates cached query results. Every query runs on its own cursor
+with bound parameters, so a half-read result never blocks another query and no SQL is ever built
+from request values.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from .settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+class StoreMissing(RuntimeError):
+    """The store file does not exist yet (run ``citybrain build``)."""
+
+
+class Store:
+    """A read-only view of the DuckDB store file at ``path``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._ident: tuple[int, int] | None = None
+        self._version: str | None = None
+
+    def _identity(self) -> tuple[int, int]:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            raise StoreMissing(f"no store at {self.path}: run `citybrain build`") from None
+        return (st.st_ino, st.st_mtime_ns)
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The current connection, re-opened if the file was replaced since the last call."""
+        ident = self._identity()
+        if ident != self._ident or self._con is None:
+            with self._lock:
+                if ident != self._ident or self._con is None:
+                    con = duckdb.connect(str(self.path), read_only=True)
+                    version = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0]
+                    if self._con is not None:
+                        log.info("store switched to data version %s", version)
+                    self._con, self._ident, self._version = con, ident, version
+        assert self._con is not None
+        return self._con
+
+    @property
+    def version(self) -> str:
+        """The data version of the file currently served (changes whenever data changes)."""
+        self.connection()
+        assert self._version is not None
+        return self._version
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A fresh cursor for one query (thread-safe; never shares a pending result)."""
+        return self.connection().cursor()
+
+    def df(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run a parameterised query and return a DataFrame."""
+        cur = self.cursor()
+        try:
+            return cur.execute(sql, params or []).df()
+        finally:
+            cur.close()
+
+    def arrow(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pa.Table:
+        cur = self.cursor()
+        try:
+            return cur.sql(sql, params=params or None).to_arrow_table()
+        finally:
+            cur.close()
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
+        cur = self.cursor()
+        try:
+            row = cur.execute(sql, params or []).fetchone()
+            return row[0] if row else None
+        finally:
+            cur.close()
+
+    def meta(self) -> dict[str, str]:
+        return dict(self.df("SELECT key, value FROM meta").itertuples(index=False, name=None))
+
+
+_stores: dict[Path, Store] = {}
+_stores_lock = threading.Lock()
+
+
+def get_store(path: Path | None = None) -> Store:
+    """The process-wide store for ``path`` (default: the settings' ``db``)."""
+    p = Path(path or get_settings().db).resolve()
+    with _stores_lock:
+        if p not in _stores:
+            _stores[p] = Store(p)
+        return _stores[p]

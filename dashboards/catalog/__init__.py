@@ -1,0 +1,126 @@
+"""Data catalog (数据资源目录): every dataset and indicator with rows, span, freshness, provenance."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+from dash import html
+
+from citybrain import queries
+from citybrain.build import CST
+from citybrain.i18n import cadence_label, fmt_number, t
+from citybrain.regions import REGIONS, region_name
+from citybrain.registry import DashboardModule
+from citybrain.settings import get_settings
+from citybrain.store import StoreMissing, get_store
+from citybrain.ui import grid, heading
+
+P = "catalog"
+
+
+def _now() -> datetime:
+    return datetime.now(CST).replace(tzinfo=None)
+
+
+def _fmt_ts(v) -> str:
+    return "—" if v is None or pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d %H:%M")
+
+
+def dataset_table(region: str, lang: str) -> pd.DataFrame:
+    """One row per dataset, as the catalog shows it (also what its export would contain)."""
+    store = get_store()
+    ds = queries.datasets(store).merge(queries.dataset_stats(store), left_on="name", right_on="dataset")
+    now = _now()
+    out = pd.DataFrame({
+        "dataset": ds["name"],
+        "title": ds["title_zh"] if lang == "zh" else ds["title_en"],
+        "domain": ds["domain"],
+        "rows": ds["rows"].astype("int64"),
+        "span": [f"{_fmt_ts(a)} ~ {_fmt_ts(b)}" if pd.notna(a) else "—" for a, b in zip(ds["first_ts"], ds["last_ts"])],
+        "last": [_fmt_ts(v) for v in ds["last_ts"]],
+        "cadence": [cadence_label(c, lang) for c in ds["cadence"]],
+        "freshness": [t("fresh." + queries.freshness(v if pd.notna(v) else None, int(c), now), lang)
+                      for v, c in zip(ds["last_ts"], ds["cadence_s"])],
+        "owner": ds["owner_zh"] if lang == "zh" else ds["owner_en"],
+        "classification": [t(f"cls.{c}", lang) for c in ds["classification"]],
+        "simulated": [t(f"sim.{s}", lang) for s in ds["simulated"]],
+        "source": ds["source"],
+        "licence": ds["licence"],
+        "provenance": ds["provenance"],
+    })
+    return out
+
+
+def indicator_table(region: str, lang: str) -> pd.DataFrame:
+    store = get_store()
+    ind = queries.indicators(store)
+    st = queries.indicator_stats(store, region)
+    ind = ind.merge(st, on="indicator_id", how="left")
+    now = _now()
+    return pd.DataFrame({
+        "indicator": ind["indicator_id"],
+        "title": ind["name_zh"] if lang == "zh" else ind["name_en"],
+        "domain": ind["domain"], "unit": ind["unit"], "dataset": ind["dataset"],
+        "cadence": [cadence_label(c, lang) for c in ind["frequency"]],
+        "thresholds": [" / ".join(fmt_number(v, u, lang) if pd.notna(v) else "—" for v in (w, a))
+                       for w, a, u in zip(ind["warn"], ind["alarm"], ind["unit"])],
+        "rows": ind["rows"].fillna(0).astype("int64"),
+        "last": [_fmt_ts(v) for v in ind["last_ts"]],
+        "freshness": [t("fresh." + queries.freshness(v if pd.notna(v) else None, int(c), now), lang)
+                      for v, c in zip(ind["last_ts"], ind["cadence_s"])],
+        "owner": ind["owner_zh"],
+        "classification": [t(f"cls.{c}", lang) for c in ind["classification"]],
+    })
+
+
+def _cols(keys: list[str], lang: str, wide: tuple[str, ...] = ()) -> list[dict]:
+    out = []
+    for k in keys:
+        d = {"field": k, "headerName": t(f"col.{k}", lang), "tooltipField": k}
+        if k == "rows":
+            d.update(type="numericColumn", valueFormatter={"function": "d3.format(',')(params.value)"})
+        if k in wide:
+            d.update(minWidth=260, flex=1)
+        if k == "freshness":
+            d["cellClassRules"] = {"cb-cell-stale": f"params.value == '{t('fresh.stale', lang)}'"}
+        out.append(d)
+    return out
+
+
+def layout(region: str | None = None, lang: str | None = None, **_query) -> html.Div:
+    settings = get_settings()
+    lang = lang if lang in ("zh", "en") else settings.lang
+    region = region if region in REGIONS else settings.region
+    try:
+        store = get_store()
+        dsf = dataset_table(region, lang)
+        indf = indicator_table(region, lang)
+        cov = queries.coverage(store, region)
+        meta = store.meta()
+    except StoreMissing as exc:
+        return html.Div(className="cb-page", children=[heading(t("catalog.title", lang)), html.Pre(str(exc))])
+    na = cov[~cov["applicable"].astype(bool)]
+    summary = (f"{region_name(region, lang)} · {len(dsf)} {t('summary.datasets', lang)} · "
+               f"{len(indf)} {t('summary.indicators', lang)} · {fmt_number(int(dsf['rows'].sum()), '', lang)} "
+               f"{t('summary.rows', lang)} · {t('store.version', lang)} {meta['data_version']} · "
+               f"{t('store.anchor', lang)} {meta['anchor'].replace('T', ' ')[:16]}")
+    return html.Div(className="cb-page", id=f"{P}-page", children=[
+        heading(t("catalog.title", lang), t("catalog.intro", lang)),
+        html.P(summary, id=f"{P}-summary", className="cb-summary"),
+        html.H2(t("catalog.datasets", lang)),
+        grid(f"{P}-datasets", dsf, _cols(list(dsf.columns), lang, wide=("provenance", "source")), lang,
+             height="360px"),
+        html.H2(t("catalog.indicators", lang)),
+        grid(f"{P}-indicators", indf, _cols(list(indf.columns), lang), lang, height="520px"),
+        html.H2(t("catalog.not_applicable", lang)) if len(na) else None,
+        html.Ul([html.Li(f"{r.dataset}: {r.reason}") for r in na.itertuples()], id=f"{P}-na") if len(na) else None,
+    ])
+
+
+MODULE = DashboardModule(
+    id=P, title_zh="数据目录", title_en="Data catalog", path="/catalog", layout=layout,
+    datasets=("boundaries", "targets"), order=90,
+    description_zh="全部数据集与指标的行数、时间范围、新鲜度、来源与许可。",
+    description_en="Rows, time span, freshness, provenance and licence of every dataset and indicator.",
+)

@@ -1,0 +1,1 @@
+"""One-map layers: one module per layer (see citybrain.layers contract)."""
