@@ -1,10 +1,12 @@
 """Build a new store file from ``datasets/`` and switch readers over atomically.
 
-The build writes everything into a fresh temporary DuckDB file beside the target, checkpoints and
-closes it, then ``os.replace``-s it over the target path. Readers that hold the old file keep
-reading it until they notice the new inode (see ``store``); a build that fails or is killed never
-touches the target, so the previous store stays served. Leftover temporary files of killed builds
-are removed by the next build.
+The build writes everything into a fresh temporary DuckDB file beside the target, checkpoints,
+closes and fsyncs it, renames it to a versioned name (``<stem>-<time>-<version>.duckdb``) and then
+atomically replaces the target path — a symbolic link — so that it points at the new file.
+Readers resolve the link on each query (see ``store``) and open the new file when it changes; a
+reader never sees half a batch. A build that fails or is killed never touches the link, so the
+previous store stays served. Leftovers of killed builds and all but the newest few versions are
+removed by the next build (processes still reading an old version keep their open file).
 """
 
 from __future__ import annotations
@@ -181,6 +183,32 @@ def _cleanup_stale(target: Path) -> None:
             p.unlink(missing_ok=True)
 
 
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _switch(target: Path, final: Path, keep: int = 3) -> None:
+    """Point the ``target`` link at ``final`` atomically, then prune old versions."""
+    link_tmp = target.parent / f"{TMP_PREFIX}{os.getpid()}-link"
+    link_tmp.unlink(missing_ok=True)
+    os.symlink(final.name, link_tmp)
+    os.replace(link_tmp, target)
+    dir_fd = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    versions = sorted(target.parent.glob(f"{target.stem}-*{target.suffix}"))
+    for old in versions[:-keep]:
+        if old != final:
+            old.unlink(missing_ok=True)
+            Path(str(old) + ".wal").unlink(missing_ok=True)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -217,17 +245,12 @@ def build_store(settings: Settings | None = None, *, target: Path | None = None,
         result = _build_into(con, manifests, settings, anchor, progress)
         con.execute("CHECKPOINT")
         con.close()
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, target)
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        _fsync(tmp)
+        version = result[0]
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+        final = target.parent / f"{target.stem}-{stamp}-{version}{target.suffix}"
+        os.replace(tmp, final)
+        _switch(target, final)
     except BaseException:
         con.close()
         tmp.unlink(missing_ok=True)

@@ -1,8 +1,9 @@
 """Read side of the store: one read-only DuckDB connection per process, re-opened on a new file.
 
-The build replaces the store file atomically (``os.replace``). Each query first checks the file's
-identity (inode and modification time); when it changed, the store opens the new file and the
-data version changes, which invalidates cached query results. Every query runs on its own cursor
+The store path is a link the build switches atomically to a new versioned file. Each query first
+resolves the link (one ``readlink``); when it points elsewhere, the store opens the new file and
+the data version changes, which invalidates cached query results. (Each version has its own file
+name, so DuckDB's per-path instance cache never hands back the old database.) Every query runs on its own cursor
 with bound parameters, so a half-read result never blocks another query and no SQL is ever built
 from request values.
 """
@@ -36,15 +37,15 @@ class Store:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
-        self._ident: tuple[int, int] | None = None
+        self._ident: str | None = None
         self._version: str | None = None
 
-    def _identity(self) -> tuple[int, int]:
-        try:
-            st = os.stat(self.path)
-        except FileNotFoundError:
-            raise StoreMissing(f"no store at {self.path}: run `citybrain build`") from None
-        return (st.st_ino, st.st_mtime_ns)
+    def _identity(self) -> str:
+        """The versioned file the store path currently points at."""
+        real = os.path.realpath(self.path)
+        if not os.path.exists(real):
+            raise StoreMissing(f"no store at {self.path}: run `citybrain build`")
+        return real
 
     def connection(self) -> duckdb.DuckDBPyConnection:
         """The current connection, re-opened if the file was replaced since the last call."""
@@ -52,7 +53,7 @@ class Store:
         if ident != self._ident or self._con is None:
             with self._lock:
                 if ident != self._ident or self._con is None:
-                    con = duckdb.connect(str(self.path), read_only=True)
+                    con = duckdb.connect(ident, read_only=True)
                     version = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0]
                     if self._con is not None:
                         log.info("store switched to data version %s", version)

@@ -110,7 +110,7 @@ def layout(region: str | None = None, lang: str | None = None, **_query) -> html
         html.P(summary, id=f"{P}-summary", className="cb-summary"),
         html.H2(t("catalog.datasets", lang)),
         grid(f"{P}-datasets", dsf, _cols(list(dsf.columns), lang, wide=("provenance", "source")), lang,
-             height="360px"),
+             height=None),
         html.H2(t("catalog.indicators", lang)),
         grid(f"{P}-indicators", indf, _cols(list(indf.columns), lang), lang, height="520px"),
         html.H2(t("catalog.not_applicable", lang)) if len(na) else None,
