@@ -59,8 +59,10 @@ def create_app(settings: Settings | None = None) -> Dash:
 
     app.layout = shell(settings, modules)
     _register_shell_callbacks(app, settings, modules)
+    from . import audit
     from .api import register_api
 
+    audit.configure(settings.db.parent / "audit.log")
     register_api(app.server, settings)
     return app
 

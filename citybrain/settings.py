@@ -37,6 +37,8 @@ class Settings(BaseSettings):
         description="The store's 'now' for simulated feeds (China Standard Time, naive). "
                     "Default: build time floored to 5 minutes.")
     log_level: str = Field(default="INFO", description="Python logging level.")
+    api_max_rows: int = Field(default=10000, ge=1, le=1_000_000,
+                              description="Largest JSON page of the API (CSV/Parquet streams are not capped).")
 
     @field_validator("region")
     @classmethod

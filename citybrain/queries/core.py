@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from .cache import cached_query
-from .store import Store
+from ..cache import cached_query
+from ..store import Store
 
 #: A feed is stale when its last value is older than this many cadences.
 STALE_FACTOR = 2.0

@@ -1,0 +1,22 @@
+"""HTTP routes beside the pages: health checks and the versioned API (``/api/v1``)."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, request
+
+from ..settings import Settings
+from . import health, v1
+
+
+def register_api(server: Flask, settings: Settings) -> None:
+    """Add health checks and ``/api/v1`` to the Flask server."""
+    health.register(server, settings)
+    v1.register(server)
+
+    @server.before_request
+    def _api_not_found():
+        # Dash's page router matches every path; API paths it would swallow are a JSON 404.
+        rule = request.url_rule.rule if request.url_rule is not None else ""
+        if request.path.startswith("/api/") and not rule.startswith("/api/"):
+            return jsonify(error="not found", got=request.path[:200]), 404
+        return None

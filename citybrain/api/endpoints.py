@@ -1,0 +1,111 @@
+"""The tabular endpoints of ``/api/v1``: parameters and the one SQL query behind each.
+
+Each endpoint's query gives a total order (same query, same bytes) and formats times as
+``YYYY-MM-DD HH:MM:SS`` (China Standard Time) so that CSV opens cleanly in Excel. The same query
+feeds JSON pages, CSV and Parquet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .params import Param
+
+TS = "strftime({0}, '%Y-%m-%d %H:%M:%S') AS {1}"
+REGION_FILTER = ("(? IS NULL OR {col} IN (SELECT region_code FROM regions WHERE region_code = ? "
+                 "OR parent_code = ?) OR {col} = ?)")
+
+REGION = Param("region", "region", "Region code (adcode); a city includes its districts.")
+FROM = Param("from", "datetime", "Start time, inclusive (China Standard Time).")
+TO = Param("to", "datetime", "End time, exclusive (China Standard Time).")
+DOMAINS = ("boundaries", "targets", "fisheries", "traffic", "water", "emergency", "typhoon")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One tabular endpoint: ``/api/v1/<name>`` (JSON pages) and ``/api/v1/<name>.<fmt>``."""
+
+    name: str
+    summary: str
+    params: list[Param]
+    query: Callable[[dict[str, Any]], tuple[str, list[Any]]]
+    formats: tuple[str, ...] = ("json", "csv", "parquet")
+    restricted: tuple[str, ...] = ()
+
+
+def _region(v: dict[str, Any], col: str) -> tuple[str, list[Any]]:
+    r = v.get("region")
+    return REGION_FILTER.format(col=col), [r, r, r, r]
+
+
+def q_datasets(v: dict[str, Any]) -> tuple[str, list[Any]]:
+    return ("""SELECT name, title_zh, title_en, domain, source, licence, provenance, crs, cadence, owner_zh,
+                      owner_en, classification, simulated, assumptions
+               FROM datasets WHERE (? IS NULL OR domain = ?) ORDER BY name""", [v["domain"], v["domain"]])
+
+
+def q_indicators(v: dict[str, Any]) -> tuple[str, list[Any]]:
+    return ("""SELECT indicator_id, name_zh, name_en, domain, unit, frequency, direction, warn, alarm,
+                      owner_zh, classification, dataset, simulated, description
+               FROM indicators WHERE (? IS NULL OR domain = ?) ORDER BY indicator_id""",
+            [v["domain"], v["domain"]])
+
+
+def q_observations(v: dict[str, Any]) -> tuple[str, list[Any]]:
+    ids = v["indicator"] or None
+    rsql, rparams = _region(v, "o.region_code")
+    return (f"""SELECT o.indicator_id, i.name_zh AS indicator_name, o.region_code, o.entity_id,
+                       {TS.format('o.ts', 'ts')}, o.value, i.unit, o.quality, o.simulated, o.dataset, o.batch_id
+                FROM observations o JOIN indicators i USING (indicator_id)
+                WHERE (? IS NULL OR list_contains(?, o.indicator_id)) AND {rsql}
+                  AND (? IS NULL OR o.entity_id = ?) AND (? IS NULL OR o.ts >= ?) AND (? IS NULL OR o.ts < ?)
+                ORDER BY o.ts, o.indicator_id, o.region_code, o.entity_id NULLS FIRST""",
+            [ids, ids, *rparams, v["entity"], v["entity"], v["from"], v["from"], v["to"], v["to"]])
+
+
+def q_targets(v: dict[str, Any]) -> tuple[str, list[Any]]:
+    return ("""SELECT region_code, indicator_id, indicator_name_zh, indicator_name_en, domain, year, kind,
+                      value, unit, attribute, source_file, source_quote
+               FROM targets WHERE (? IS NULL OR region_code = ?) AND (? IS NULL OR domain = ?)
+               ORDER BY region_code, indicator_id, year, kind""",
+            [v["region"], v["region"], v["domain"], v["domain"]])
+
+
+def q_entities(v: dict[str, Any]) -> tuple[str, list[Any]]:
+    rsql, rparams = _region(v, "region_code")
+    return (f"""SELECT entity_id, kind, name_zh, name_en, region_code, lon, lat, properties, classification,
+                       simulated, dataset
+                FROM entities WHERE {rsql} AND (? IS NULL OR kind = ?) AND (? IS NULL OR dataset = ?)
+                ORDER BY entity_id""", [*rparams, v["kind"], v["kind"], v["dataset"], v["dataset"]])
+
+
+def q_events(v: dict[str, Any]) -> tuple[str, list[Any]]:
+    rsql, rparams = _region(v, "region_code")
+    steps = ", ".join(TS.format(c, c) for c in ("reported_at", "dispatched_at", "on_scene_at", "resolved_at",
+                                                 "closed_at", "due_at"))
+    return (f"""SELECT event_id, kind, region_code, entity_id, title_zh, title_en, severity, status, {steps},
+                       lon, lat, reporter_name, properties, classification, simulated, dataset
+                FROM events WHERE {rsql} AND (? IS NULL OR kind = ?) AND (? IS NULL OR status = ?)
+                  AND (? IS NULL OR reported_at >= ?) AND (? IS NULL OR reported_at < ?)
+                ORDER BY reported_at, event_id""",
+            [*rparams, v["kind"], v["kind"], v["status"], v["status"], v["from"], v["from"], v["to"], v["to"]])
+
+
+DOMAIN = Param("domain", "id", "Domain, e.g. fisheries, traffic, water, emergency.")
+
+ENDPOINTS: dict[str, Endpoint] = {e.name: e for e in [
+    Endpoint("datasets", "Curated datasets with provenance, licence, cadence and owner.", [DOMAIN], q_datasets),
+    Endpoint("indicators", "Indicator definitions: unit, cadence, direction, thresholds.", [DOMAIN], q_indicators),
+    Endpoint("observations", "Indicator values over time (long format).", [
+        Param("indicator", "id", "Indicator id; repeat for several.", repeat=True),
+        REGION, Param("entity", "id", "Entity id (station, checkpoint, port …)."), FROM, TO], q_observations),
+    Endpoint("targets", "Planning baselines and targets with verbatim source quotes.", [REGION, DOMAIN], q_targets),
+    Endpoint("entities", "Monitored things with a place (WGS-84).", [
+        REGION, Param("kind", "id", "Entity kind, e.g. port, vessel, checkpoint, shelter."),
+        Param("dataset", "id", "Dataset name.")], q_entities, restricted=("properties",)),
+    Endpoint("events", "Incidents with their life cycle.", [
+        REGION, Param("kind", "id", "Event kind."), Param("status", "id", "Life-cycle status."), FROM, TO],
+        q_events, restricted=("reporter_name",)),
+]}

@@ -1,0 +1,21 @@
+"""Liveness and readiness: ``/healthz`` (the process answers) and ``/readyz`` (the store is served)."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify
+
+from ..settings import Settings
+from ..store import StoreMissing, get_store
+
+
+def register(server: Flask, settings: Settings) -> None:
+    @server.get("/healthz")
+    def healthz():
+        return jsonify(status="ok")
+
+    @server.get("/readyz")
+    def readyz():
+        try:
+            return jsonify(status="ready", data_version=get_store(settings.db).version)
+        except StoreMissing as exc:
+            return jsonify(status="not ready", error=str(exc)), 503

@@ -1,0 +1,172 @@
+"""The versioned HTTP API ``/api/v1``: JSON pages, streamed CSV, Parquet, and its OpenAPI document.
+
+Every route validates its parameters (``params``), reads through the store with bound parameters,
+and answers errors as JSON: 400 naming the parameter and the allowed form, 404 for unknown
+things, 503 while the store is missing; never a stack trace. Every CSV/Parquet export is audited
+(who, what, filters, rows, bytes, seconds) when its stream ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pandas as pd
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, stream_with_context
+from werkzeug.exceptions import HTTPException
+
+from .. import audit
+from ..export import ExportStats, parquet_bytes, stream_csv
+from ..settings import Settings
+from ..store import StoreMissing, get_store
+from .endpoints import ENDPOINTS, Endpoint
+from .params import Param, ParamError, parse
+
+log = logging.getLogger(__name__)
+PREFIX = "/api/v1"
+PAGE = Param("page", "int", "Page number (JSON only).", minimum=1, maximum=1_000_000, default=1)
+ENCODING = Param("encoding", "enum", "CSV text encoding (UTF-8 with BOM by default).", enum=("utf-8", "gbk"),
+                 default="utf-8")
+BOM = Param("bom", "bool", "Write a byte-order mark (UTF-8 only).", default=True)
+
+#: Extra documented routes other modules add (path -> OpenAPI path item), e.g. layers, dashboards.
+EXTRA_DOCS: dict[str, dict[str, Any]] = {}
+_extra_routes: list[tuple[str, str, Callable[..., Any]]] = []
+
+
+def add_route(path: str, endpoint: str, view: Callable[..., Any], doc: dict[str, Any]) -> None:
+    """Register a further ``/api/v1`` route and its OpenAPI path item (before the app is built)."""
+    if not any(r[0] == path for r in _extra_routes):
+        _extra_routes.append((path, endpoint, view))
+    EXTRA_DOCS[PREFIX + path] = doc
+
+
+def page_size_param(settings: Settings) -> Param:
+    return Param("page_size", "int", "Rows per JSON page.", minimum=1, maximum=settings.api_max_rows,
+                 default=min(1000, settings.api_max_rows))
+
+
+def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-safe dicts (NaN/NaT -> null)."""
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+
+
+def _settings() -> Settings:
+    return current_app.config["CITYBRAIN_SETTINGS"]
+
+
+def _who() -> dict[str, Any]:
+    return {"user": getattr(g, "user", None) or "anonymous", "role": getattr(g, "role", None) or "anonymous",
+            "addr": request.remote_addr}
+
+
+def _check_known(ep: Endpoint, values: dict[str, Any]) -> None:
+    if ep.name == "observations" and values["indicator"]:
+        known = set(get_store().df("SELECT indicator_id FROM indicators")["indicator_id"])
+        for i in values["indicator"]:
+            if i not in known:
+                raise LookupError(("indicator", i))
+
+
+def _filename(ep: Endpoint, values: dict[str, Any], fmt: str, version: str) -> str:
+    parts = [f"citybrain_{ep.name}"]
+    for k, v in values.items():
+        if v in (None, [], "") or k in ("page", "page_size", "encoding", "bom"):
+            continue
+        v = "+".join(map(str, v)) if isinstance(v, list) else str(v)
+        parts.append(f"{k}-{v}".replace(":", "").replace(" ", "T"))
+    parts.append(f"v{version}")
+    return "_".join(parts)[:180] + f".{fmt}"
+
+
+def _audited(gen: Iterator[bytes], stats: ExportStats, what: dict[str, Any]) -> Iterator[bytes]:
+    t0 = time.perf_counter()
+    try:
+        yield from gen
+    finally:
+        audit.record("export", **_who(), **what, rows=stats.rows, bytes=stats.bytes,
+                     seconds=round(time.perf_counter() - t0, 3), outcome="complete" if stats.done else "aborted")
+
+
+def serve_endpoint(ep: Endpoint, fmt: str) -> Response:
+    settings = _settings()
+    if fmt not in ep.formats:
+        return jsonify(error="unknown format", parameter="format", expected="one of " + ", ".join(ep.formats),
+                       got=fmt), 404
+    extra = [PAGE, page_size_param(settings)] if fmt == "json" else ([ENCODING, BOM] if fmt == "csv" else [])
+    values = parse(request.args, ep.params + extra)
+    _check_known(ep, values)
+    store = get_store(settings.db)
+    sql, params = ep.query(values)
+    filters = {k: v for k, v in values.items() if v not in (None, [])}
+    if fmt == "json":
+        size, page = values["page_size"], values["page"]
+        total = store.scalar(f"SELECT count(*) FROM ({sql})", params)
+        rows = store.df(f"SELECT * FROM ({sql}) LIMIT ? OFFSET ?", [*params, size, (page - 1) * size])
+        nxt = page + 1 if page * size < total else None
+        return jsonify(data_version=store.version, endpoint=ep.name, page=page, page_size=size, total=int(total),
+                       next_page=nxt, rows=json_records(rows))
+    stats = ExportStats()
+    what = {"what": ep.name, "format": fmt, "filters": filters, "data_version": store.version}
+    if fmt == "csv":
+        gen = stream_csv(store, sql, params, encoding=values["encoding"], bom=values["bom"], stats=stats)
+        mime = f"text/csv; charset={values['encoding']}"
+    else:
+        gen = parquet_bytes(store, sql, params, stats=stats)
+        mime = "application/vnd.apache.parquet"
+    name = _filename(ep, values, fmt, store.version)
+    return Response(stream_with_context(_audited(gen, stats, what)), mimetype=mime,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "X-Data-Version": store.version, "Cache-Control": "no-store"})
+
+
+def create_blueprint() -> Blueprint:
+    bp = Blueprint("api_v1", __name__, url_prefix=PREFIX)
+
+    @bp.get("/openapi.json")
+    def openapi():
+        from .openapi import document
+
+        return jsonify(document(_settings()))
+
+    @bp.get("/<name>")
+    @bp.get("/<name>.<fmt>")
+    def tabular(name: str, fmt: str = "json"):
+        ep = ENDPOINTS.get(name)
+        if ep is None:
+            return jsonify(error="unknown endpoint", expected="one of " + ", ".join(sorted(ENDPOINTS)),
+                           got=name), 404
+        return serve_endpoint(ep, fmt)
+
+    for path, endpoint, view in _extra_routes:
+        bp.add_url_rule(path, endpoint, view, methods=["GET"])
+
+    @bp.errorhandler(ParamError)
+    def _bad_param(exc: ParamError):
+        return jsonify(exc.body()), 400
+
+    @bp.errorhandler(LookupError)
+    def _unknown(exc: LookupError):
+        what, value = exc.args[0] if exc.args and isinstance(exc.args[0], tuple) else ("item", str(exc))
+        return jsonify(error=f"unknown {what}", parameter=what, got=value), 404
+
+    @bp.errorhandler(StoreMissing)
+    def _missing(exc: StoreMissing):
+        return jsonify(error="the data store is not built yet"), 503
+
+    @bp.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        return jsonify(error=exc.name.lower()), exc.code
+
+    @bp.errorhandler(Exception)
+    def _crash(exc: Exception):
+        log.exception("API error on %s", request.path)
+        return jsonify(error="internal error; the event was logged"), 500
+
+    return bp
+
+
+def register(server: Flask) -> None:
+    server.register_blueprint(create_blueprint())
