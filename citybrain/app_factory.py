@@ -18,6 +18,7 @@ from .i18n import t
 from .regions import REGIONS, TOP_REGIONS
 from .registry import all_modules
 from .settings import PROJECT_ROOT, Settings, get_settings
+from .store import set_default
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     cache.configure(settings)
+    set_default(settings.db)
     app = Dash(
         __name__,
         use_pages=True,

@@ -16,7 +16,9 @@ import importlib.util
 import json
 import logging
 import os
+import sys
 import time
+import types
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -160,11 +162,24 @@ def _sha_files(m: Manifest, extra: str) -> str:
 
 
 def _import_loader(m: Manifest):
+    """Import ``loader.py`` as the package ``citybrain_datasets.<name>``.
+
+    The dataset folder is the package's search path, so a loader split into several modules
+    imports its siblings relatively (``from .shelters import build_shelters``).
+    """
     path = m.folder / "loader.py"
     if not path.exists():
         raise DataError("has no loader.py", dataset=m.name)
-    spec = importlib.util.spec_from_file_location(f"citybrain_dataset_{m.name}", path)
+    name = f"citybrain_datasets.{m.name}"
+    if "citybrain_datasets" not in sys.modules:
+        root = types.ModuleType("citybrain_datasets")
+        root.__path__ = []  # a namespace for the dataset packages
+        sys.modules["citybrain_datasets"] = root
+    for key in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
+        del sys.modules[key]  # always load the folder as it is now
+    spec = importlib.util.spec_from_file_location(name, path, submodule_search_locations=[str(m.folder)])
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
     assert spec.loader is not None
     spec.loader.exec_module(module)
     if not callable(getattr(module, "load", None)):

@@ -101,11 +101,18 @@ class Store:
 
 _stores: dict[Path, Store] = {}
 _stores_lock = threading.Lock()
+_default_path: Path | None = None
+
+
+def set_default(path: Path) -> None:
+    """Make ``path`` the store ``get_store()`` returns (the app factory calls this)."""
+    global _default_path
+    _default_path = Path(path)
 
 
 def get_store(path: Path | None = None) -> Store:
-    """The process-wide store for ``path`` (default: the settings' ``db``)."""
-    p = Path(path or get_settings().db).resolve()
+    """The process-wide store for ``path`` (default: the app's store, else the settings' ``db``)."""
+    p = Path(path or _default_path or get_settings().db).absolute()
     with _stores_lock:
         if p not in _stores:
             _stores[p] = Store(p)

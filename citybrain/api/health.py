@@ -16,6 +16,6 @@ def register(server: Flask, settings: Settings) -> None:
     @server.get("/readyz")
     def readyz():
         try:
-            return jsonify(status="ready", data_version=get_store(settings.db).version)
+            return jsonify(status="ready", data_version=get_store().version)
         except StoreMissing as exc:
             return jsonify(status="not ready", error=str(exc)), 503

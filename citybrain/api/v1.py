@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pandas as pd
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, stream_with_context
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .. import audit
@@ -82,11 +82,13 @@ def _filename(ep: Endpoint, values: dict[str, Any], fmt: str, version: str) -> s
 
 
 def _audited(gen: Iterator[bytes], stats: ExportStats, what: dict[str, Any]) -> Iterator[bytes]:
+    """Pass the stream through; when it ends (or the client hangs up) write the audit line."""
     t0 = time.perf_counter()
     try:
         yield from gen
     finally:
-        audit.record("export", **_who(), **what, rows=stats.rows, bytes=stats.bytes,
+        gen.close()
+        audit.record("export", **what, rows=stats.rows, bytes=stats.bytes,
                      seconds=round(time.perf_counter() - t0, 3), outcome="complete" if stats.done else "aborted")
 
 
@@ -98,7 +100,7 @@ def serve_endpoint(ep: Endpoint, fmt: str) -> Response:
     extra = [PAGE, page_size_param(settings)] if fmt == "json" else ([ENCODING, BOM] if fmt == "csv" else [])
     values = parse(request.args, ep.params + extra)
     _check_known(ep, values)
-    store = get_store(settings.db)
+    store = get_store()
     sql, params = ep.query(values)
     filters = {k: v for k, v in values.items() if v not in (None, [])}
     if fmt == "json":
@@ -109,7 +111,7 @@ def serve_endpoint(ep: Endpoint, fmt: str) -> Response:
         return jsonify(data_version=store.version, endpoint=ep.name, page=page, page_size=size, total=int(total),
                        next_page=nxt, rows=json_records(rows))
     stats = ExportStats()
-    what = {"what": ep.name, "format": fmt, "filters": filters, "data_version": store.version}
+    what = {**_who(), "what": ep.name, "format": fmt, "filters": filters, "data_version": store.version}
     if fmt == "csv":
         gen = stream_csv(store, sql, params, encoding=values["encoding"], bom=values["bom"], stats=stats)
         mime = f"text/csv; charset={values['encoding']}"
@@ -117,7 +119,7 @@ def serve_endpoint(ep: Endpoint, fmt: str) -> Response:
         gen = parquet_bytes(store, sql, params, stats=stats)
         mime = "application/vnd.apache.parquet"
     name = _filename(ep, values, fmt, store.version)
-    return Response(stream_with_context(_audited(gen, stats, what)), mimetype=mime,
+    return Response(_audited(gen, stats, what), mimetype=mime,
                     headers={"Content-Disposition": f'attachment; filename="{name}"',
                              "X-Data-Version": store.version, "Cache-Control": "no-store"})
 
