@@ -144,7 +144,10 @@ def check_emitted(table: str, frame: pd.DataFrame, *, dataset: str) -> pd.DataFr
     if "lon" in frame.columns and table != "regions":
         lon = frame["lon"].to_numpy(dtype="float64")
         lat = frame["lat"].to_numpy(dtype="float64")
-        bad = ~((lon > 73) & (lon < 136) & (lat > 3) & (lat < 54))
+        if table == "tracks":  # best tracks start far out in the Western Pacific
+            bad = ~((lon > 90) & (lon < 180) & (lat > 0) & (lat < 60))
+        else:
+            bad = ~((lon > 73) & (lon < 136) & (lat > 3) & (lat < 54))
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise DataError(f"{where} coordinates outside China ({lon[i]}, {lat[i]})", dataset=dataset,
