@@ -1,4 +1,9 @@
-"""The one message catalog (Chinese first, English available) and number formatting with units."""
+"""The one message catalog (Chinese first, English available) and number formatting with units.
+
+Core messages live here; a dashboard or layer module adds its own with ``register({...})`` at
+import time, keys prefixed by its id (``"traffic.title"``). Every text a user sees goes through
+``t(key, lang)``.
+"""
 
 from __future__ import annotations
 
@@ -48,10 +53,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "summary.datasets": ("数据集", "datasets"),
     "summary.indicators": ("项指标", "indicators"),
     "summary.rows": ("行数据", "rows"),
+    "export.csv": ("导出 CSV", "Export CSV"),
+    "export.title": ("按当前筛选条件下载（UTF-8，Excel 可直接打开）", "Download what is filtered on screen (UTF-8, opens in Excel)"),
 }
 
 CADENCE_LABELS = {"s": ("秒", "s"), "min": ("分钟", "min"), "h": ("小时", "h"), "d": ("天", "day"),
                   "w": ("周", "week"), "mo": ("月", "month"), "y": ("年", "year")}
+
+
+def register(messages: dict[str, tuple[str, str]]) -> None:
+    """Add a module's messages to the one catalog (keys must be new, e.g. prefixed by module id)."""
+    for key, pair in messages.items():
+        if key in MESSAGES and MESSAGES[key] != pair:
+            raise ValueError(f"message key {key!r} is already defined differently")
+        MESSAGES[key] = pair
 
 
 def t(key: str, lang: str = "zh") -> str:

@@ -38,6 +38,24 @@ def grid(id_: str, frame: pd.DataFrame, columns: list[dict[str, Any]], lang: str
         className="cb-grid", style={"height": height or "auto", "width": "100%"}, **kwargs)
 
 
+def export_button(id_: str, endpoint: str, params: dict[str, Any], lang: str = "zh",
+                  fmt: str = "csv") -> html.A:
+    """A download link to ``/api/v1/<endpoint>.<fmt>`` with exactly the on-screen filters.
+
+    Every export in the product goes through the API's one export path (streamed, audited)."""
+    from urllib.parse import urlencode
+
+    flat = []
+    for k, v in params.items():
+        if v is None or v == "" or v == []:
+            continue
+        for item in v if isinstance(v, (list, tuple)) else [v]:
+            flat.append((k, item.isoformat(timespec="minutes") if hasattr(item, "isoformat") else item))
+    href = f"/api/v1/{endpoint}.{fmt}" + (f"?{urlencode(flat)}" if flat else "")
+    return html.A(["⇩ ", t("export.csv", lang) if fmt == "csv" else fmt.upper()], id=id_, href=href,
+                  className="cb-export", title=t("export.title", lang), download="")
+
+
 def badge(status: str, lang: str = "zh") -> html.Span:
     """A status badge with icon and text (never colour alone)."""
     icons = {"fresh": "●", "stale": "▲", "none": "○", "normal": "●", "warning": "▲", "alarm": "■"}

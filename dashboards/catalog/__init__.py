@@ -14,7 +14,7 @@ from citybrain.regions import REGIONS, region_name
 from citybrain.registry import DashboardModule
 from citybrain.settings import get_settings
 from citybrain.store import StoreMissing, get_store
-from citybrain.ui import grid, heading
+from citybrain.ui import export_button, grid, heading
 
 P = "catalog"
 
@@ -108,10 +108,10 @@ def layout(region: str | None = None, lang: str | None = None, **_query) -> html
     return html.Div(className="cb-page", id=f"{P}-page", children=[
         heading(t("catalog.title", lang), t("catalog.intro", lang)),
         html.P(summary, id=f"{P}-summary", className="cb-summary"),
-        html.H2(t("catalog.datasets", lang)),
+        html.H2([t("catalog.datasets", lang), " ", export_button(f"{P}-export-datasets", "datasets", {}, lang)]),
         grid(f"{P}-datasets", dsf, _cols(list(dsf.columns), lang, wide=("provenance", "source")), lang,
              height=None),
-        html.H2(t("catalog.indicators", lang)),
+        html.H2([t("catalog.indicators", lang), " ", export_button(f"{P}-export-indicators", "indicators", {}, lang)]),
         grid(f"{P}-indicators", indf, _cols(list(indf.columns), lang), lang, height="520px"),
         html.H2(t("catalog.not_applicable", lang)) if len(na) else None,
         html.Ul([html.Li(f"{r.dataset}: {r.reason}") for r in na.itertuples()], id=f"{P}-na") if len(na) else None,
