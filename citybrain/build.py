@@ -135,6 +135,12 @@ def check_emitted(table: str, frame: pd.DataFrame, *, dataset: str) -> pd.DataFr
             if nulls.any():
                 raise DataError(f"{where} is empty but required", dataset=dataset,
                                 row=int(np.flatnonzero(nulls)[0]) + 1, field=c.name)
+    if table == "observations":
+        bad = ~frame["quality"].isin(tables.QUALITY).to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise DataError(f"{where} quality {frame['quality'].iloc[i]!r} is not one of {', '.join(tables.QUALITY)}",
+                            dataset=dataset, row=i + 1, field="quality")
     if "region_code" in frame.columns:
         bad = ~frame["region_code"].isin(list(REGIONS)).to_numpy()
         if bad.any():

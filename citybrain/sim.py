@@ -39,7 +39,7 @@ def traffic_profile(ts: pd.DatetimeIndex) -> np.ndarray:
     h = ts.hour.to_numpy() + ts.minute.to_numpy() / 60.0
     base = 0.15 + 0.85 * np.clip(np.sin((h - 5.0) / 19.0 * np.pi), 0, None) ** 1.5
     peaks = 0.9 * np.exp(-((h - 8.0) ** 2) / 1.2) + 0.8 * np.exp(-((h - 17.8) ** 2) / 1.6)
-    weekend = ts.dayofweek.to_numpy() >= 5
+    weekend = ts.day_of_week.to_numpy() >= 5
     return np.where(weekend, 0.8 * base + 0.25 * peaks, base + peaks)
 
 

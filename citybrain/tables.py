@@ -74,6 +74,10 @@ TABLES: dict[str, list[Column]] = {
     ],
 }
 
+#: Allowed values of ``observations.quality``: a complete measurement, an incomplete aggregate
+#: (e.g. today's running daily total), a modelled estimate, a value flagged as doubtful.
+QUALITY = ("good", "partial", "estimated", "suspect")
+
 #: Columns the build adds to every loader-emitted row.
 BUILD_COLUMNS = [Column("dataset", "VARCHAR", True), Column("batch_id", "VARCHAR", True)]
 

@@ -75,7 +75,7 @@ PROBE_LOADER = textwrap.dedent("""\
             time.sleep(delay)
         ctx.emit("observations", pd.DataFrame({
             "indicator_id": "probe_flow", "region_code": pts["region_code"], "entity_id": pts["id"],
-            "ts": pts["ts"], "value": pts["value"], "quality": "ok", "simulated": True}))
+            "ts": pts["ts"], "value": pts["value"], "quality": "good", "simulated": True}))
     """)
 
 GOOD_POINTS = ("id,region_code,lon,lat,ts,value\n"

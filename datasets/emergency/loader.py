@@ -124,7 +124,7 @@ def load(ctx: LoadContext) -> None:
     out = pd.concat(obs, ignore_index=True)
     out["ts"] = out["ts"].astype("datetime64[us]")
     out["value"] = out["value"].astype("float64")
-    out["quality"] = "ok"
+    out["quality"] = "good"
     out["simulated"] = True
     out = out.sort_values(["ts", "indicator_id", "region_code", "entity_id"], kind="stable", na_position="first")
     ctx.emit("observations", out.reset_index(drop=True))
