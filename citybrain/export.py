@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -59,38 +59,53 @@ def _reader(store: Store, sql: str, params: Sequence[Any] | None) -> tuple[Any, 
     return cur, rel.to_arrow_reader(BATCH_ROWS)
 
 
+Part = tuple[str, Sequence[Any] | None]
+
+
 def stream_csv(store: Store, sql: str, params: Sequence[Any] | None = None, *,
                encoding: Encoding = "utf-8", bom: bool = True,
                stats: ExportStats | None = None) -> Iterator[bytes]:
     """Yield the CSV bytes of ``sql`` batch by batch (header first)."""
+    return stream_csv_parts(store, [(sql, params)], encoding=encoding, bom=bom, stats=stats)
+
+
+def stream_csv_parts(store: Store, parts: Iterable[Part], *, encoding: Encoding = "utf-8", bom: bool = True,
+                     stats: ExportStats | None = None) -> Iterator[bytes]:
+    """Yield one CSV of several queries run one after the other (same columns, one header).
+
+    A big export is split into consecutive time windows, each sorted on its own: DuckDB then
+    sorts one window at a time instead of the whole result, so memory stays flat in the row
+    count while the bytes are exactly those of one query sorted as a whole.
+    """
     stats = stats if stats is not None else ExportStats()
-    cur, reader = _reader(store, sql, params)
-    try:
-        if encoding == "utf-8" and bom:
-            stats.bytes += len(BOM)
-            yield BOM
-        header = True
-        options = pacsv.WriteOptions(include_header=True, quoting_style="needed", delimiter=",")
-        for batch in _batches(reader):
-            buf = io.BytesIO()
-            opts = options if header else pacsv.WriteOptions(include_header=False, quoting_style="needed")
-            pacsv.write_csv(neutralise(batch), buf, write_options=opts)
-            header = False
-            chunk = buf.getvalue()
-            if encoding == "gbk":
-                chunk = chunk.decode("utf-8").encode("gbk", errors="replace")
-            stats.rows += batch.num_rows
-            stats.bytes += len(chunk)
-            yield chunk
-        if header:  # no rows at all: still send the header line
+    if encoding == "utf-8" and bom:
+        stats.bytes += len(BOM)
+        yield BOM
+    header = True
+    names: list[str] = []
+    for sql, params in parts:
+        cur, reader = _reader(store, sql, params)
+        try:
             names = reader.schema.names
-            line = (",".join(_quote(n) for n in names) + "\n").encode(encoding)
-            stats.bytes += len(line)
-            yield line
-        stats.done = True
-    finally:
-        reader.close()
-        cur.close()
+            for batch in _batches(reader):
+                buf = io.BytesIO()
+                pacsv.write_csv(neutralise(batch), buf, write_options=pacsv.WriteOptions(
+                    include_header=header, quoting_style="needed", delimiter=","))
+                header = False
+                chunk = buf.getvalue()
+                if encoding == "gbk":
+                    chunk = chunk.decode("utf-8").encode("gbk", errors="replace")
+                stats.rows += batch.num_rows
+                stats.bytes += len(chunk)
+                yield chunk
+        finally:
+            reader.close()
+            cur.close()
+    if header:  # no rows at all: still send the header line
+        line = (",".join(_quote(n) for n in names) + "\n").encode(encoding)
+        stats.bytes += len(line)
+        yield line
+    stats.done = True
 
 
 def _batches(reader: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:
@@ -103,21 +118,38 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'  # as pyarrow writes header names
 
 
+def parquet_parts(store: Store, parts: Iterable[Part], stats: ExportStats | None = None) -> Iterator[bytes]:
+    """Yield a Parquet file of the parts' rows, written batch by batch into a temporary file."""
+    import tempfile
+
+    stats = stats if stats is not None else ExportStats()
+    with tempfile.TemporaryFile() as sink:
+        writer: pq.ParquetWriter | None = None
+        schema = None
+        try:
+            for sql, params in parts:
+                cur, reader = _reader(store, sql, params)
+                try:
+                    schema = schema or reader.schema
+                    if writer is None:
+                        writer = pq.ParquetWriter(sink, schema, compression="zstd")
+                    for batch in _batches(reader):
+                        writer.write_batch(batch)
+                        stats.rows += batch.num_rows
+                finally:
+                    reader.close()
+                    cur.close()
+        finally:
+            if writer is not None:
+                writer.close()
+        sink.seek(0)
+        while chunk := sink.read(1 << 20):
+            stats.bytes += len(chunk)
+            yield chunk
+    stats.done = True
+
+
 def parquet_bytes(store: Store, sql: str, params: Sequence[Any] | None = None,
                   stats: ExportStats | None = None) -> Iterator[bytes]:
-    """Yield a Parquet file of ``sql`` (written batch by batch into a spooled buffer)."""
-    stats = stats if stats is not None else ExportStats()
-    cur, reader = _reader(store, sql, params)
-    sink = io.BytesIO()
-    try:
-        with pq.ParquetWriter(sink, reader.schema, compression="zstd") as writer:
-            for batch in _batches(reader):
-                writer.write_batch(batch)
-                stats.rows += batch.num_rows
-        data = sink.getvalue()
-        stats.bytes = len(data)
-        stats.done = True
-        yield data
-    finally:
-        reader.close()
-        cur.close()
+    """Yield a Parquet file of ``sql``."""
+    return parquet_parts(store, [(sql, params)], stats=stats)

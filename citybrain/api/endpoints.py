@@ -7,10 +7,15 @@ feeds JSON pages, CSV and Parquet.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+import pandas as pd
+
+from ..export import Part
+from ..store import Store
 from .params import Param
 
 TS = "strftime({0}, '%Y-%m-%d %H:%M:%S') AS {1}"
@@ -33,6 +38,34 @@ class Endpoint:
     query: Callable[[dict[str, Any]], tuple[str, list[Any]]]
     formats: tuple[str, ...] = ("json", "csv", "parquet")
     restricted: tuple[str, ...] = ()
+    #: (table, time column) to split big downloads into consecutive time windows (flat memory).
+    window: tuple[str, str] | None = None
+
+    def parts(self, store: Store, values: dict[str, Any], target_rows: int = 600_000) -> Iterator[Part]:
+        """The query as consecutive time windows (or whole, when the endpoint has no window).
+
+        Windows are disjoint and ordered by the first sort key, so their concatenation is exactly
+        the whole query's order."""
+        if self.window is None:
+            yield self.query(values)
+            return
+        table, col = self.window
+        lo, hi, n = store.df(f"SELECT min({col}) AS lo, max({col}) AS hi, count(*) AS n FROM {table}").iloc[0]
+        if n == 0 or pd.isna(lo):
+            yield self.query(values)
+            return
+        start = max(values.get("from") or lo.to_pydatetime(), lo.to_pydatetime())
+        end = min(values.get("to") or hi.to_pydatetime() + timedelta(microseconds=1),
+                  hi.to_pydatetime() + timedelta(microseconds=1))
+        if end <= start:
+            yield self.query(values)
+            return
+        span = (hi - lo).total_seconds() or 1.0
+        step = timedelta(seconds=max(3600.0, span * target_rows / int(n)))
+        t = start
+        while t < end:
+            yield self.query({**values, "from": t, "to": min(t + step, end)})
+            t += step
 
 
 def _region(v: dict[str, Any], col: str) -> tuple[str, list[Any]]:
@@ -100,7 +133,8 @@ ENDPOINTS: dict[str, Endpoint] = {e.name: e for e in [
     Endpoint("indicators", "Indicator definitions: unit, cadence, direction, thresholds.", [DOMAIN], q_indicators),
     Endpoint("observations", "Indicator values over time (long format).", [
         Param("indicator", "id", "Indicator id; repeat for several.", repeat=True),
-        REGION, Param("entity", "id", "Entity id (station, checkpoint, port …)."), FROM, TO], q_observations),
+        REGION, Param("entity", "id", "Entity id (station, checkpoint, port …)."), FROM, TO], q_observations,
+        window=("observations", "ts")),
     Endpoint("targets", "Planning baselines and targets with verbatim source quotes.", [REGION, DOMAIN], q_targets),
     Endpoint("entities", "Monitored things with a place (WGS-84).", [
         REGION, Param("kind", "id", "Entity kind, e.g. port, vessel, checkpoint, shelter."),

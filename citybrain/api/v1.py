@@ -18,7 +18,7 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .. import audit
-from ..export import ExportStats, parquet_bytes, stream_csv
+from ..export import ExportStats, parquet_parts, stream_csv_parts
 from ..settings import Settings
 from ..store import StoreMissing, get_store
 from .endpoints import ENDPOINTS, Endpoint
@@ -113,10 +113,11 @@ def serve_endpoint(ep: Endpoint, fmt: str) -> Response:
     stats = ExportStats()
     what = {**_who(), "what": ep.name, "format": fmt, "filters": filters, "data_version": store.version}
     if fmt == "csv":
-        gen = stream_csv(store, sql, params, encoding=values["encoding"], bom=values["bom"], stats=stats)
+        gen = stream_csv_parts(store, ep.parts(store, values), encoding=values["encoding"], bom=values["bom"],
+                               stats=stats)
         mime = f"text/csv; charset={values['encoding']}"
     else:
-        gen = parquet_bytes(store, sql, params, stats=stats)
+        gen = parquet_parts(store, ep.parts(store, values), stats=stats)
         mime = "application/vnd.apache.parquet"
     name = _filename(ep, values, fmt, store.version)
     return Response(_audited(gen, stats, what), mimetype=mime,

@@ -127,3 +127,18 @@ def test_exports_are_audited(client, built_store):
     last = json.loads(lines[-1])
     assert last["event"] == "export" and last["what"] == "targets" and last["filters"]["region"] == "341623"
     assert last["rows"] > 0 and last["bytes"] > 0 and last["outcome"] == "complete"
+
+
+def test_windowed_export_equals_one_sorted_query(client, built_store):
+    from citybrain.api.endpoints import ENDPOINTS
+    from citybrain.export import stream_csv, stream_csv_parts
+    from citybrain.store import Store
+
+    store = Store(built_store.db)
+    ep = ENDPOINTS["observations"]
+    values = {"indicator": [], "region": "330225", "entity": None, "from": None, "to": None}
+    parts = list(ep.parts(store, values, target_rows=20_000))
+    assert len(parts) > 5  # really split into windows
+    whole = b"".join(stream_csv(store, *ep.query(values)))
+    windowed = b"".join(stream_csv_parts(store, parts))
+    assert windowed == whole

@@ -1,0 +1,347 @@
+"""KPI semantics, one definition everywhere: status, change, target progress, card and drill-down.
+
+An indicator's definition (unit, direction, warn/alarm thresholds) comes from the ``indicators``
+table. ``status`` is the one rule for normal / warning / alarm; ``kpi_values`` gives what a card
+(or the wall, or an export) shows for a region at a moment; ``card`` draws it with colour AND icon
+AND text, a sparkline, target progress and an export link to ``/api/v1/observations.csv`` with
+exactly the card's filters; ``drill_panel``/``register_drill`` give every dashboard the same
+drill-down by time range and region.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+
+from . import queries
+from .i18n import fmt_number, register, t
+from .queries import kpi as qk
+from .regions import region_name
+from .store import Store, get_store
+from .ui import export_button
+
+STATUS_ICON = {"normal": "●", "warning": "▲", "alarm": "■", "none": "○", "nodata": "—"}
+STATUS_COLOR = {"normal": "#3ddc97", "warning": "#ffc53d", "alarm": "#ff4d4f", "none": "#8fb3d9", "nodata": "#6b7f95"}
+#: Live indicators that measure a planning indicator of the targets table.
+TARGET_LINKS = {"supervision_coverage": "fishing_vessel_digital_coverage_rate"}
+RANGES = {"1d": 1, "7d": 7, "30d": 30, "90d": 90}
+
+register({
+    "kpi.status.normal": ("正常", "normal"), "kpi.status.warning": ("预警", "warning"),
+    "kpi.status.alarm": ("告警", "alarm"), "kpi.status.none": ("未设阈值", "no threshold"),
+    "kpi.status.nodata": ("无数据", "no data"),
+    "kpi.asof": ("截至", "as of"), "kpi.vs1d": ("较昨日", "vs yesterday"), "kpi.vs7d": ("较上周", "vs last week"),
+    "kpi.target": ("目标", "target"), "kpi.progress": ("完成度", "progress"),
+    "kpi.drill": ("点击查看趋势与地区对比", "Click for trend and region comparison"),
+    "kpi.drill.range": ("时间范围", "Time range"), "kpi.drill.close": ("关闭", "Close"),
+    "kpi.drill.series": ("趋势", "Trend"), "kpi.drill.regions": ("各地区最新值对比", "Latest value by region"),
+    "kpi.range.1d": ("近24小时", "24 h"), "kpi.range.7d": ("近7天", "7 days"),
+    "kpi.range.30d": ("近30天", "30 days"), "kpi.range.90d": ("近90天", "90 days"),
+    "kpi.na": ("本地区不适用", "Not applicable in this region"),
+    "kpi.empty": ("所选时段无数据", "No data in the selected period"),
+})
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """An indicator's definition as the indicators table gives it."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    unit: str
+    domain: str
+    direction: str
+    warn: float | None
+    alarm: float | None
+    cadence_s: int
+
+    def name(self, lang: str = "zh") -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+@dataclass
+class KpiValue:
+    """What a KPI card shows for one indicator in one region at one moment."""
+
+    ind: Indicator
+    region: str
+    value: float | None
+    ts: datetime | None
+    value_1d: float | None = None
+    value_7d: float | None = None
+    spark: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["ts", "value"]))
+    target: dict[str, Any] | None = None
+
+    @property
+    def status(self) -> str:
+        return status(self.value, self.ind)
+
+
+def _num(v: Any) -> float | None:
+    return None if v is None or pd.isna(v) else float(v)
+
+
+def definitions(store: Store) -> dict[str, Indicator]:
+    """Every indicator's definition, by id."""
+    df = queries.indicators(store)
+    return {r.indicator_id: Indicator(r.indicator_id, r.name_zh, r.name_en, r.unit, r.domain, r.direction,
+                                      _num(r.warn), _num(r.alarm), int(r.cadence_s)) for r in df.itertuples()}
+
+
+def status(value: float | None, ind: Indicator) -> str:
+    """normal / warning / alarm from the thresholds and direction; 'none' without thresholds.
+
+    ``direction == 'down'`` (lower is better): warning at >= warn, alarm at >= alarm.
+    ``direction == 'up'`` (higher is better): warning below warn, alarm below alarm."""
+    if value is None or pd.isna(value):
+        return "nodata"
+    if ind.warn is None and ind.alarm is None:
+        return "none"
+    if ind.direction == "up":
+        if ind.alarm is not None and value < ind.alarm:
+            return "alarm"
+        return "warning" if ind.warn is not None and value < ind.warn else "normal"
+    if ind.alarm is not None and value >= ind.alarm:
+        return "alarm"
+    return "warning" if ind.warn is not None and value >= ind.warn else "normal"
+
+
+def target_progress(baseline: float | None, latest: float | None, target: float | None) -> float | None:
+    """Share of the way from baseline (0 when none) to target that ``latest`` has covered, 0..1+."""
+    if latest is None or target is None or pd.isna(latest) or pd.isna(target):
+        return None
+    base = 0.0 if baseline is None or pd.isna(baseline) else float(baseline)
+    if target == base:
+        return 1.0 if latest == target else 0.0
+    return max(0.0, (float(latest) - base) / (float(target) - base))
+
+
+def kpi_values(store: Store, region: str, ids: tuple[str, ...], at: datetime) -> list[KpiValue]:
+    """Card values for ``ids`` in ``region`` at ``at`` (two queries, both cached)."""
+    defs = definitions(store)
+    snap = qk.snapshot(store, region, ids, at).set_index("indicator_id")
+    sp = qk.sparks(store, region, ids, at)
+    tg = qk.target_rows(store, region).set_index("indicator_id")
+    out = []
+    for i in ids:
+        row = snap.loc[i] if i in snap.index else None
+        kv = KpiValue(defs[i], region, _num(row["value"]) if row is not None else None,
+                      row["ts"] if row is not None else None,
+                      _num(row["value_1d"]) if row is not None else None,
+                      _num(row["value_7d"]) if row is not None else None,
+                      sp[sp["indicator_id"] == i][["ts", "value"]])
+        tid = TARGET_LINKS.get(i)
+        if tid and tid in tg.index:
+            r = tg.loc[tid]
+            kv.target = {"id": tid, "value": _num(r["target"]), "year": r["target_year"], "unit": r["unit_target"],
+                         "progress": target_progress(_num(r["baseline"]), kv.value, _num(r["target"]))}
+        out.append(kv)
+    return out
+
+
+def status_badge(st: str, lang: str) -> html.Span:
+    """Status as icon + text + colour class (never colour alone)."""
+    return html.Span([html.Span(STATUS_ICON[st], className="kpi-icon", **{"aria-hidden": "true"}), " ",
+                      t(f"kpi.status.{st}", lang)], className=f"kpi-status kpi-{st}")
+
+
+def _delta(now: float | None, before: float | None, ind: Indicator, label: str, lang: str) -> html.Span | None:
+    if now is None or before is None:
+        return None
+    d = now - before
+    arrow = "↑" if d > 0 else ("↓" if d < 0 else "→")
+    good = "flat" if d == 0 or ind.direction == "none" else ("good" if (d > 0) == (ind.direction == "up") else "bad")
+    sign = "+" if d > 0 else ""
+    return html.Span(f"{t(label, lang)} {arrow}{sign}{fmt_number(round(d, 2), ind.unit, lang)}",
+                     className=f"kpi-delta kpi-{good}")
+
+
+def sparkline(frame: pd.DataFrame, st: str) -> go.Figure:
+    """A tiny trend line coloured by status (static, no axes)."""
+    fig = go.Figure(go.Scatter(x=frame["ts"], y=frame["value"], mode="lines", hoverinfo="skip",
+                               line={"width": 1.6, "color": STATUS_COLOR[st]}))
+    fig.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=38, showlegend=False,
+                      paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
+                      xaxis={"visible": False}, yaxis={"visible": False})
+    return fig
+
+
+def export_params(ind: str, region: str, start: datetime | None, end: datetime | None) -> dict[str, Any]:
+    """The observations-export filters of what a card or drill-down shows."""
+    return {"indicator": ind, "region": region, "from": start, "to": end}
+
+
+def card(prefix: str, kv: KpiValue, lang: str, at: datetime) -> html.Div:
+    """One KPI card; clicking it opens the module's drill-down for this indicator."""
+    st = kv.status
+    ind = kv.ind
+    when = pd.Timestamp(kv.ts).strftime("%m-%d %H:%M") if kv.ts is not None else "—"
+    tgt = None
+    if kv.target and kv.target["value"] is not None:
+        p = kv.target["progress"]
+        tgt = html.Div(className="kpi-target", children=[
+            html.Span(f"{t('kpi.target', lang)} {fmt_number(kv.target['value'], kv.target['unit'], lang)}"
+                      f" ({kv.target['year']}) · {t('kpi.progress', lang)} "
+                      f"{'—' if p is None else fmt_number(round(min(p, 9.99) * 100, 1), '%', lang)}"),
+            html.Div(className="kpi-bar", children=html.Div(
+                className="kpi-bar-fill", style={"width": f"{0 if p is None else min(p, 1) * 100:.0f}%"}))])
+    start = at - timedelta(days=7)
+    return html.Div(
+        id={"type": f"{prefix}-kpi", "ind": ind.id}, n_clicks=0, role="button", tabIndex="0",
+        title=t("kpi.drill", lang), className=f"kpi-card kpi-card-{st}", children=[
+            html.Div(className="kpi-head", children=[html.Span(ind.name(lang), className="kpi-name"),
+                                                      status_badge(st, lang)]),
+            html.Div(fmt_number(kv.value, ind.unit, lang), className="kpi-value"),
+            html.Div(className="kpi-meta", children=[
+                html.Span(f"{t('kpi.asof', lang)} {when}", className="kpi-time"),
+                _delta(kv.value, kv.value_1d, ind, "kpi.vs1d", lang),
+                _delta(kv.value, kv.value_7d, ind, "kpi.vs7d", lang)]),
+            dcc.Graph(figure=sparkline(kv.spark, st), config={"staticPlot": True, "displayModeBar": False},
+                      className="kpi-spark", style={"height": "38px"}),
+            tgt,
+            export_button(f"{prefix}-export-{ind.id}", "observations",
+                          export_params(ind.id, kv.region, start, at + timedelta(seconds=1)), lang),
+        ])
+
+
+def cards(prefix: str, store: Store, region: str, ids: tuple[str, ...], at: datetime, lang: str) -> html.Div:
+    """A responsive row of cards for ``ids``."""
+    return html.Div([card(prefix, kv, lang, at) for kv in kpi_values(store, region, ids, at)],
+                    className="kpi-cards", id=f"{prefix}-cards")
+
+
+def dark(fig: go.Figure, height: int = 300, **kw: Any) -> go.Figure:
+    """The command-centre look for a plotly figure (transparent, light text, local fonts)."""
+    fig.update_layout(height=height, margin={"l": 8, "r": 8, "t": 28, "b": 8}, paper_bgcolor="rgba(0,0,0,0)",
+                      plot_bgcolor="rgba(0,0,0,0)", font={"color": "#cfe6ff", "size": 13,
+                                                          "family": "Noto Sans CJK SC, sans-serif"},
+                      legend={"orientation": "h", "y": -0.15}, **kw)
+    fig.update_xaxes(gridcolor="#1f4a6e", automargin=True)
+    fig.update_yaxes(gridcolor="#1f4a6e", automargin=True)
+    return fig
+
+
+def resolve(region: str | None, lang: str | None) -> tuple[Store, str, str, datetime]:
+    """Store, valid region and language (defaults from settings), and the store's 'now'."""
+    from .regions import REGIONS
+    from .settings import get_settings
+
+    st = get_settings()
+    store = get_store()
+    return (store, region if region in REGIONS else st.region, lang if lang in ("zh", "en") else st.lang,
+            queries.anchor(store))
+
+
+def applicable(store: Store, region: str, dataset: str) -> tuple[bool, str | None]:
+    """Whether ``dataset`` applies to ``region`` and, if not, the coverage table's reason."""
+    cov = queries.coverage(store, region)
+    row = cov[cov["dataset"] == dataset]
+    if row.empty:
+        return True, None
+    return bool(row["applicable"].iloc[0]), (None if pd.isna(row["reason"].iloc[0]) else str(row["reason"].iloc[0]))
+
+
+def page(prefix: str, title: str, intro: str, region: str, lang: str, children: list[Any]) -> html.Div:
+    """A dashboard page: heading, the module's content and its drill-down panel."""
+    return html.Div(id=f"{prefix}-page", className="cb-page dash-page", children=[
+        html.Div(className="cb-heading", children=[html.H1(f"{title} · {region_name(region, lang)}"), html.P(intro)]),
+        *children, drill_panel(prefix, region, lang)])
+
+
+def section(prefix: str, key: str, title: str, children: list[Any], export: Any = None) -> html.Section:
+    """A titled panel of a dashboard (optional export link in the title)."""
+    return html.Section(id=f"{prefix}-{key}", className="dash-panel", children=[
+        html.H2([title, " ", export] if export is not None else title), *children])
+
+
+def not_applicable(prefix: str, reason: str | None, lang: str) -> html.Div:
+    """The clear 'not applicable here' panel, with the reason from the coverage table."""
+    return html.Div(id=f"{prefix}-na", className="kpi-na", children=[
+        html.Span("ⓘ", className="kpi-na-icon", **{"aria-hidden": "true"}),
+        html.Strong(t("kpi.na", lang)), html.P(reason or "")])
+
+
+def drill_panel(prefix: str, region: str, lang: str) -> html.Div:
+    """The (hidden) drill-down panel of a module: range picker, trend, region comparison, export."""
+    return html.Div(id=f"{prefix}-drill", className="kpi-drill kpi-drill-closed", children=[
+        dcc.Store(id=f"{prefix}-drill-ctx", data={"region": region, "lang": lang, "ind": None}),
+        html.Div(className="kpi-drill-head", children=[
+            html.H3(id=f"{prefix}-drill-title"),
+            html.Button(t("kpi.drill.close", lang), id=f"{prefix}-drill-close", n_clicks=0, className="kpi-close")]),
+        html.Div(className="kpi-drill-controls", children=[
+            html.Span(t("kpi.drill.range", lang)),
+            dcc.RadioItems(id=f"{prefix}-drill-range", value="7d", inline=True, className="kpi-range",
+                           options=[{"label": t(f"kpi.range.{k}", lang), "value": k} for k in RANGES]),
+            html.Span(id=f"{prefix}-drill-export")]),
+        html.Div(className="kpi-drill-body", children=[
+            dcc.Graph(id=f"{prefix}-drill-series", config={"displayModeBar": False}, className="kpi-drill-graph"),
+            dcc.Graph(id=f"{prefix}-drill-regions", config={"displayModeBar": False}, className="kpi-drill-graph")]),
+    ])
+
+
+def drill_figures(prefix: str, ind_id: str, region: str, rng: str, lang: str) -> tuple[str, go.Figure, go.Figure, Any]:
+    """Title, trend figure, region comparison and export link of one drill-down view."""
+    store = get_store()
+    ind = definitions(store)[ind_id]
+    at = queries.anchor(store)
+    start = at - timedelta(days=RANGES.get(rng, 7))
+    s = queries.series(store, ind_id, region, start, at)
+    trend = go.Figure(go.Scatter(x=s["ts"], y=s["value"], mode="lines", line={"color": "#35c2ff"},
+                                 name=ind.name(lang)))
+    for thr, st in ((ind.warn, "warning"), (ind.alarm, "alarm")):
+        if thr is not None:
+            trend.add_hline(y=thr, line={"color": STATUS_COLOR[st], "dash": "dash"},
+                            annotation_text=f"{STATUS_ICON[st]} {t(f'kpi.status.{st}', lang)} {fmt_number(thr, ind.unit, lang)}")
+    dark(trend, 280, title={"text": f"{t('kpi.drill.series', lang)} · {region_name(region, lang)}", "font": {"size": 14}},
+         yaxis_title=ind.unit)
+    if s.empty:
+        trend.add_annotation(text=t("kpi.empty", lang), showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)
+    rc = qk.region_compare(store, ind_id, at)
+    names = rc["name_zh"] if lang == "zh" else rc["name_en"]
+    sts = [status(v, ind) for v in rc["value"]]
+    bars = go.Figure(go.Bar(x=names, y=rc["value"], marker_color=[STATUS_COLOR[x] for x in sts],
+                            text=[f"{STATUS_ICON[x]} {fmt_number(v, ind.unit, lang)}" for x, v in zip(sts, rc["value"])],
+                            textposition="auto"))
+    dark(bars, 280, title={"text": t("kpi.drill.regions", lang), "font": {"size": 14}})
+    link = export_button(f"{prefix}-drill-link", "observations",
+                         export_params(ind_id, region, start, at + timedelta(seconds=1)), lang)
+    return f"{ind.name(lang)}（{ind.unit}）" if lang == "zh" else f"{ind.name(lang)} ({ind.unit})", trend, bars, link
+
+
+def register_drill(app: Dash, prefix: str) -> None:
+    """Register the drill-down callback of ``prefix``'s cards against ``app``."""
+
+    @app.callback(Output(f"{prefix}-drill", "className"), Output(f"{prefix}-drill-title", "children"),
+                  Output(f"{prefix}-drill-series", "figure"), Output(f"{prefix}-drill-regions", "figure"),
+                  Output(f"{prefix}-drill-export", "children"), Output(f"{prefix}-drill-ctx", "data"),
+                  Input({"type": f"{prefix}-kpi", "ind": ALL}, "n_clicks"), Input(f"{prefix}-drill-range", "value"),
+                  Input(f"{prefix}-drill-close", "n_clicks"), State(f"{prefix}-drill-ctx", "data"),
+                  prevent_initial_call=True)
+    def _drill(clicks, rng, _close, data):
+        trig = ctx.triggered_id
+        data = dict(data or {})
+        if trig == f"{prefix}-drill-close":
+            data["ind"] = None
+            return "kpi-drill kpi-drill-closed", no_update, no_update, no_update, no_update, data
+        if isinstance(trig, dict):
+            if not any(c for c in clicks if c):
+                return (no_update,) * 6
+            data["ind"] = trig["ind"]
+        if not data.get("ind"):
+            return (no_update,) * 6
+        title, trend, bars, link = drill_figures(prefix, data["ind"], data["region"], rng, data["lang"])
+        return "kpi-drill kpi-drill-open", title, trend, bars, link, data
+
+
+def to_json(kv: KpiValue) -> dict[str, Any]:
+    """A KPI value as JSON (for the wall and the API)."""
+    return {"indicator": kv.ind.id, "region": kv.region, "value": kv.value, "unit": kv.ind.unit,
+            "ts": None if kv.ts is None else pd.Timestamp(kv.ts).isoformat(), "status": kv.status,
+            "value_1d": kv.value_1d, "value_7d": kv.value_7d, "target": json.loads(json.dumps(kv.target, default=str))}

@@ -1,0 +1,138 @@
+"""Queries of the one-map layers (``layers/``): places, latest values at a time, tracks, incidents.
+
+Every function takes the ``Store`` first, binds every value, returns a DataFrame (geometry as WKB
+bytes, WGS-84) and is memoised by data version. "A region" means the region and its children
+(a city includes its districts); a district also sees rows its city carries (Zhoushan's fleet and
+facilities are stored under 330900), so a district view is never empty.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pandas as pd
+
+from ..cache import cached_query
+from ..store import Store
+
+#: The region filter every query shares: the region, its children, and its parent's own rows.
+IN_REGION = ("{col} IN (SELECT region_code FROM regions WHERE region_code = ? OR parent_code = ? "
+             "UNION ALL SELECT parent_code FROM regions WHERE region_code = ? AND parent_code IS NOT NULL)")
+
+
+def _rf(col: str, region: str) -> tuple[str, list[str]]:
+    return IN_REGION.format(col=col), [region, region, region]
+
+
+@cached_query
+def region_shapes(store: Store, region: str) -> pd.DataFrame:
+    """The region and its children: names, bounding box and land geometry (WKB)."""
+    return store.df("""SELECT region_code, name_zh, name_en, parent_code, coastal, lon, lat,
+                              min_lon, min_lat, max_lon, max_lat, geometry
+                       FROM regions WHERE region_code = ? OR parent_code = ? ORDER BY region_code""",
+                    [region, region])
+
+
+@cached_query
+def layer_entities(store: Store, region: str, kinds: tuple[str, ...]) -> pd.DataFrame:
+    """Entities of some kinds in a region, with geometry (WKB) and properties (JSON text)."""
+    rsql, rp = _rf("region_code", region)
+    return store.df(f"""SELECT entity_id, kind, name_zh, name_en, region_code, lon, lat, geometry, properties,
+                               simulated
+                        FROM entities WHERE {rsql} AND list_contains(?, kind)
+                        ORDER BY kind, entity_id""", [*rp, list(kinds)])
+
+
+@cached_query
+def latest_entity_values(store: Store, region: str, indicator_id: str, at: datetime,
+                         lookback_h: float = 25.0) -> pd.DataFrame:
+    """Per entity: the last value of an indicator at or before ``at`` (within ``lookback_h``)."""
+    rsql, rp = _rf("region_code", region)
+    return store.df(f"""SELECT entity_id, max(ts) AS ts, arg_max(value, ts) AS value
+                        FROM observations
+                        WHERE ts > ? AND ts <= ? AND indicator_id = ? AND entity_id IS NOT NULL AND {rsql}
+                        GROUP BY entity_id ORDER BY entity_id""",
+                    [at - timedelta(hours=lookback_h), at, indicator_id, *rp])
+
+
+@cached_query
+def entity_series(store: Store, entity_id: str, indicator_id: str, start: datetime, end: datetime) -> pd.DataFrame:
+    """One entity's series of one indicator (the detail panel's sparkline)."""
+    return store.df("""SELECT ts, value FROM observations
+                       WHERE ts BETWEEN ? AND ? AND indicator_id = ? AND entity_id = ? ORDER BY ts""",
+                    [start, end, indicator_id, entity_id])
+
+
+@cached_query
+def vessel_positions(store: Store, region: str, at: datetime) -> pd.DataFrame:
+    """Each vessel's position at ``at`` (positions are every 5 minutes; the last one at or before)."""
+    rsql, rp = _rf("region_code", region)
+    return store.df(f"""SELECT track_id, lon, lat, status, speed_kn, ts FROM tracks
+                        WHERE kind = 'vessel' AND ts = (SELECT max(ts) FROM tracks WHERE kind = 'vessel'
+                                                          AND ts <= ? AND ts > ? - INTERVAL 1 HOUR)
+                          AND {rsql}
+                        ORDER BY track_id""", [at, at, *rp])
+
+
+@cached_query
+def vessel_trail(store: Store, region: str, start: datetime, end: datetime) -> pd.DataFrame:
+    """Every vessel position in ``(start, end]`` (trails and density; tens of thousands of rows)."""
+    rsql, rp = _rf("region_code", region)
+    return store.df(f"""SELECT lon::FLOAT AS lon, lat::FLOAT AS lat,
+                               (status LIKE 'alarm%')::UTINYINT AS alarm
+                        FROM tracks WHERE kind = 'vessel' AND ts > ? AND ts <= ? AND {rsql}""",
+                    [start, end, *rp])
+
+
+@cached_query
+def vessel_span(store: Store) -> tuple[datetime | None, datetime | None]:
+    """First and last time of the vessel positions."""
+    row = store.df("SELECT min(ts) AS a, max(ts) AS b FROM tracks WHERE kind = 'vessel'")
+    a, b = row["a"].iloc[0], row["b"].iloc[0]
+    return (None if pd.isna(a) else a.to_pydatetime(), None if pd.isna(b) else b.to_pydatetime())
+
+
+@cached_query
+def typhoons(store: Store, region: str) -> pd.DataFrame:
+    """Typhoons that affected a region (best track within 300 km), with their track ids and spans."""
+    return store.df("""
+        SELECT e.entity_id, e.name_zh, e.name_en, e.lon, e.lat, e.properties, t.track_id,
+               min(t.ts) AS first_ts, max(t.ts) AS last_ts
+        FROM entities e JOIN tracks t
+          ON t.kind = 'typhoon' AND list_contains(CAST(json_extract(e.properties, '$.track_ids') AS VARCHAR[]), t.track_id)
+        WHERE e.kind = 'typhoon'
+          AND (list_contains(CAST(json_extract(e.properties, '$.affected_regions') AS VARCHAR[]), ?)
+               OR list_contains(CAST(json_extract(e.properties, '$.affected_regions') AS VARCHAR[]),
+                                (SELECT parent_code FROM regions WHERE region_code = ?)))
+        GROUP BY ALL ORDER BY first_ts, t.track_id""", [region, region])
+
+
+@cached_query
+def typhoon_track(store: Store, track_id: str) -> pd.DataFrame:
+    """One best track: time, position, wind, pressure, grade."""
+    return store.df("""SELECT ts, lon, lat, wind_ms, pressure_hpa, grade, source FROM tracks
+                       WHERE kind = 'typhoon' AND track_id = ? ORDER BY ts""", [track_id])
+
+
+@cached_query
+def incidents_at(store: Store, region: str, dataset: str, at: datetime, since_h: float) -> pd.DataFrame:
+    """Incidents of a dataset as they stood at ``at``: reported in the ``since_h`` hours before and
+    not yet closed then; with the life-cycle step reached at ``at`` and whether its next step is overdue."""
+    rsql, rp = _rf("region_code", region)
+    return store.df(f"""
+        WITH e AS (
+            SELECT event_id, kind, entity_id, title_zh, title_en, severity, lon, lat, reported_at,
+                   dispatched_at, on_scene_at, resolved_at, closed_at, due_at, properties,
+                   CASE WHEN closed_at <= ? THEN 'closed' WHEN resolved_at <= ? THEN 'resolved'
+                        WHEN on_scene_at <= ? THEN 'on_scene' WHEN dispatched_at <= ? THEN 'dispatched'
+                        ELSE 'reported' END AS step
+            FROM events
+            WHERE dataset = ? AND reported_at <= ? AND reported_at > ? AND (closed_at IS NULL OR closed_at > ?)
+              AND {rsql})
+        SELECT e.* EXCLUDE (properties),
+               json_extract_string(properties, '$.kind_zh') AS kind_zh,
+               TRY_CAST(json_extract_string(properties, '$.sla_due.' || CASE step
+                    WHEN 'reported' THEN 'dispatch' WHEN 'dispatched' THEN 'on_scene'
+                    WHEN 'on_scene' THEN 'resolve' ELSE 'close' END) AS TIMESTAMP) AS next_due
+        FROM e ORDER BY reported_at, event_id""",
+        [at, at, at, at, dataset, at, at - timedelta(hours=since_h), at, *rp])

@@ -1,0 +1,205 @@
+"""Queries of the KPI cockpit and the domain dashboards (bound parameters in, DataFrames out).
+
+Every function takes the ``Store`` first and is memoised by data version. ``at`` is the moment the
+screen shows (normally ``queries.anchor(store)``); "region" filters on entities, events and tracks
+include a city's districts, region-level KPI series match the region code exactly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pandas as pd
+
+from ..cache import cached_query
+from ..store import Store
+
+#: Entities/events/tracks of a region or of its districts.
+IN_REGION = "({col} = ? OR {col} IN (SELECT region_code FROM regions WHERE parent_code = ?))"
+
+
+def _in(col: str = "region_code") -> str:
+    return IN_REGION.format(col=col)
+
+
+@cached_query
+def snapshot(store: Store, region: str, ids: tuple[str, ...], at: datetime) -> pd.DataFrame:
+    """Per indicator (region level): latest value and time, and the values a day and a week before."""
+    return store.df("""
+        WITH s AS (SELECT indicator_id, ts, value FROM observations
+                   WHERE region_code = ? AND entity_id IS NULL AND list_contains(?, indicator_id)
+                     AND ts <= ? AND ts > ? - INTERVAL 90 DAY)
+        SELECT indicator_id, max(ts) AS ts, arg_max(value, ts) AS value,
+               arg_max(value, ts) FILTER (WHERE ts <= (SELECT max(ts) FROM s s2 WHERE s2.indicator_id = s.indicator_id) - INTERVAL 1 DAY) AS value_1d,
+               arg_max(value, ts) FILTER (WHERE ts <= (SELECT max(ts) FROM s s2 WHERE s2.indicator_id = s.indicator_id) - INTERVAL 7 DAY) AS value_7d
+        FROM s GROUP BY indicator_id ORDER BY indicator_id""", [region, list(ids), at, at])
+
+
+@cached_query
+def sparks(store: Store, region: str, ids: tuple[str, ...], at: datetime, days: int = 7) -> pd.DataFrame:
+    """Hourly means of region-level series over the ``days`` before ``at`` (for sparklines)."""
+    return store.df("""
+        SELECT indicator_id, time_bucket(INTERVAL 1 HOUR, ts) AS ts, avg(value) AS value
+        FROM observations
+        WHERE region_code = ? AND entity_id IS NULL AND list_contains(?, indicator_id)
+          AND ts > ? - to_days(?) AND ts <= ?
+        GROUP BY ALL ORDER BY indicator_id, ts""", [region, list(ids), at, days, at])
+
+
+@cached_query
+def region_compare(store: Store, indicator: str, at: datetime) -> pd.DataFrame:
+    """Latest region-level value of one indicator in every region (drill-down comparison)."""
+    return store.df("""
+        SELECT o.region_code, r.name_zh, r.name_en, max(o.ts) AS ts, arg_max(o.value, o.ts) AS value
+        FROM observations o JOIN regions r USING (region_code)
+        WHERE o.indicator_id = ? AND o.entity_id IS NULL AND o.ts <= ? AND o.ts > ? - INTERVAL 90 DAY
+        GROUP BY ALL ORDER BY o.region_code""", [indicator, at, at])
+
+
+@cached_query
+def entity_latest(store: Store, region: str, ids: tuple[str, ...], at: datetime) -> pd.DataFrame:
+    """Latest entity-level value per (indicator, entity) with the entity's names, kind and properties."""
+    return store.df(f"""
+        WITH l AS (SELECT indicator_id, entity_id, max(ts) AS ts, arg_max(value, ts) AS value
+                   FROM observations
+                   WHERE {_in('region_code')} AND entity_id IS NOT NULL AND list_contains(?, indicator_id)
+                     AND ts <= ? AND ts > ? - INTERVAL 30 DAY
+                   GROUP BY ALL)
+        SELECT l.*, e.kind, e.name_zh, e.name_en, e.lon, e.lat, e.properties
+        FROM l JOIN entities e USING (entity_id) ORDER BY l.indicator_id, l.entity_id""",
+        [region, region, list(ids), at, at])
+
+
+@cached_query
+def entity_window_sum(store: Store, region: str, indicator: str, at: datetime, hours: int) -> pd.DataFrame:
+    """Sum of one indicator per entity over the ``hours`` before ``at``."""
+    return store.df(f"""
+        SELECT o.entity_id, e.name_zh, e.name_en, sum(o.value) AS value
+        FROM observations o JOIN entities e USING (entity_id)
+        WHERE o.indicator_id = ? AND {_in('o.region_code')} AND o.ts > ? - to_hours(?) AND o.ts <= ?
+        GROUP BY ALL ORDER BY value DESC, o.entity_id""", [indicator, region, region, at, hours, at])
+
+
+@cached_query
+def flow_by_hour(store: Store, region: str, at: datetime, hours: int = 24) -> pd.DataFrame:
+    """Hourly mean traffic flow per checkpoint over the last ``hours`` (heat map)."""
+    return store.df(f"""
+        SELECT e.name_zh, e.name_en, o.entity_id, time_bucket(INTERVAL 1 HOUR, o.ts) AS hour, avg(o.value) AS value
+        FROM observations o JOIN entities e USING (entity_id)
+        WHERE o.indicator_id = 'traffic_flow' AND {_in('o.region_code')} AND o.ts > ? - to_hours(?) AND o.ts <= ?
+        GROUP BY ALL ORDER BY o.entity_id, hour""", [region, region, at, hours, at])
+
+
+@cached_query
+def black_spots(store: Store, region: str, at: datetime, days: int = 30) -> pd.DataFrame:
+    """Accident black spots with accidents in the last ``days`` (from the incident log)."""
+    return store.df(f"""
+        SELECT b.entity_id, b.name_zh, b.name_en, b.properties,
+               count(ev.event_id)::BIGINT AS accidents
+        FROM entities b LEFT JOIN events ev
+          ON json_extract_string(ev.properties, '$.black_spot_id') = b.entity_id
+         AND ev.reported_at > ? - to_days(?) AND ev.reported_at <= ?
+        WHERE b.kind = 'black_spot' AND {_in('b.region_code')}
+        GROUP BY ALL ORDER BY accidents DESC, b.entity_id""", [at, days, at, region, region])
+
+
+@cached_query
+def vessel_status(store: Store, region: str, at: datetime) -> pd.DataFrame:
+    """Vessels at their last position at or before ``at``: status, exemption, home port."""
+    return store.df(f"""
+        WITH t AS (SELECT max(ts) AS ts FROM tracks WHERE kind = 'vessel' AND ts <= ? AND ts > ? - INTERVAL 1 HOUR)
+        SELECT tr.track_id AS entity_id, tr.status, tr.lon, tr.lat, tr.speed_kn, tr.ts,
+               json_extract(e.properties, '$.moratorium_exempt')::BOOLEAN AS exempt,
+               json_extract_string(e.properties, '$.home_port') AS home_port,
+               json_extract_string(e.properties, '$.gear_zh') AS gear
+        FROM tracks tr JOIN entities e ON e.entity_id = tr.track_id
+        WHERE tr.kind = 'vessel' AND tr.ts = (SELECT ts FROM t) AND {_in('tr.region_code')}
+        ORDER BY tr.track_id""", [at, at, region, region])
+
+
+@cached_query
+def rain_accum(store: Store, region: str, at: datetime) -> pd.DataFrame:
+    """Rain per station over the last 1, 3, 24 and 72 hours."""
+    return store.df(f"""
+        SELECT o.entity_id, e.name_zh, e.name_en, e.kind,
+               sum(o.value) FILTER (WHERE o.ts > ? - INTERVAL 1 HOUR) AS h1,
+               sum(o.value) FILTER (WHERE o.ts > ? - INTERVAL 3 HOUR) AS h3,
+               sum(o.value) FILTER (WHERE o.ts > ? - INTERVAL 24 HOUR) AS h24,
+               sum(o.value) AS h72
+        FROM observations o JOIN entities e USING (entity_id)
+        WHERE o.indicator_id = 'rainfall_1h' AND {_in('o.region_code')} AND o.ts > ? - INTERVAL 72 HOUR AND o.ts <= ?
+        GROUP BY ALL ORDER BY h24 DESC, o.entity_id""", [at, at, at, region, region, at, at])
+
+
+@cached_query
+def typhoons(store: Store, region: str, at: datetime) -> pd.DataFrame:
+    """Typhoons affecting a region (newest first), with whether a track point lies in the last 3 days."""
+    return store.df("""
+        SELECT e.entity_id, e.name_zh, e.name_en, e.properties,
+               json_extract_string(e.properties, '$.landfall_time') AS landfall_time,
+               EXISTS (SELECT 1 FROM tracks t WHERE t.kind = 'typhoon'
+                       AND t.track_id = json_extract_string(e.properties, '$.geometry_track')
+                       AND t.ts > ? - INTERVAL 3 DAY AND t.ts <= ?) AS active
+        FROM entities e
+        WHERE e.kind = 'typhoon' AND list_contains(json_extract_string(e.properties, '$.affected_regions[*]'), ?)
+        ORDER BY landfall_time DESC""", [at, at, region])
+
+
+@cached_query
+def incident_funnel(store: Store, region: str, at: datetime, days: int = 30) -> pd.DataFrame:
+    """Incidents reported in the last ``days``: how many reached each life-cycle step, by kind."""
+    return store.df(f"""
+        SELECT kind, count(*)::BIGINT AS reported, count(dispatched_at)::BIGINT AS dispatched,
+               count(on_scene_at)::BIGINT AS on_scene, count(resolved_at)::BIGINT AS resolved,
+               count(closed_at)::BIGINT AS closed,
+               median(date_diff('second', reported_at, on_scene_at)) / 60.0 AS response_min
+        FROM events WHERE {_in()} AND reported_at > ? - to_days(?) AND reported_at <= ?
+        GROUP BY kind ORDER BY reported DESC, kind""", [region, region, at, days, at])
+
+
+@cached_query
+def open_incidents(store: Store, region: str, at: datetime) -> pd.DataFrame:
+    """Incidents not closed at ``at``, overdue first."""
+    return store.df(f"""
+        SELECT event_id, kind, title_zh, title_en, severity, status, reported_at, due_at,
+               coalesce(json_extract(properties, '$.overdue')::BOOLEAN, due_at < ?) AS overdue,
+               json_extract_string(properties, '$.overdue_step') AS overdue_step
+        FROM events WHERE {_in()} AND reported_at <= ? AND (closed_at IS NULL OR closed_at > ?)
+        ORDER BY overdue DESC, reported_at""", [at, region, region, at, at])
+
+
+@cached_query
+def target_rows(store: Store, region: str | None) -> pd.DataFrame:
+    """Planning indicators pivoted: baseline, current and target per (region, indicator)."""
+    return store.df("""
+        SELECT region_code, indicator_id, any_value(indicator_name_zh) AS name_zh,
+               any_value(indicator_name_en) AS name_en, any_value(domain) AS domain,
+               any_value(attribute) AS attribute,
+               arg_max(value, year) FILTER (WHERE kind = 'baseline') AS baseline,
+               max(year) FILTER (WHERE kind = 'baseline') AS baseline_year,
+               arg_max(value, year) FILTER (WHERE kind = 'current') AS current,
+               max(year) FILTER (WHERE kind = 'current') AS current_year,
+               arg_max(value, year) FILTER (WHERE kind = 'target') AS target,
+               max(year) FILTER (WHERE kind = 'target') AS target_year,
+               arg_max(unit, year) FILTER (WHERE kind = 'target') AS unit_target,
+               any_value(unit) AS unit, any_value(source_quote) AS quote
+        FROM targets WHERE (? IS NULL OR region_code = ?)
+        GROUP BY region_code, indicator_id ORDER BY region_code, domain, indicator_id""", [region, region])
+
+
+@cached_query
+def dataset_freshness(store: Store, region: str) -> pd.DataFrame:
+    """Per dataset, for a region: observation rows and last time, entity count, applicability."""
+    return store.df(f"""
+        SELECT d.name AS dataset, d.title_zh, d.title_en, d.owner_zh, d.owner_en, d.cadence, d.cadence_s,
+               d.classification, d.simulated, c.applicable, c.reason,
+               (SELECT count(*) FROM observations o WHERE o.dataset = d.name AND {_in('o.region_code')})::BIGINT AS obs,
+               (SELECT max(ts) FROM observations o WHERE o.dataset = d.name AND {_in('o.region_code')}) AS last_ts,
+               (SELECT count(*) FROM entities e WHERE e.dataset = d.name AND {_in('e.region_code')})::BIGINT AS entities
+        FROM datasets d LEFT JOIN coverage c ON c.dataset = d.name AND c.region_code = ?
+        ORDER BY d.name""", [region, region, region, region, region, region, region])
+
+
+def since(at: datetime, days: float) -> datetime:
+    """``at`` minus ``days`` (helper for the drill-down ranges)."""
+    return at - timedelta(days=days)
