@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -41,14 +42,32 @@ class ExportStats:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+_RISKY_FIRST = np.zeros(256, dtype=bool)
+_RISKY_FIRST[[ord(c) for c in "=+-@\t\r"]] = True
+
+
+def _may_be_risky(col: pa.Array) -> bool:
+    """Fast pre-check on the raw buffers: does any cell start with a risky byte?"""
+    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+        return True  # other string layouts: let the exact check decide
+    _, offsets, data = col.buffers()
+    if data is None or len(col) == 0:
+        return False
+    off_t = np.int64 if pa.types.is_large_string(col.type) else np.int32
+    offs = np.frombuffer(offsets, dtype=off_t)[col.offset: col.offset + len(col) + 1]
+    starts = offs[:-1][offs[1:] > offs[:-1]]
+    return bool(_RISKY_FIRST[np.frombuffer(data, dtype=np.uint8)[starts]].any())
+
+
 def neutralise(batch: pa.RecordBatch) -> pa.RecordBatch:
     """Prefix text cells that a spreadsheet would run as a formula with an apostrophe."""
     cols = []
     for col in batch.columns:
-        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-            risky = pc.fill_null(pc.match_substring_regex(col, _FORMULA), False)
-            if pc.any(risky).as_py():
-                col = pc.if_else(risky, pc.binary_join_element_wise("'", col, ""), col)
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type) or pa.types.is_string_view(col.type):
+            if _may_be_risky(col):
+                risky = pc.fill_null(pc.match_substring_regex(col, _FORMULA), False)
+                if pc.any(risky).as_py():
+                    col = pc.if_else(risky, pc.binary_join_element_wise("'", col, ""), col)
         cols.append(col)
     return pa.RecordBatch.from_arrays(cols, names=batch.schema.names)
 

@@ -38,28 +38,28 @@ class Endpoint:
     query: Callable[[dict[str, Any]], tuple[str, list[Any]]]
     formats: tuple[str, ...] = ("json", "csv", "parquet")
     restricted: tuple[str, ...] = ()
-    #: (table, time column) to split big downloads into consecutive time windows (flat memory).
-    window: tuple[str, str] | None = None
+    #: The output time column (first sort key) that splits big downloads into time windows.
+    window: str | None = None
 
     def parts(self, store: Store, values: dict[str, Any], target_rows: int = 600_000) -> Iterator[Part]:
-        """The query as consecutive time windows (or whole, when the endpoint has no window).
+        """The query as consecutive time windows (or whole, when it is small or has no window).
 
-        Windows are disjoint and ordered by the first sort key, so their concatenation is exactly
-        the whole query's order."""
+        One aggregate over the filtered rows gives their time span and count; windows of about
+        ``target_rows`` rows each are disjoint and ordered by the first sort key, so their
+        concatenation is exactly the whole query's order."""
         if self.window is None:
             yield self.query(values)
             return
-        table, col = self.window
-        lo, hi, n = store.df(f"SELECT min({col}) AS lo, max({col}) AS hi, count(*) AS n FROM {table}").iloc[0]
-        if n == 0 or pd.isna(lo):
-            yield self.query(values)
+        col = self.window
+        sql, params = self.query(values)
+        unordered = sql.rsplit("ORDER BY", 1)[0]  # the span and count need no sort
+        lo, hi, n = store.df(f"SELECT min({col}) AS lo, max({col}) AS hi, count(*) AS n FROM ({unordered})",
+                             params).iloc[0]
+        if n <= target_rows or pd.isna(lo):
+            yield sql, params
             return
-        start = max(values.get("from") or lo.to_pydatetime(), lo.to_pydatetime())
-        end = min(values.get("to") or hi.to_pydatetime() + timedelta(microseconds=1),
-                  hi.to_pydatetime() + timedelta(microseconds=1))
-        if end <= start:
-            yield self.query(values)
-            return
+        lo, hi = pd.Timestamp(lo).to_pydatetime(), pd.Timestamp(hi).to_pydatetime()
+        start, end = lo, hi + timedelta(microseconds=1)
         span = (hi - lo).total_seconds() or 1.0
         step = timedelta(seconds=max(3600.0, span * target_rows / int(n)))
         t = start
@@ -134,7 +134,7 @@ ENDPOINTS: dict[str, Endpoint] = {e.name: e for e in [
     Endpoint("observations", "Indicator values over time (long format).", [
         Param("indicator", "id", "Indicator id; repeat for several.", repeat=True),
         REGION, Param("entity", "id", "Entity id (station, checkpoint, port …)."), FROM, TO], q_observations,
-        window=("observations", "ts")),
+        window="ts"),
     Endpoint("targets", "Planning baselines and targets with verbatim source quotes.", [REGION, DOMAIN], q_targets),
     Endpoint("entities", "Monitored things with a place (WGS-84).", [
         REGION, Param("kind", "id", "Entity kind, e.g. port, vessel, checkpoint, shelter."),

@@ -86,3 +86,15 @@ def test_abandoned_stream_does_not_block_the_next_query(tiny_store):
     next(gen), next(gen)  # a client that hangs up half-way
     assert tiny_store.scalar("SELECT count(*) FROM t") == 9
     gen.close()
+
+
+def test_neutralise_respects_array_slices():
+    import pyarrow as pa
+
+    from citybrain.export import neutralise
+
+    arr = pa.array(["ok", "=1+1", None, "", "fine", "@x"])
+    batch = pa.RecordBatch.from_arrays([arr], names=["s"])
+    assert neutralise(batch.slice(0, 1)).column(0).to_pylist() == ["ok"]
+    assert neutralise(batch.slice(1, 3)).column(0).to_pylist() == ["'=1+1", None, ""]
+    assert neutralise(batch.slice(3, 3)).column(0).to_pylist() == ["", "fine", "'@x"]

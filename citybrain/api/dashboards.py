@@ -1,0 +1,34 @@
+"""GET /api/v1/dashboards: the registered dashboard modules with the datasets, indicators and layers
+they declare (documented in the OpenAPI document)."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from ..registry import all_modules
+from .params import Param, parse
+from .v1 import add_route
+
+LANG = Param("lang", "enum", "Language of the titles.", enum=("zh", "en"), default="zh")
+
+
+def list_dashboards():
+    """Every registered module (built-in and plug-in), in navigation order."""
+    v = parse(request.args, [LANG])
+    return jsonify(dashboards=[{
+        "id": m.id, "path": m.path, "title": m.title(v["lang"]), "title_zh": m.title_zh, "title_en": m.title_en,
+        "datasets": list(m.datasets), "indicators": list(m.indicators), "layers": list(m.layers),
+        "description": m.description_zh if v["lang"] == "zh" else m.description_en} for m in all_modules()])
+
+
+add_route("/dashboards", "dashboards", list_dashboards, {"get": {
+    "operationId": "dashboards", "summary": "Registered dashboard modules with the datasets they read.",
+    "tags": ["dashboards"], "parameters": [LANG.openapi()],
+    "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {
+        "type": "object", "properties": {"dashboards": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "string"}, "path": {"type": "string"}, "title": {"type": "string"},
+            "datasets": {"type": "array", "items": {"type": "string"}},
+            "indicators": {"type": "array", "items": {"type": "string"}},
+            "layers": {"type": "array", "items": {"type": "string"}}}}}}}}}},
+        "400": {"description": "Bad parameter", "content": {"application/json": {"schema": {
+            "$ref": "#/components/schemas/Error"}}}}}}})
