@@ -32,7 +32,7 @@ import shapely
 from shapely import wkb
 from tqdm import tqdm
 
-from . import tables
+from . import restricted, tables
 from .errors import DataError
 from .geo import gcj02_to_wgs84
 from .manifest import Manifest, cadence_seconds, discover
@@ -265,6 +265,7 @@ def build_store(settings: Settings | None = None, *, target: Path | None = None,
     if only:
         manifests = [m for m in manifests if m.name in only]
     con = duckdb.connect(str(tmp))
+    con.execute("SET enable_progress_bar = false")  # the build shows its own progress bar
     try:
         result = _build_into(con, manifests, settings, anchor, progress)
         con.execute("CHECKPOINT")
@@ -294,6 +295,7 @@ def _build_into(con: duckdb.DuckDBPyConnection, manifests: list[Manifest], setti
         con.execute(sql)
     pending: dict[str, list[pd.DataFrame]] = {t: [] for t in tables.TABLES}
     regions_frame: pd.DataFrame | None = None
+    restricted_rows: list[pd.DataFrame] = []
     rows: dict[str, dict[str, int]] = {}
     versions = []
     bar = tqdm(manifests, desc="building store", unit="dataset", disable=not progress)
@@ -303,10 +305,14 @@ def _build_into(con: duckdb.DuckDBPyConnection, manifests: list[Manifest], setti
         batch_id = f"{m.name}-{sha[:12]}"
 
         def sink(table: str, frame: pd.DataFrame, _m=m, _b=batch_id) -> int:
+            frame, secret = restricted.split(table, frame, _m.restricted_fields)
             frame = frame.copy()
             frame["dataset"] = _m.name
             frame["batch_id"] = _b
             pending[table].append(frame)
+            if len(secret):
+                secret.insert(0, "dataset", _m.name)
+                restricted_rows.append(secret)
             return len(frame)
 
         ctx = LoadContext(m, anchor, settings.seed, sink, regions_frame)
@@ -334,6 +340,10 @@ def _build_into(con: duckdb.DuckDBPyConnection, manifests: list[Manifest], setti
         cols = ", ".join(c.name for c in tables.TABLES[table] + tables.BUILD_COLUMNS)
         con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming ORDER BY {tables.SORT_KEYS[table]}")
         con.unregister("_incoming")
+    if restricted_rows:
+        con.register("_secret", pd.concat(restricted_rows, ignore_index=True))
+        con.execute("INSERT INTO restricted_values SELECT dataset, table_name, row_key, field, value FROM _secret")
+        con.unregister("_secret")
     version = hashlib.sha256("".join(versions).encode()).hexdigest()[:16]
     for k, v in {"data_version": version, "anchor": anchor.isoformat(), "seed": str(settings.seed),
                  "built_at": datetime.now(CST).replace(tzinfo=None).isoformat(timespec="seconds")}.items():

@@ -94,7 +94,15 @@ SYSTEM_DDL = {
     "coverage": """CREATE TABLE coverage (dataset VARCHAR, region_code VARCHAR, applicable BOOLEAN,
         reason VARCHAR)""",
     "meta": "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    "restricted_values": """CREATE TABLE restricted_values (dataset VARCHAR NOT NULL, table_name VARCHAR NOT NULL,
+        row_key VARCHAR NOT NULL, field VARCHAR NOT NULL, value VARCHAR)""",
 }
+
+#: The mask that stands in the main tables for every restricted value.
+MASK = "***"
+
+#: Row key of the tables whose rows may carry restricted fields (as a column or a properties key).
+RESTRICTABLE = {"entities": "entity_id", "events": "event_id"}
 
 #: Sort order applied when a table is written: time order keeps range scans fast.
 SORT_KEYS = {

@@ -1,0 +1,39 @@
+"""Restricted fields leave the main tables at build time; only restricted_values holds them."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from citybrain.restricted import split
+from citybrain.store import Store
+from citybrain.tables import MASK
+
+
+def test_split_moves_columns_and_property_keys():
+    ev = pd.DataFrame({"event_id": ["e1", "e2"], "reporter_name": ["张三", None],
+                       "properties": ['{"a": 1}', None]})
+    masked, secret = split("events", ev, ["reporter_name"])
+    assert list(masked["reporter_name"]) == [MASK, None]
+    assert secret.to_dict("records") == [{"table_name": "events", "row_key": "e1", "field": "reporter_name", "value": "张三"}]
+    ent = pd.DataFrame({"entity_id": ["v1", "v2"], "properties": ['{"owner_name": "李四", "len": 3}', '{"len": 4}']})
+    masked, secret = split("entities", ent, ["owner_name"])
+    assert json.loads(masked["properties"][0]) == {"owner_name": MASK, "len": 3}
+    assert masked["properties"][1] == '{"len": 4}'
+    assert list(secret["value"]) == ["李四"]
+
+
+def test_built_store_holds_no_restricted_value_in_main_tables(built_store):
+    store = Store(built_store.db)
+    secret = store.df("SELECT table_name, row_key, field, value FROM restricted_values")
+    assert {"owner_name", "reporter_name"} <= set(secret["field"])
+    names = set(secret["value"])
+    reporters = set(store.df("SELECT DISTINCT reporter_name FROM events")["reporter_name"].dropna())
+    assert reporters <= {MASK}
+    props = store.df("SELECT properties FROM entities WHERE kind = 'vessel'")["properties"]
+    owners = {json.loads(p).get("owner_name") for p in props}
+    assert owners == {MASK}
+    # and no restricted value hides anywhere else in the entities' or events' text
+    blob = " ".join(store.df("SELECT properties FROM entities")["properties"].dropna())
+    assert not any(n in blob for n in list(names)[:200] if len(n) >= 2)
