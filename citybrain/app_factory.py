@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlencode
 import dash
 from dash import Dash, Input, Output, State, dcc, html
 
-from . import cache
+from . import auth, cache
 from .i18n import t
 from .regions import REGIONS, TOP_REGIONS
 from .registry import all_modules
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Dash:
 
     audit.configure(settings.db.parent / "audit.log")
     register_api(app.server, settings)
+    auth.install(app.server, settings, app.csp_hashes())
     return app
 
 

@@ -163,14 +163,14 @@ def _delta(now: float | None, before: float | None, ind: Indicator, label: str, 
                      className=f"kpi-delta kpi-{good}")
 
 
-def sparkline(frame: pd.DataFrame, st: str) -> go.Figure:
-    """A tiny trend line coloured by status (static, no axes)."""
-    fig = go.Figure(go.Scatter(x=frame["ts"], y=frame["value"], mode="lines", hoverinfo="skip",
-                               line={"width": 1.6, "color": STATUS_COLOR[st]}))
-    fig.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=38, showlegend=False,
-                      paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
-                      xaxis={"visible": False}, yaxis={"visible": False})
-    return fig
+def sparkline(frame: pd.DataFrame, st: str) -> dict[str, Any]:
+    """A tiny trend line coloured by status (static, no axes; a plain figure dict: cheap to build)."""
+    return {"data": [{"type": "scatter", "mode": "lines", "hoverinfo": "skip",
+                      "x": frame["ts"].dt.strftime("%Y-%m-%dT%H:%M").tolist(), "y": frame["value"].round(3).tolist(),
+                      "line": {"width": 1.6, "color": STATUS_COLOR[st]}}],
+            "layout": {"margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "height": 38, "showlegend": False,
+                       "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+                       "xaxis": {"visible": False}, "yaxis": {"visible": False}}}
 
 
 def export_params(ind: str, region: str, start: datetime | None, end: datetime | None) -> dict[str, Any]:

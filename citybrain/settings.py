@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,8 +38,29 @@ class Settings(BaseSettings):
         description="The store's 'now' for simulated feeds (China Standard Time, naive). "
                     "Default: build time floored to 5 minutes.")
     log_level: str = Field(default="INFO", description="Python logging level.")
+    auth: Literal["off", "local", "header"] = Field(
+        default="off", description="off (first run), local (own users and login page) or header (trust a "
+                                   "gateway's SSO header from trusted proxies only).")
+    auth_off_role: str = Field(default="analyst", description="Role of every caller when auth is off.")
+    auth_user_header: str = Field(default="X-Remote-User", description="SSO header naming the user (header mode).")
+    auth_role_header: str = Field(default="X-Remote-Role", description="SSO header naming the role (header mode).")
+    trusted_proxies: list[str] = Field(default=["127.0.0.1", "::1"],
+                                       description="Addresses/networks whose SSO headers are trusted (JSON list).")
+    wall_tokens: list[str] = Field(default=[], description="Read-only wall display tokens (JSON list).")
+    users_file: Path | None = Field(default=None, description="Local users (default: <db folder>/users.json).")
+    secret_key: str | None = Field(default=None, description="Session signing key (default: generated once "
+                                                             "into <db folder>/secret_key).")
+    cookie_secure: bool = Field(default=True, description="Send the session cookie over HTTPS only "
+                                                          "(browsers also accept it from localhost).")
+    role_clearance: dict[str, Literal["public", "internal", "restricted"]] = Field(
+        default={"wall": "internal", "leader": "internal", "analyst": "internal", "admin": "restricted"},
+        description="Highest classification each role may see (JSON object); defines the roles.")
+    export_roles: list[str] = Field(default=["analyst", "admin"], description="Roles allowed to export.")
     api_max_rows: int = Field(default=10000, ge=1, le=1_000_000,
                               description="Largest JSON page of the API (CSV/Parquet streams are not capped).")
+    test_ingest_pause: float = Field(default=0.0, ge=0, le=600,
+                                     description="Tests only: seconds an ingest pauses after writing its batch "
+                                                 "and before switching readers (to kill it mid-way).")
 
     @field_validator("region")
     @classmethod

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from ..export import Part
+from ..restricted import restored_column, unmask_sql
 from ..store import Store
 from .params import Param
 
@@ -89,13 +90,14 @@ def q_indicators(v: dict[str, Any]) -> tuple[str, list[Any]]:
 def q_observations(v: dict[str, Any]) -> tuple[str, list[Any]]:
     ids = v["indicator"] or None
     rsql, rparams = _region(v, "o.region_code")
+    vsql, vparams = _visible(v, "o.dataset")
     return (f"""SELECT o.indicator_id, i.name_zh AS indicator_name, o.region_code, o.entity_id,
                        {TS.format('o.ts', 'ts')}, o.value, i.unit, o.quality, o.simulated, o.dataset, o.batch_id
                 FROM observations o JOIN indicators i USING (indicator_id)
-                WHERE (? IS NULL OR list_contains(?, o.indicator_id)) AND {rsql}
+                WHERE (? IS NULL OR list_contains(?, o.indicator_id)) AND {rsql} AND {vsql}
                   AND (? IS NULL OR o.entity_id = ?) AND (? IS NULL OR o.ts >= ?) AND (? IS NULL OR o.ts < ?)
                 ORDER BY o.ts, o.indicator_id, o.region_code, o.entity_id NULLS FIRST""",
-            [ids, ids, *rparams, v["entity"], v["entity"], v["from"], v["from"], v["to"], v["to"]])
+            [ids, ids, *rparams, *vparams, v["entity"], v["entity"], v["from"], v["from"], v["to"], v["to"]])
 
 
 def q_targets(v: dict[str, Any]) -> tuple[str, list[Any]]:
@@ -106,24 +108,42 @@ def q_targets(v: dict[str, Any]) -> tuple[str, list[Any]]:
             [v["region"], v["region"], v["domain"], v["domain"]])
 
 
+def _visible(v: dict[str, Any], col: str) -> tuple[str, list[Any]]:
+    """Only datasets the caller's clearance covers (``_datasets`` is set by the API; None = all)."""
+    ds = v.get("_datasets")
+    return f"(? IS NULL OR list_contains(?, {col}))", [ds, ds]
+
+
 def q_entities(v: dict[str, Any]) -> tuple[str, list[Any]]:
-    rsql, rparams = _region(v, "region_code")
-    return (f"""SELECT entity_id, kind, name_zh, name_en, region_code, lon, lat, properties, classification,
-                       simulated, dataset
-                FROM entities WHERE {rsql} AND (? IS NULL OR kind = ?) AND (? IS NULL OR dataset = ?)
-                ORDER BY entity_id""", [*rparams, v["kind"], v["kind"], v["dataset"], v["dataset"]])
+    rsql, rparams = _region(v, "e.region_code")
+    vsql, vparams = _visible(v, "e.dataset")
+    join, props = unmask_sql("entities", "e") if v.get("_unmask") else ("", "e.properties")
+    return (f"""SELECT e.entity_id, e.kind, e.name_zh, e.name_en, e.region_code, e.lon, e.lat,
+                       {props} AS properties, e.classification, e.simulated, e.dataset
+                FROM entities e {join}
+                WHERE {rsql} AND {vsql} AND (? IS NULL OR e.kind = ?) AND (? IS NULL OR e.dataset = ?)
+                ORDER BY e.entity_id""", [*rparams, *vparams, v["kind"], v["kind"], v["dataset"], v["dataset"]])
 
 
 def q_events(v: dict[str, Any]) -> tuple[str, list[Any]]:
-    rsql, rparams = _region(v, "region_code")
-    steps = ", ".join(TS.format(c, c) for c in ("reported_at", "dispatched_at", "on_scene_at", "resolved_at",
-                                                 "closed_at", "due_at"))
-    return (f"""SELECT event_id, kind, region_code, entity_id, title_zh, title_en, severity, status, {steps},
-                       lon, lat, reporter_name, properties, classification, simulated, dataset
-                FROM events WHERE {rsql} AND (? IS NULL OR kind = ?) AND (? IS NULL OR status = ?)
-                  AND (? IS NULL OR reported_at >= ?) AND (? IS NULL OR reported_at < ?)
-                ORDER BY reported_at, event_id""",
-            [*rparams, v["kind"], v["kind"], v["status"], v["status"], v["from"], v["from"], v["to"], v["to"]])
+    rsql, rparams = _region(v, "ev.region_code")
+    vsql, vparams = _visible(v, "ev.dataset")
+    steps = ", ".join(TS.format(f"ev.{c}", c) for c in ("reported_at", "dispatched_at", "on_scene_at",
+                                                          "resolved_at", "closed_at", "due_at"))
+    if v.get("_unmask"):
+        join, props = unmask_sql("events", "ev")
+        reporter = restored_column("ev", "reporter_name")
+    else:
+        join, props, reporter = "", "ev.properties", "ev.reporter_name"
+    return (f"""SELECT ev.event_id, ev.kind, ev.region_code, ev.entity_id, ev.title_zh, ev.title_en, ev.severity,
+                       ev.status, {steps}, ev.lon, ev.lat, {reporter} AS reporter_name, {props} AS properties,
+                       ev.classification, ev.simulated, ev.dataset
+                FROM events ev {join}
+                WHERE {rsql} AND {vsql} AND (? IS NULL OR ev.kind = ?) AND (? IS NULL OR ev.status = ?)
+                  AND (? IS NULL OR ev.reported_at >= ?) AND (? IS NULL OR ev.reported_at < ?)
+                ORDER BY ev.reported_at, ev.event_id""",
+            [*rparams, *vparams, v["kind"], v["kind"], v["status"], v["status"], v["from"], v["from"],
+             v["to"], v["to"]])
 
 
 DOMAIN = Param("domain", "id", "Domain, e.g. fisheries, traffic, water, emergency.")

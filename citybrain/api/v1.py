@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import audit
 from ..export import ExportStats, parquet_parts, stream_csv_parts
+from ..auth.roles import may_see
 from ..settings import Settings
 from ..store import StoreMissing, get_store
 from .endpoints import ENDPOINTS, Endpoint
@@ -62,6 +63,13 @@ def _who() -> dict[str, Any]:
             "addr": request.remote_addr}
 
 
+def visible_datasets(store, settings: Settings, role: str | None) -> list[str] | None:
+    """Datasets the role's clearance covers (None when it covers them all)."""
+    ds = store.df("SELECT name, classification FROM datasets")
+    ok = [n for n, c in zip(ds["name"], ds["classification"]) if may_see(settings, role, c)]
+    return None if len(ok) == len(ds) else ok
+
+
 def _check_known(ep: Endpoint, values: dict[str, Any]) -> None:
     if ep.name == "observations" and values["indicator"]:
         known = set(get_store().df("SELECT indicator_id FROM indicators")["indicator_id"])
@@ -101,8 +109,10 @@ def serve_endpoint(ep: Endpoint, fmt: str) -> Response:
     values = parse(request.args, ep.params + extra)
     _check_known(ep, values)
     store = get_store()
+    values["_unmask"] = may_see(settings, getattr(g, "role", None), "restricted")
+    values["_datasets"] = visible_datasets(store, settings, getattr(g, "role", None))
     sql, params = ep.query(values)
-    filters = {k: v for k, v in values.items() if v not in (None, [])}
+    filters = {k: v for k, v in values.items() if v not in (None, []) and not k.startswith("_")}
     if fmt == "json":
         size, page = values["page_size"], values["page"]
         total = store.scalar(f"SELECT count(*) FROM ({sql})", params)

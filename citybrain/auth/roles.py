@@ -1,0 +1,24 @@
+"""Roles and clearances: which classification a role may see, and who may export."""
+
+from __future__ import annotations
+
+from ..settings import Settings
+
+LEVELS = {"public": 0, "internal": 1, "restricted": 2}
+
+
+def known_role(settings: Settings, role: str | None) -> bool:
+    return role is not None and role in settings.role_clearance
+
+
+def clearance(settings: Settings, role: str | None) -> str:
+    """The highest classification ``role`` may see (``public`` for unknown roles)."""
+    return settings.role_clearance.get(role or "", "public")
+
+
+def may_see(settings: Settings, role: str | None, classification: str) -> bool:
+    return LEVELS[clearance(settings, role)] >= LEVELS.get(classification, 2)
+
+
+def can_export(settings: Settings, role: str | None) -> bool:
+    return role in settings.export_roles

@@ -1,0 +1,88 @@
+"""Local users: a JSON file of names, roles and scrypt password hashes (never plain passwords)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+_NAME = re.compile(r"^[A-Za-z0-9_.\-@\u4e00-\u9fff]{1,64}$")
+# scrypt cost: N=2^15, r=8, p=1 (~32 MiB, ~0.1 s): OWASP's recommended floor for scrypt.
+_N, _R, _P = 2**15, 8, 1
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, maxmem=64 * 1024 * 1024, dklen=32)
+    return "scrypt${}${}${}${}${}".format(_N, _R, _P, base64.b64encode(salt).decode(), base64.b64encode(digest).decode())
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        _, n, r, p, salt, digest = stored.split("$")
+        got = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p),
+                             maxmem=64 * 1024 * 1024, dklen=32)
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got, base64.b64decode(digest))
+
+
+class UserStore:
+    """Users in one JSON file, written atomically with owner-only permissions."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def _read(self) -> dict[str, dict[str, str]]:
+        if not self.path.exists():
+            return {}
+        return json.loads(self.path.read_text(encoding="utf-8"))
+
+    def _write(self, data: dict[str, dict[str, str]]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False, indent=1, sort_keys=True)
+        os.replace(tmp, self.path)
+
+    def add(self, name: str, role: str, password: str, roles: list[str]) -> None:
+        if not _NAME.match(name):
+            raise ValueError("user name: letters, digits, Chinese characters and _ . - @ (at most 64)")
+        if role not in roles:
+            raise ValueError(f"role must be one of {', '.join(roles)}")
+        if len(password) < 10:
+            raise ValueError("password must have at least 10 characters")
+        data = self._read()
+        data[name] = {"role": role, "password": hash_password(password)}
+        self._write(data)
+
+    def remove(self, name: str) -> bool:
+        data = self._read()
+        if name not in data:
+            return False
+        del data[name]
+        self._write(data)
+        return True
+
+    def list(self) -> list[User]:
+        return [User(n, u["role"]) for n, u in sorted(self._read().items())]
+
+    def verify(self, name: str, password: str) -> User | None:
+        u = self._read().get(name)
+        if u is None:
+            verify_password(password, hash_password("timing-equaliser"))  # same cost either way
+            return None
+        return User(name, u["role"]) if verify_password(password, u["password"]) else None

@@ -1,0 +1,135 @@
+"""智慧渔港 Smart fishing ports: vessels at sea / in port / in alarm, port traffic, digital-supervision
+coverage against the plan's 95 % target, and compliance with the East China Sea fishing moratorium."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import Dash, dcc, html
+
+from citybrain import kpi
+from citybrain.i18n import fmt_number, register, t
+from citybrain.queries import kpi as qk
+from citybrain.registry import DashboardModule
+from citybrain.ui import export_button, grid
+
+P = "fisheries"
+KPIS = ("vessels_at_sea", "vessels_in_port", "vessels_alarm", "supervision_coverage")
+#: East China Sea summer moratorium (伏季休渔): 1 May 12:00 to 16 Sep 12:00.
+MORATORIUM = ((5, 1), (9, 16))
+
+register({
+    "fisheries.title": ("智慧渔港", "Smart fishing ports"),
+    "fisheries.intro": ("渔船在海、在港与告警动态，渔港在港船数，数字化监管覆盖率对照规划目标，伏季休渔执行情况。",
+                        "Vessels at sea, in port and in alarm, port occupancy, digital supervision against the plan's "
+                        "target, and moratorium compliance."),
+    "fisheries.ports": ("各渔港在港渔船", "Vessels in port by port"),
+    "fisheries.capacity": ("可停泊（估算）", "capacity (est.)"),
+    "fisheries.inport": ("在港", "in port"),
+    "fisheries.moratorium": ("伏季休渔执行", "Fishing moratorium compliance"),
+    "fisheries.moratorium.on": ("休渔期内（5月1日—9月16日）", "in the moratorium (1 May – 16 Sep)"),
+    "fisheries.moratorium.off": ("非休渔期", "outside the moratorium"),
+    "fisheries.compliance": ("休渔合规率", "compliance"),
+    "fisheries.violators": ("非豁免渔船在海", "non-exempt vessels at sea"),
+    "fisheries.exempt_at_sea": ("豁免（特许）渔船在海", "exempt vessels at sea"),
+    "fisheries.alarms": ("告警渔船", "Vessels in alarm"),
+    "fisheries.no_alarms": ("当前无告警渔船", "No vessel in alarm"),
+    "fisheries.status.alarm_left_zone": ("越界", "left zone"),
+    "fisheries.status.alarm_lost": ("失联", "signal lost"),
+    "col.vessel": ("船号", "Vessel"), "col.status": ("状态", "Status"), "col.home_port": ("船籍港", "Home port"),
+    "col.gear": ("作业类型", "Gear"), "col.lon": ("经度", "Lon"), "col.lat": ("纬度", "Lat"),
+})
+
+
+def in_moratorium(at: datetime) -> bool:
+    """Whether ``at`` falls in the East China Sea summer moratorium."""
+    (m0, d0), (m1, d1) = MORATORIUM
+    return datetime(at.year, m0, d0, 12) <= at < datetime(at.year, m1, d1, 12)
+
+
+def moratorium_panel(vs: pd.DataFrame, at: datetime, lang: str) -> html.Div:
+    """Compliance: non-exempt vessels should all be in port during the moratorium."""
+    on = in_moratorium(at)
+    sea = vs["status"] != "in_port"
+    exempt = vs["exempt"].fillna(False).astype(bool)
+    bound = (~exempt).sum()
+    viol = int((sea & ~exempt).sum()) if on else 0
+    rate = 100.0 * (bound - viol) / bound if bound else None
+    st = "normal" if viol == 0 else ("warning" if viol < 5 else "alarm")
+    return html.Div(id=f"{P}-moratorium-body", className="dash-facts", children=[
+        html.P(t("fisheries.moratorium.on" if on else "fisheries.moratorium.off", lang)),
+        html.Div([html.Span(t("fisheries.compliance", lang)), " ",
+                  html.Strong(fmt_number(None if rate is None else round(rate, 1), "%", lang)), " ",
+                  kpi.status_badge(st, lang)]),
+        html.Div(f"{t('fisheries.violators', lang)}: {fmt_number(viol, '艘' if lang == 'zh' else '', lang)}"),
+        html.Div(f"{t('fisheries.exempt_at_sea', lang)}: "
+                 f"{fmt_number(int((sea & exempt).sum()), '艘' if lang == 'zh' else '', lang)}"),
+    ])
+
+
+def ports_figure(pl: pd.DataFrame, lang: str) -> go.Figure:
+    """In-port vessels against estimated capacity per port."""
+    names = pl["name_zh"] if lang == "zh" else pl["name_en"]
+    cap = [kpi_json(p).get("capacity_vessels") for p in pl["properties"]]
+    fig = go.Figure([go.Bar(y=names, x=pl["value"], orientation="h", name=t("fisheries.inport", lang),
+                            marker_color="#35c2ff", text=[fmt_number(v, "", lang) for v in pl["value"]]),
+                     go.Scatter(y=names, x=cap, mode="markers", name=t("fisheries.capacity", lang),
+                                marker={"symbol": "line-ns-open", "size": 18, "color": "#ffc53d", "line": {"width": 3}})])
+    return kpi.dark(fig, 60 + 36 * max(len(pl), 1))
+
+
+def kpi_json(text: str | None) -> dict:
+    import json
+
+    try:
+        return json.loads(text) if text else {}
+    except ValueError:
+        return {}
+
+
+def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
+    """The fisheries page for ``region`` (a clear not-applicable panel where there is no fishery)."""
+    store, region, lang, at = kpi.resolve(region, lang)
+    ok, reason = kpi.applicable(store, region, "fisheries")
+    if not ok:
+        return kpi.page(P, t("fisheries.title", lang), t("fisheries.intro", lang), region, lang,
+                        [kpi.not_applicable(P, reason, lang)])
+    ports = qk.entity_latest(store, region, ("vessels_in_port_by_port",), at)
+    vs = qk.vessel_status(store, region, at)
+    alarms = vs[vs["status"].str.startswith("alarm")]
+    atab = pd.DataFrame({"vessel": alarms["entity_id"],
+                         "status": [t(f"fisheries.status.{s}", lang) for s in alarms["status"]],
+                         "home_port": alarms["home_port"], "gear": alarms["gear"],
+                         "lon": alarms["lon"].round(3), "lat": alarms["lat"].round(3)})
+    cols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in atab.columns]
+    return kpi.page(P, t("fisheries.title", lang), t("fisheries.intro", lang), region, lang, [
+        kpi.cards(P, store, region, KPIS, at, lang),
+        html.Div(className="dash-grid", children=[
+            kpi.section(P, "ports", t("fisheries.ports", lang),
+                        [dcc.Graph(figure=ports_figure(ports, lang), config={"displayModeBar": False})],
+                        export_button(f"{P}-export-ports", "observations",
+                                      kpi.export_params("vessels_in_port_by_port", region, at, None), lang)),
+            kpi.section(P, "moratorium", t("fisheries.moratorium", lang), [moratorium_panel(vs, at, lang)]),
+            kpi.section(P, "alarms", t("fisheries.alarms", lang),
+                        [grid(f"{P}-alarm-grid", atab, cols, lang, height=None) if len(atab)
+                         else html.P(t("fisheries.no_alarms", lang), className="dash-empty")],
+                        export_button(f"{P}-export-alarms", "observations",
+                                      kpi.export_params("vessels_alarm", region, at, None), lang)),
+        ]),
+    ])
+
+
+def register_callbacks(app: Dash) -> None:
+    """The drill-down of the KPI cards."""
+    kpi.register_drill(app, P)
+
+
+MODULE = DashboardModule(
+    id=P, title_zh="智慧渔港", title_en="Smart fishing ports", path=f"/d/{P}", layout=layout,
+    datasets=("fisheries", "targets"), indicators=KPIS + ("vessels_in_port_by_port",), layers=("fisheries",),
+    description_zh="渔船动态、渔港在港、数字化监管覆盖率与伏季休渔执行。",
+    description_en="Vessel status, port occupancy, digital supervision coverage and moratorium compliance.",
+    order=20, register_callbacks=register_callbacks,
+)

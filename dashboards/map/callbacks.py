@@ -1,0 +1,160 @@
+"""Callbacks of the /map page.
+
+When only the time moves, the map callback answers with a ``Patch`` holding just the traces whose
+content changed (compared by hash with what the browser already has), so replaying the fleet sends
+the vessel traces and not the whole map. Clicks and alerts fill the detail panel; an alert also
+zooms the map to its item. Zoomed out, the fleet switches from points to density.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from typing import Any
+
+import dash
+from _plotly_utils.utils import convert_to_base64
+from dash import ALL, Dash, Input, Output, Patch, State, no_update
+
+from citybrain.i18n import t
+from citybrain.store import get_store
+from layers.base import LayerContext
+from layers.figure import base_layout, draw
+from layers.registry import all_layers, get
+
+from .panels import P, alerts, counts, detail, legend, slider_marks, time_at, window_of
+
+ZOOM_DENSITY = 8.5
+SUB_IDS = [la.id for la in all_layers() if la.id != "boundaries"]
+
+
+def trace_json(trace: Any) -> dict[str, Any]:
+    """A trace as the browser gets it (numpy arrays as base64 typed arrays)."""
+    d = copy.deepcopy(trace.to_plotly_json())
+    convert_to_base64(d)
+    return d
+
+
+def digest(d: dict[str, Any]) -> str:
+    return hashlib.md5(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _ctx(ctxdata: dict, win: dict, step: int | None) -> LayerContext:
+    return LayerContext(store=get_store(), region=ctxdata["region"], at=time_at(win, step), track_id=win.get("track"))
+
+
+def render(ctxdata: dict, win: dict, step: int | None, layer_ids: list[str], subs: dict[str, list[str]]) -> dict:
+    """Everything the map callback needs: traces (as JSON + hashes), panels."""
+    ctx = _ctx(ctxdata, win, step)
+    lang = ctxdata["lang"]
+    ids = ["boundaries", *[i for i in layer_ids if i != "boundaries"]] if layer_ids else ["boundaries"]
+    d = draw(ctx, ids, lang, subs)
+    tj = [trace_json(tr) for tr in d.traces]
+    extra: dict[str, str] = {}
+    if "fisheries" in ids and "fisheries" not in d.not_applicable:
+        extra["fisheries"] = get("fisheries").moratorium(ctx, lang)
+    if "emergency" in ids and not (d.features["emergency"]["sublayer"] == "typhoon").any():
+        extra["emergency"] = t("map.no_typhoon", lang)
+    shown = [i for i in ids if i != "boundaries"]
+    stats = {i: get(i).counts(d.features[i]) for i in shown}
+    return {"ctx": ctx, "drawn": d, "traces": tj,
+            "uids": [{"uid": x.get("uid"), "h": digest(x), "layer": o} for x, o in zip(tj, d.owners)],
+            "legend": legend(shown, d.not_applicable, extra, lang),
+            "alerts": alerts({i: d.features[i] for i in shown}, lang),
+            "counts": counts(stats, ctxdata["region"], ctx.at, win.get("track"), lang),
+            "label": f"{ctx.at:%Y-%m-%d %H:%M}" + (f" · {win['track']}" if win.get("track") else "")}
+
+
+def register_callbacks(app: Dash) -> None:
+    """Register the page's callbacks against ``app``."""
+    sub_inputs = [Input(f"{P}-sub-{i}", "value") for i in SUB_IDS]
+
+    @app.callback(Output(f"{P}-graph", "figure"), Output(f"{P}-traces", "data"), Output(f"{P}-legend", "children"),
+                  Output(f"{P}-alerts", "children"), Output(f"{P}-counts", "children"),
+                  Output(f"{P}-time-label", "children"),
+                  Input(f"{P}-layers", "value"), *sub_inputs, Input(f"{P}-slider", "value"), Input(f"{P}-win", "data"),
+                  State(f"{P}-ctx", "data"), State(f"{P}-traces", "data"))
+    def _map(layer_ids, *rest):
+        subs = dict(zip(SUB_IDS, rest[:len(SUB_IDS)]))
+        step, win, ctxdata, old = rest[len(SUB_IDS):]
+        r = render(ctxdata, win, step, layer_ids or [], subs)
+        new = r["uids"]
+        only_time = dash.ctx.triggered_id == f"{P}-slider"
+        if only_time and old and [o["uid"] for o in old] == [n["uid"] for n in new]:
+            fig: Any = Patch()
+            for i, (o, n) in enumerate(zip(old, new)):
+                if o["h"] != n["h"]:
+                    fig["data"][i] = r["traces"][i]
+        else:
+            layout = base_layout(r["ctx"].store, ctxdata["region"], r["drawn"].map_layers, False)
+            fig = {"data": r["traces"], "layout": layout}
+        return fig, new, r["legend"], r["alerts"], r["counts"], r["label"]
+
+    @app.callback(Output(f"{P}-win", "data"), Output(f"{P}-slider", "max"), Output(f"{P}-slider", "marks"),
+                  Output(f"{P}-slider", "value"), Input(f"{P}-window", "value"), State(f"{P}-ctx", "data"),
+                  prevent_initial_call=True)
+    def _window(value, ctxdata):
+        win = window_of(get_store(), ctxdata["region"], value)
+        return win, win["n"], slider_marks(win), (0 if win.get("track") else win["n"])
+
+    @app.callback(Output(f"{P}-tick", "disabled"), Output(f"{P}-play", "children"), Input(f"{P}-play", "n_clicks"),
+                  State(f"{P}-tick", "disabled"), State(f"{P}-ctx", "data"), prevent_initial_call=True)
+    def _play(_n, disabled, ctxdata):
+        lang = ctxdata["lang"]
+        return (not disabled), t("map.pause" if disabled else "map.play", lang)
+
+    @app.callback(Output(f"{P}-slider", "value", allow_duplicate=True), Input(f"{P}-tick", "n_intervals"),
+                  State(f"{P}-slider", "value"), State(f"{P}-slider", "max"), State(f"{P}-speed", "value"),
+                  prevent_initial_call=True)
+    def _tick(_n, value, vmax, speed):
+        v = (value or 0) + int(speed or 1)
+        return 0 if v > vmax else v
+
+    @app.callback(Output(f"{P}-detail", "children"), Output(f"{P}-graph", "figure", allow_duplicate=True),
+                  Input(f"{P}-graph", "clickData"), Input({"type": f"{P}-alert", "index": ALL}, "n_clicks"),
+                  State(f"{P}-ctx", "data"), State(f"{P}-win", "data"), State(f"{P}-slider", "value"),
+                  prevent_initial_call=True)
+    def _detail(click, _alerts, ctxdata, win, step):
+        trig = dash.ctx.triggered_id
+        zoom_to = False
+        if isinstance(trig, dict):
+            if not dash.ctx.triggered[0].get("value"):  # the list re-rendered; nothing was clicked
+                return no_update, no_update
+            layer_id, fid = trig["index"].split("|", 1)
+            zoom_to = True
+        else:
+            pts = (click or {}).get("points") or []
+            cd = pts[0].get("customdata") if pts else None
+            if not cd or len(cd) < 2:
+                return no_update, no_update
+            layer_id, fid = cd[0], cd[1]
+        ctx = _ctx(ctxdata, win, step)
+        feats = get(layer_id).features(ctx)
+        panel = detail(ctx.store, feats, layer_id, fid, ctx.at, ctxdata["lang"])
+        if not zoom_to:
+            return panel, no_update
+        row = feats[feats["id"] == fid]
+        if row.empty:
+            return panel, no_update
+        fig = Patch()
+        fig["layout"]["map"]["center"] = {"lon": float(row["lon"].iloc[0]), "lat": float(row["lat"].iloc[0])}
+        fig["layout"]["map"]["zoom"] = 12
+        return panel, fig
+
+    @app.callback(Output(f"{P}-graph", "figure", allow_duplicate=True), Input(f"{P}-graph", "relayoutData"),
+                  State(f"{P}-traces", "data"), State(f"{P}-sub-fisheries", "value"), prevent_initial_call=True)
+    def _zoom(relayout, uids, fisheries_subs):
+        zoom = (relayout or {}).get("map.zoom")
+        if zoom is None or not uids:
+            return no_update
+        idx = {u["uid"]: i for i, u in enumerate(uids)}
+        if "fisheries-vessels" not in idx:
+            return no_update
+        out = (zoom < ZOOM_DENSITY)
+        subs = set(fisheries_subs or [])
+        fig = Patch()
+        fig["data"][idx["fisheries-vessels"]]["visible"] = ("vessels" in subs) and not out
+        fig["data"][idx["fisheries-density"]]["visible"] = ("density" in subs) or (out and "vessels" in subs)
+        return fig
+

@@ -1,0 +1,170 @@
+"""The /map page's side panels: legends, counts, the alert list, the detail panel, time windows."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from citybrain import queries
+from citybrain.i18n import fmt_number, register, t
+from citybrain.queries import geo
+from citybrain.store import Store
+from citybrain.ui import export_button
+from layers.base import STATUS_COLOURS, STATUS_ICONS, status_label
+from layers.registry import get
+
+P = "map"
+register({
+    "map.title": ("全市态势一张图", "One map"),
+    "map.layers": ("图层", "Layers"), "map.legend": ("图例", "Legend"), "map.alerts": ("预警告警", "Alerts"),
+    "map.detail": ("详情", "Details"), "map.detail.hint": ("点击地图上的任意要素查看最新值与趋势。",
+                                                        "Click anything on the map for its latest values and trend."),
+    "map.counts": ("要素统计", "Counts"), "map.window": ("回放时段", "Replay window"),
+    "map.window.24h": ("最近 24 小时", "Last 24 hours"), "map.window.7d": ("最近 7 天", "Last 7 days"),
+    "map.window.typhoon": ("台风过程", "Typhoon passage"),
+    "map.play": ("▶ 播放", "▶ Play"), "map.pause": ("❚❚ 暂停", "❚❚ Pause"), "map.speed": ("速度", "Speed"),
+    "map.no_alerts": ("当前无预警或告警。", "Nothing in warning or alarm."),
+    "map.na": ("本地区不适用：", "Not applicable to this region: "),
+    "map.total": ("要素", "items"), "map.export": ("导出本图层 GeoJSON", "Export this layer (GeoJSON)"),
+    "map.simulated": ("模拟数据", "simulated data"), "map.trend": ("近 24 小时趋势", "Last 24 hours"),
+    "map.no_typhoon": ("此时段无台风；可在“回放时段”中选择台风过程。",
+                       "No typhoon in this window; pick a typhoon passage under Replay window."),
+})
+
+
+def window_options(store: Store, region: str, lang: str) -> list[dict[str, str]]:
+    """Replay windows: the last 24 h, the last 7 days, and each typhoon passage that touched the region."""
+    opts = [{"label": t("map.window.24h", lang), "value": "24h"}, {"label": t("map.window.7d", lang), "value": "7d"}]
+    for r in geo.typhoons(store, region).itertuples():
+        name = r.name_zh if lang == "zh" else r.name_en
+        opts.append({"label": f"{t('map.window.typhoon', lang)} · {name} · {r.track_id}", "value": f"ty:{r.track_id}"})
+    return opts
+
+
+def window_of(store: Store, region: str, value: str | None) -> dict[str, Any]:
+    """Start, step (minutes), number of steps and typhoon track of a replay window."""
+    end = queries.anchor(store)
+    if value and value.startswith("ty:"):
+        tid = value[3:]
+        tr = geo.typhoon_track(store, tid)
+        if len(tr):
+            a, b = tr["ts"].iloc[0].to_pydatetime(), tr["ts"].iloc[-1].to_pydatetime()
+            n = int((b - a).total_seconds() // 3600)
+            return {"start": a.isoformat(), "step": 60, "n": n, "track": tid}
+    if value == "7d":
+        return {"start": (end - timedelta(days=7)).isoformat(), "step": 60, "n": 7 * 24, "track": None}
+    return {"start": (end - timedelta(hours=24)).isoformat(), "step": 5, "n": 288, "track": None}
+
+
+def time_at(win: dict[str, Any], step: int | None) -> datetime:
+    n = int(win["n"])
+    s = n if step is None else max(0, min(int(step), n))
+    return datetime.fromisoformat(win["start"]) + timedelta(minutes=int(win["step"]) * s)
+
+
+def slider_marks(win: dict[str, Any]) -> dict[int, str]:
+    n, every = int(win["n"]), max(1, int(win["n"]) // 8)
+    start = datetime.fromisoformat(win["start"])
+    fmt = "%H:%M" if int(win["step"]) < 60 else "%m-%d %H时"
+    return {i: (start + timedelta(minutes=int(win["step"]) * i)).strftime(fmt) for i in range(0, n + 1, every)}
+
+
+def _swatch(colour: str, shape: str) -> html.Span:
+    return html.Span(className=f"map-swatch map-swatch-{shape}", style={"--sw": colour})
+
+
+def legend(layer_ids: list[str], na: dict[str, str], extra: dict[str, str], lang: str) -> list[Any]:
+    """One legend block per visible layer; a layer that does not apply says why."""
+    out = []
+    for lid in layer_ids:
+        layer = get(lid)
+        rows: list[Any]
+        if lid in na:
+            rows = [html.Li([html.Span("○ ", className="cb-icon"), t("map.na", lang), na[lid]], className="map-na")]
+        else:
+            rows = [html.Li([_swatch(i.colour, i.shape), i.label(lang)]) for i in layer.legend(lang)]
+        if extra.get(lid):
+            rows.append(html.Li(extra[lid], className="map-legend-note"))
+        out.append(html.Div(className="map-legend-block", id=f"{P}-legend-{lid}",
+                            children=[html.H4(layer.title(lang)), html.Ul(rows)]))
+    return out
+
+
+def counts(stats: dict[str, dict[str, int]], region: str, at: datetime, track: str | None, lang: str) -> list[Any]:
+    """Counts per layer (items, warnings, alarms) with the layer's GeoJSON export button."""
+    rows = []
+    for lid, c in stats.items():
+        layer = get(lid)
+        params = {"region": region, "at": at} | ({"track": track} if track and lid == "emergency" else {})
+        rows.append(html.Div(className="map-count", id=f"{P}-count-{lid}", children=[
+            html.Span(layer.title(lang), className="map-count-title"),
+            html.Span(f"{fmt_number(c['total'], '', lang)} {t('map.total', lang)}", className="map-count-n"),
+            html.Span(f"{STATUS_ICONS['warning']} {c['warning']}", className="map-count-w", title=t("layers.status.warning", lang)),
+            html.Span(f"{STATUS_ICONS['alarm']} {c['alarm']}", className="map-count-a", title=t("layers.status.alarm", lang)),
+            export_button(f"{P}-export-{lid}", f"layers/{lid}", params, lang, fmt="geojson"),
+        ]))
+    return rows
+
+
+def alerts(feats: dict[str, pd.DataFrame], lang: str, limit: int = 60) -> list[Any]:
+    """Everything in warning or alarm, alarm first; each item zooms the map to itself when clicked."""
+    items = []
+    for lid, f in feats.items():
+        if f.empty:
+            continue
+        a = get(lid).alerts(f)
+        for r in a.itertuples():
+            items.append((0 if r.status == "alarm" else 1, lid, r))
+    items.sort(key=lambda x: (x[0], x[1]))
+    if not items:
+        return [html.P(t("map.no_alerts", lang), className="map-empty")]
+    out = []
+    for i, (_, lid, r) in enumerate(items[:limit]):
+        name = r.name_zh if lang == "zh" else (r.name_en or r.name_zh)
+        out.append(html.Button(
+            id={"type": f"{P}-alert", "index": f"{lid}|{r.id}"}, n_clicks=0, className=f"map-alert cb-{r.status}",
+            children=[html.Span(status_label(r.status, lang), className="map-alert-status"),
+                      html.Span(f"{get(lid).title(lang)} · {name}", className="map-alert-name"),
+                      html.Span(r.detail_zh if lang == "zh" else r.detail_en, className="map-alert-detail")]))
+    if len(items) > limit:
+        out.append(html.P(f"… +{len(items) - limit}", className="map-empty"))
+    return out
+
+
+def sparkline(frame_: pd.DataFrame, colour: str) -> go.Figure:
+    fig = go.Figure(go.Scatter(x=frame_["ts"], y=frame_["value"], mode="lines", line={"color": colour, "width": 2},
+                               hovertemplate="%{x|%m-%d %H:%M} %{y}<extra></extra>"))
+    fig.update_layout(margin={"l": 36, "r": 8, "t": 6, "b": 24}, height=120, paper_bgcolor="rgba(0,0,0,0)",
+                      plot_bgcolor="rgba(0,0,0,0)", font={"color": "#8fb3d1", "size": 11}, showlegend=False,
+                      xaxis={"showgrid": False, "tickformat": "%H:%M"}, yaxis={"gridcolor": "#1f4a6e"})
+    return fig
+
+
+def detail(store: Store, feats: pd.DataFrame, layer_id: str, fid: str, at: datetime, lang: str) -> list[Any]:
+    """The detail panel of one feature: name, status, latest values, and a 24-hour sparkline."""
+    row = feats[feats["id"] == fid]
+    if row.empty:
+        return [html.P(t("map.detail.hint", lang), className="map-empty")]
+    r = row.iloc[0]
+    name = r["name_zh"] if lang == "zh" else (r["name_en"] or r["name_zh"])
+    body: list[Any] = [
+        html.H4(name, id=f"{P}-detail-name"),
+        html.P([html.Span(status_label(r["status"], lang), className=f"cb-badge cb-{r['status']}"), " ",
+                get(layer_id).title(lang), " · ", str(fid)]),
+        html.P(r["detail_zh"] if lang == "zh" else r["detail_en"], className="map-detail-values"),
+    ]
+    if r["indicator"]:
+        ent = str(fid).split("#")[0]
+        s = geo.entity_series(store, ent, r["indicator"], at - timedelta(hours=24), at)
+        if len(s):
+            ind = queries.indicators(store)
+            unit = ind.loc[ind["indicator_id"] == r["indicator"], "unit"]
+            body += [html.Div(f"{t('map.trend', lang)}（{unit.iloc[0] if len(unit) else ''}）" if lang == "zh"
+                              else f"{t('map.trend', lang)} ({unit.iloc[0] if len(unit) else ''})", className="map-muted"),
+                     dcc.Graph(id=f"{P}-spark", figure=sparkline(s, STATUS_COLOURS.get(r["status"], "#35c2ff")),
+                               config={"displayModeBar": False}, style={"height": "120px"})]
+    return body

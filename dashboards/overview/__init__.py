@@ -1,0 +1,123 @@
+"""领导驾驶舱 Leaders' KPI cockpit: KPI cards across all domains, the alarm count, what changed since
+yesterday and last week, and a small live one-map. Served at ``/``."""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import Dash, dcc, html
+
+from citybrain import kpi
+from citybrain.i18n import fmt_number, register, t
+from citybrain.registry import DashboardModule
+from citybrain.ui import export_button, grid
+
+log = logging.getLogger(__name__)
+P = "overview"
+#: The cockpit's cards, by the dataset they come from (a dataset not applicable to a region is skipped).
+DOMAINS: dict[str, tuple[str, ...]] = {
+    "fisheries": ("vessels_at_sea", "vessels_alarm", "supervision_coverage"),
+    "traffic": ("congestion_index", "overload_cases_daily", "traffic_accidents_daily"),
+    "water": ("stations_over_warning", "max_rainfall_24h", "reservoir_storage_rate"),
+    "emergency": ("open_incidents", "overdue_incidents", "shelter_occupancy_rate", "avg_response_min"),
+}
+MAP_LAYERS = ["fisheries", "traffic", "water", "emergency"]
+
+register({
+    "overview.title": ("领导驾驶舱", "Leaders' cockpit"),
+    "overview.intro": ("各领域关键指标、告警数、较昨日与上周的变化，以及态势一张图。点击指标卡查看趋势与地区对比。",
+                       "Key indicators of every domain, alarms, what changed since yesterday and last week, and the "
+                       "one-map. Click a card for its trend and a region comparison."),
+    "overview.alarms": ("当前告警/预警", "Alarms and warnings now"),
+    "overview.alarm_n": ("项告警", "in alarm"), "overview.warn_n": ("项预警", "warning"),
+    "overview.changes": ("变化（较昨日 / 较上周）", "What changed (vs yesterday / last week)"),
+    "overview.map": ("态势一张图", "One-map"),
+    "overview.na": ("本地区不适用", "Not applicable here"),
+    "domain.fisheries": ("渔业", "Fisheries"), "domain.traffic": ("交通", "Traffic"),
+    "domain.water": ("水利", "Water"), "domain.emergency": ("应急", "Emergency"),
+    "col.now": ("最新", "Latest"), "col.d1": ("较昨日", "vs yesterday"), "col.d7": ("较上周", "vs last week"),
+})
+
+
+def small_map(region: str, lang: str, at) -> go.Figure:
+    """The compact one-map from ``layers.figure`` (offline style)."""
+    from layers.figure import map_figure
+
+    fig = map_figure(region, MAP_LAYERS, at, lang, compact=True)
+    fig.update_layout(height=420, margin={"l": 0, "r": 0, "t": 0, "b": 0})
+    return fig
+
+
+def change_table(vals: list[kpi.KpiValue], lang: str) -> pd.DataFrame:
+    """Latest value and its change against a day and a week before, per card."""
+    def d(a, b, u):
+        return "—" if a is None or b is None else ("+" if a - b > 0 else "") + fmt_number(round(a - b, 2), u, lang)
+
+    return pd.DataFrame({
+        "indicator": [v.ind.name(lang) for v in vals],
+        "now": [fmt_number(v.value, v.ind.unit, lang) for v in vals],
+        "d1": [d(v.value, v.value_1d, v.ind.unit) for v in vals],
+        "d7": [d(v.value, v.value_7d, v.ind.unit) for v in vals],
+        "status": [f"{kpi.STATUS_ICON[v.status]} {t('kpi.status.' + v.status, lang)}" for v in vals],
+    })
+
+
+def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
+    """The cockpit of ``region``."""
+    store, region, lang, at = kpi.resolve(region, lang)
+    ids: list[str] = []
+    na = []
+    for ds, group in DOMAINS.items():
+        ok, reason = kpi.applicable(store, region, ds)
+        if ok:
+            ids.extend(group)
+        else:
+            na.append(html.Li(f"{t('domain.' + ds, lang)}：{reason}" if lang == "zh" else f"{t('domain.' + ds, lang)}: {reason}"))
+    vals = kpi.kpi_values(store, region, tuple(ids), at)
+    alarm = [v for v in vals if v.status == "alarm"]
+    warn = [v for v in vals if v.status == "warning"]
+    ch = change_table(vals, lang)
+    try:
+        mapc = dcc.Graph(id=f"{P}-map", figure=small_map(region, lang, at), config={"displayModeBar": False},
+                         className="dash-map")
+    except Exception:  # the map must never take the cockpit down
+        log.exception("overview map failed for %s", region)
+        mapc = html.P("—", id=f"{P}-map", className="dash-empty")
+    return kpi.page(P, t("overview.title", lang), t("overview.intro", lang), region, lang, [
+        html.Div(id=f"{P}-alarms", className="dash-alarmbar", children=[
+            html.Span(t("overview.alarms", lang)),
+            html.Span([html.Span("■ ", **{"aria-hidden": "true"}), html.Strong(str(len(alarm))), " ",
+                       t("overview.alarm_n", lang)], className="kpi-status kpi-alarm", id=f"{P}-alarm-count"),
+            html.Span([html.Span("▲ ", **{"aria-hidden": "true"}), html.Strong(str(len(warn))), " ",
+                       t("overview.warn_n", lang)], className="kpi-status kpi-warning", id=f"{P}-warn-count"),
+            *[html.Span(f"{kpi.STATUS_ICON[v.status]} {v.ind.name(lang)} {fmt_number(v.value, v.ind.unit, lang)}",
+                        className=f"kpi-chip kpi-{v.status}") for v in alarm + warn],
+        ]),
+        html.Div([kpi.card(P, v, lang, at) for v in vals], className="kpi-cards", id=f"{P}-cards"),
+        html.Div(className="dash-grid", children=[
+            kpi.section(P, "changes", t("overview.changes", lang), [
+                grid(f"{P}-changes-grid", ch, [{"field": c, "headerName": t(f"col.{c}", lang)} for c in ch.columns],
+                     lang, height=None)],
+                export_button(f"{P}-export-changes", "observations",
+                              {"indicator": ids, "region": region, "from": kpi.qk.since(at, 8), "to": at}, lang)),
+            kpi.section(P, "map-panel", t("overview.map", lang), [mapc]),
+        ]),
+        kpi.section(P, "na-panel", t("overview.na", lang), [html.Ul(na)]) if na else None,
+    ])
+
+
+def register_callbacks(app: Dash) -> None:
+    """The drill-down of the KPI cards."""
+    kpi.register_drill(app, P)
+
+
+MODULE = DashboardModule(
+    id=P, title_zh="领导驾驶舱", title_en="Leaders' cockpit", path="/", layout=layout,
+    datasets=("fisheries", "traffic", "water", "emergency"),
+    indicators=tuple(i for g in DOMAINS.values() for i in g), layers=tuple(MAP_LAYERS),
+    description_zh="各领域关键指标、告警、变化与态势一张图。",
+    description_en="Key indicators, alarms, changes and the one-map.",
+    order=10, register_callbacks=register_callbacks,
+)

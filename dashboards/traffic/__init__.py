@@ -1,0 +1,124 @@
+"""智慧交通 Smart traffic: flows by checkpoint and hour, congestion ranking, overload cases, black spots."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import Dash, dcc, html
+
+from citybrain import kpi
+from citybrain.i18n import fmt_number, register, t
+from citybrain.queries import kpi as qk
+from citybrain.registry import DashboardModule
+from citybrain.ui import export_button, grid
+
+P = "traffic"
+KPIS = ("traffic_flow", "congestion_index", "road_speed", "overload_cases_daily", "overload_rate",
+        "traffic_accidents_daily")
+
+register({
+    "traffic.title": ("智慧交通", "Smart traffic"),
+    "traffic.intro": ("卡口分时流量、路段拥堵排名、治超检出与事故黑点（模拟数据）。",
+                      "Checkpoint flows by hour, congestion ranking, overload detections and accident black spots "
+                      "(simulated)."),
+    "traffic.flow": ("卡口分时流量（近24小时，辆/时）", "Flow by checkpoint and hour (last 24 h, veh/h)"),
+    "traffic.congestion": ("路段拥堵排名（最新）", "Congestion ranking (latest)"),
+    "traffic.overload": ("治超点近24小时超限超载检出", "Overload cases per station (last 24 h)"),
+    "traffic.blackspots": ("事故黑点（近30天事故数）", "Accident black spots (accidents, last 30 days)"),
+    "col.segment": ("路段", "Segment"), "col.speed": ("车速", "Speed"), "col.tpi": ("拥堵指数", "Congestion index"),
+    "col.spot": ("黑点", "Black spot"), "col.accidents": ("近30天事故", "Accidents (30 d)"),
+    "col.accidents_90d": ("近90天事故", "Accidents (90 d)"),
+})
+
+
+def flow_figure(fl: pd.DataFrame, lang: str) -> go.Figure:
+    """Heat map checkpoint x hour."""
+    names = fl["name_zh"] if lang == "zh" else fl["name_en"]
+    pv = fl.assign(n=names).pivot_table(index="n", columns="hour", values="value", aggfunc="mean")
+    fig = go.Figure(go.Heatmap(z=pv.values, x=pv.columns, y=list(pv.index), colorscale="Blues",
+                               colorbar={"title": {"text": "辆/时" if lang == "zh" else "veh/h"}}))
+    return kpi.dark(fig, 80 + 26 * max(len(pv), 1))
+
+
+def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
+    """The traffic page of ``region``."""
+    store, region, lang, at = kpi.resolve(region, lang)
+    ok, reason = kpi.applicable(store, region, "traffic")
+    if not ok:
+        return kpi.page(P, t("traffic.title", lang), t("traffic.intro", lang), region, lang,
+                        [kpi.not_applicable(P, reason, lang)])
+    ent = qk.entity_latest(store, region, ("congestion_index", "road_speed"), at)
+    cong = ent[ent["indicator_id"] == "congestion_index"].merge(
+        ent[ent["indicator_id"] == "road_speed"][["entity_id", "value"]].rename(columns={"value": "speed"}),
+        on="entity_id", how="left").sort_values("value", ascending=False)
+    ind = kpi.definitions(store)["congestion_index"]
+    ctab = pd.DataFrame({"segment": cong["name_zh"] if lang == "zh" else cong["name_en"],
+                         "tpi": cong["value"].round(2),
+                         "status": [f"{kpi.STATUS_ICON[kpi.status(v, ind)]} {t('kpi.status.' + kpi.status(v, ind), lang)}"
+                                    for v in cong["value"]],
+                         "speed": [fmt_number(v, "km/h", lang) for v in cong["speed"]]})
+    ccols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in ctab.columns]
+    ov = qk.entity_window_sum(store, region, "overload_cases", at, 24)
+    bs = qk.black_spots(store, region, at)
+    btab = pd.DataFrame({"spot": bs["name_zh"] if lang == "zh" else bs["name_en"], "accidents": bs["accidents"],
+                         "accidents_90d": [kpi_prop(p, "accidents_90d") for p in bs["properties"]]})
+    bcols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in btab.columns]
+    ovfig = kpi.dark(go.Figure(go.Bar(x=ov["value"], y=ov["name_zh"] if lang == "zh" else ov["name_en"],
+                                      orientation="h", marker_color="#ffc53d",
+                                      text=[fmt_number(v, "起" if lang == "zh" else "", lang) for v in ov["value"]])),
+                     80 + 34 * max(len(ov), 1))
+    day = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    return kpi.page(P, t("traffic.title", lang), t("traffic.intro", lang), region, lang, [
+        kpi.cards(P, store, region, KPIS, at, lang),
+        html.Div(className="dash-grid", children=[
+            kpi.section(P, "flow", t("traffic.flow", lang),
+                        [dcc.Graph(figure=flow_figure(qk.flow_by_hour(store, region, at), lang),
+                                   config={"displayModeBar": False})],
+                        export_button(f"{P}-export-flow", "observations",
+                                      kpi.export_params("traffic_flow", region, kpi_day(at, -1), at), lang)),
+            kpi.section(P, "congestion", t("traffic.congestion", lang),
+                        [grid(f"{P}-congestion-grid", ctab, ccols, lang, height="360px")],
+                        export_button(f"{P}-export-congestion", "observations",
+                                      kpi.export_params("congestion_index", region, at, None), lang)),
+            kpi.section(P, "overload", t("traffic.overload", lang),
+                        [dcc.Graph(figure=ovfig, config={"displayModeBar": False})],
+                        export_button(f"{P}-export-overload", "observations",
+                                      kpi.export_params("overload_cases", region, kpi_day(at, -1), at), lang)),
+            kpi.section(P, "blackspots", t("traffic.blackspots", lang),
+                        [grid(f"{P}-blackspot-grid", btab, bcols, lang, height=None)],
+                        export_button(f"{P}-export-accidents", "observations",
+                                      kpi.export_params("traffic_accidents_daily", region, kpi_day(day, -30), at),
+                                      lang)),
+        ]),
+    ])
+
+
+def kpi_day(at, days: int):
+    """``at`` shifted by whole days (export windows)."""
+    from datetime import timedelta
+
+    return at + timedelta(days=days)
+
+
+def kpi_prop(props: str | None, key: str):
+    """One field of an entity's JSON properties."""
+    import json
+
+    try:
+        return json.loads(props or "{}").get(key)
+    except ValueError:
+        return None
+
+
+def register_callbacks(app: Dash) -> None:
+    """The drill-down of the KPI cards."""
+    kpi.register_drill(app, P)
+
+
+MODULE = DashboardModule(
+    id=P, title_zh="智慧交通", title_en="Smart traffic", path=f"/d/{P}", layout=layout,
+    datasets=("traffic",), indicators=KPIS + ("overload_cases",), layers=("traffic",),
+    description_zh="卡口流量、拥堵排名、治超与事故黑点。",
+    description_en="Checkpoint flows, congestion ranking, overload enforcement and black spots.",
+    order=30, register_callbacks=register_callbacks,
+)

@@ -1,0 +1,134 @@
+"""智慧水利 / 防汛防台 Water and flood defence: stations over warning level, rainfall accumulations,
+reservoir storage and the typhoon in play."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import Dash, dcc, html
+
+from citybrain import kpi
+from citybrain.i18n import fmt_number, register, t
+from citybrain.queries import kpi as qk
+from citybrain.registry import DashboardModule
+from citybrain.ui import export_button, grid
+
+P = "water"
+KPIS = ("stations_over_warning", "max_rainfall_24h", "rainfall_1h", "reservoir_storage_rate")
+
+register({
+    "water.title": ("智慧水利 · 防汛防台", "Water and flood defence"),
+    "water.intro": ("水位对照警戒/保证水位、累计雨量、水库蓄水与台风动态（水雨情为模拟数据）。",
+                    "Levels against warning and guarantee levels, rainfall totals, reservoir storage and typhoons "
+                    "(hydrological series simulated)."),
+    "water.stations": ("测站水位与警戒水位", "Station levels against warning levels"),
+    "water.rain": ("累计雨量（mm）", "Rainfall totals (mm)"),
+    "water.reservoirs": ("水库蓄水", "Reservoir storage"),
+    "water.typhoon": ("台风", "Typhoon"),
+    "water.typhoon.active": ("台风活动中", "Typhoon active"),
+    "water.typhoon.none": ("当前无影响本地区的台风；最近一次影响：", "No typhoon in play now; the latest to affect the region:"),
+    "water.typhoon.never": ("数据集中没有影响本地区的台风", "No typhoon in the dataset affected this region"),
+    "water.landfall": ("登陆", "Landfall"), "water.closest": ("距本地区最近", "Closest approach"),
+    "col.station": ("测站", "Station"), "col.level": ("水位", "Level"), "col.warning": ("警戒", "Warning"),
+    "col.guarantee": ("保证", "Guarantee"), "col.margin": ("距警戒", "To warning"),
+    "col.h1": ("1小时", "1 h"), "col.h3": ("3小时", "3 h"), "col.h24": ("24小时", "24 h"), "col.h72": ("72小时", "72 h"),
+    "col.storage": ("蓄水量", "Storage"), "col.rate": ("蓄水率", "Storage rate"),
+})
+
+
+def _p(props: str | None) -> dict:
+    try:
+        return json.loads(props or "{}")
+    except ValueError:
+        return {}
+
+
+def station_table(ent: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Latest level of every station with its warning and guarantee levels and status."""
+    lv = ent[ent["indicator_id"] == "water_level"]
+    rows = []
+    for r in lv.itertuples():
+        p = _p(r.properties)
+        w, g = p.get("warning_level_m"), p.get("guarantee_level_m")
+        st = "alarm" if g is not None and r.value >= g else ("warning" if w is not None and r.value >= w else "normal")
+        rows.append({"station": r.name_zh if lang == "zh" else r.name_en, "level": round(r.value, 2),
+                     "warning": w, "guarantee": g,
+                     "margin": None if w is None else round(r.value - w, 2),
+                     "status": f"{kpi.STATUS_ICON[st]} {t('kpi.status.' + st, lang)}"})
+    return pd.DataFrame(rows, columns=["station", "level", "warning", "guarantee", "margin", "status"]).sort_values(
+        "margin", ascending=False)
+
+
+def typhoon_panel(ty: pd.DataFrame, region: str, lang: str) -> html.Div:
+    """The typhoon in play, or the latest one that affected the region."""
+    if ty.empty:
+        return html.P(t("water.typhoon.never", lang), id=f"{P}-typhoon-body", className="dash-empty")
+    r = ty.iloc[0]
+    p = _p(r["properties"])
+    close = (p.get("closest_km") or {}).get(region) or {}
+    head = t("water.typhoon.active", lang) if bool(r["active"]) else t("water.typhoon.none", lang)
+    return html.Div(id=f"{P}-typhoon-body", className="dash-facts", children=[
+        html.P(head), html.H3(r["name_zh"] if lang == "zh" else r["name_en"]),
+        html.Div(f"{t('water.landfall', lang)}: {str(p.get('landfall_time', '—')).replace('T', ' ')[:16]} · "
+                 f"{p.get('landfall_place_zh' if lang == 'zh' else 'landfall_place_en', '—')} · "
+                 f"{p.get('landfall_intensity_zh', '') if lang == 'zh' else ''} "
+                 f"{fmt_number(p.get('landfall_wind_ms'), 'm/s', lang)}"),
+        html.Div(f"{t('water.closest', lang)}: {fmt_number(close.get('km'), 'km', lang)}"),
+    ])
+
+
+def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
+    """The water page of ``region``."""
+    store, region, lang, at = kpi.resolve(region, lang)
+    ok, reason = kpi.applicable(store, region, "water")
+    if not ok:
+        return kpi.page(P, t("water.title", lang), t("water.intro", lang), region, lang,
+                        [kpi.not_applicable(P, reason, lang)])
+    ent = qk.entity_latest(store, region, ("water_level", "reservoir_storage", "reservoir_storage_rate"), at)
+    stab = station_table(ent, lang)
+    rain = qk.rain_accum(store, region, at)
+    rtab = pd.DataFrame({"station": rain["name_zh"] if lang == "zh" else rain["name_en"],
+                         **{c: rain[c].round(1) for c in ("h1", "h3", "h24", "h72")}})
+    res = ent[ent["indicator_id"] == "reservoir_storage_rate"].merge(
+        ent[ent["indicator_id"] == "reservoir_storage"][["entity_id", "value"]].rename(columns={"value": "storage"}),
+        on="entity_id", how="left")
+    names = res["name_zh"] if lang == "zh" else res["name_en"]
+    rfig = kpi.dark(go.Figure(go.Bar(x=names, y=res["value"], marker_color="#35c2ff",
+                                     text=[f"{fmt_number(round(v, 1), '%', lang)} · {fmt_number(s, '万m³', lang)}"
+                                           for v, s in zip(res["value"], res["storage"])])), 300, yaxis_title="%")
+    cols = lambda f: [{"field": c, "headerName": t(f"col.{c}", lang)} for c in f.columns]  # noqa: E731
+    return kpi.page(P, t("water.title", lang), t("water.intro", lang), region, lang, [
+        kpi.cards(P, store, region, KPIS, at, lang),
+        html.Div(className="dash-grid", children=[
+            kpi.section(P, "stations", t("water.stations", lang), [grid(f"{P}-station-grid", stab, cols(stab), lang,
+                                                                        height=None)],
+                        export_button(f"{P}-export-levels", "observations",
+                                      kpi.export_params("water_level", region, at, None), lang)),
+            kpi.section(P, "rain", t("water.rain", lang), [grid(f"{P}-rain-grid", rtab, cols(rtab), lang, height=None)],
+                        export_button(f"{P}-export-rain", "observations",
+                                      kpi.export_params("rainfall_1h", region, qk.since(at, 3), at), lang)),
+            kpi.section(P, "reservoirs", t("water.reservoirs", lang),
+                        [dcc.Graph(figure=rfig, config={"displayModeBar": False})] if len(res) else
+                        [html.P("—", className="dash-empty")],
+                        export_button(f"{P}-export-storage", "observations",
+                                      kpi.export_params("reservoir_storage", region, at, None), lang)),
+            kpi.section(P, "typhoon", t("water.typhoon", lang), [typhoon_panel(qk.typhoons(store, region, at),
+                                                                               region, lang)]),
+        ]),
+    ])
+
+
+def register_callbacks(app: Dash) -> None:
+    """The drill-down of the KPI cards."""
+    kpi.register_drill(app, P)
+
+
+MODULE = DashboardModule(
+    id=P, title_zh="智慧水利", title_en="Water and flood defence", path=f"/d/{P}", layout=layout,
+    datasets=("water", "typhoon"), indicators=KPIS + ("water_level", "reservoir_storage"), layers=("water",),
+    description_zh="超警戒测站、累计雨量、水库蓄水与台风。",
+    description_en="Stations over warning, rainfall totals, reservoir storage and typhoons.",
+    order=40, register_callbacks=register_callbacks,
+)

@@ -1,0 +1,67 @@
+"""Boundaries layer: the region's land (and its districts) drawn as MapLibre GeoJSON layers.
+
+With no basemap, land against the sea background is what orients the viewer; the polygons are the
+boundaries dataset's WGS-84 geometry, so every other layer lines up with the coast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import shapely
+
+from citybrain.i18n import register
+from citybrain.queries import geo
+
+from .base import Layer, LayerContext, LegendItem, SubLayer, frame, point_trace
+
+register({"layers.boundaries.title": ("行政区划", "Boundaries")})
+LAND = "#12304a"
+EDGE = "#35c2ff"
+
+
+class BoundariesLayer(Layer):
+    """Region and district land polygons."""
+
+    def features(self, ctx: LayerContext) -> pd.DataFrame:
+        r = geo.region_shapes(ctx.store, ctx.region)
+        geoms = [shapely.from_wkb(bytes(g)) for g in r["geometry"]]
+        return frame({
+            "id": r["region_code"], "layer": self.id,
+            "sublayer": ["region" if c == ctx.region else "district" for c in r["region_code"]],
+            "kind": "region", "name_zh": r["name_zh"], "name_en": r["name_en"],
+            "lon": r["lon"], "lat": r["lat"], "value": [None] * len(r), "unit": "", "status": "none",
+            "detail_zh": [f"行政区划代码 {c}" for c in r["region_code"]],
+            "detail_en": [f"adcode {c}" for c in r["region_code"]], "indicator": None, "geometry": geoms})
+
+    def map_layers(self, ctx: LayerContext) -> list[dict[str, Any]]:
+        f = self.features(ctx)
+        out = []
+        for sub, fill, width in (("region", True, 2.0), ("district", False, 1.0)):
+            part = f[f["sublayer"] == sub]
+            if part.empty:
+                continue
+            src = {"type": "FeatureCollection", "features": [
+                {"type": "Feature", "properties": {"id": i},
+                 "geometry": shapely.set_precision(g.simplify(0.0004), 1e-5).__geo_interface__}
+                for i, g in zip(part["id"], part["geometry"])]}
+            if fill:
+                out.append({"sourcetype": "geojson", "source": src, "type": "fill", "color": LAND,
+                            "opacity": 1.0, "below": "traces"})
+            out.append({"sourcetype": "geojson", "source": src, "type": "line", "color": EDGE,
+                        "line": {"width": width}, "opacity": 0.8 if fill else 0.45, "below": "traces"})
+        return out
+
+    def traces(self, ctx, feats, lang, sublayers, compact=False) -> list[Any]:
+        tr: go.Scattermap = point_trace(f"{self.id}-names", feats, lang, "#8fb3d1", size=6, opacity=0.6)
+        return [tr]
+
+    def legend(self, lang: str) -> list[LegendItem]:
+        return [LegendItem("陆域（行政区划）", "Land (administrative area)", LAND, "area"),
+                LegendItem("区县界", "District boundary", EDGE, "line")]
+
+
+LAYER = BoundariesLayer(id="boundaries", title_zh="行政区划", title_en="Boundaries", domain="boundaries",
+                        dataset="boundaries", sublayers=(SubLayer("region", "陆域边界", "Land boundary"),))

@@ -1,0 +1,190 @@
+"""Emergency layer: typhoon best track (time, intensity), shelters by occupancy, supply depots by
+reserve ratio, rescue teams, and incidents by life-cycle step with overdue ones marked."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from citybrain.i18n import fmt_number
+from citybrain.queries import geo
+
+from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, classify, empty_features, frame,
+                   halo_trace, point_trace, status_colours, status_legend)
+from .traffic import STEP_EN, STEP_ZH
+
+STEP_COLOURS = {"reported": "#ff8c42", "dispatched": "#f5b400", "on_scene": "#35c2ff", "resolved": "#2ecc71",
+                "closed": "#8fb3d1"}
+TEAM = "#b0c4de"
+#: GB/T 19201-2006 grades by 2-minute wind (m/s).
+GRADES = [(51.0, "超强台风", "Super typhoon"), (41.5, "强台风", "Severe typhoon"), (32.7, "台风", "Typhoon"),
+          (24.5, "强热带风暴", "Severe tropical storm"), (17.2, "热带风暴", "Tropical storm"),
+          (10.8, "热带低压", "Tropical depression"), (0.0, "低压", "Low")]
+
+
+def grade_of(wind: float, lang: str) -> str:
+    if wind is None or np.isnan(wind):
+        return "—"
+    for lim, zh, en in GRADES:
+        if wind >= lim:
+            return zh if lang == "zh" else en
+    return "—"
+
+
+def pick_track(ctx: LayerContext) -> pd.Series | None:
+    """The typhoon passage to draw: the one asked for, else one whose track spans ``ctx.at``."""
+    tp = geo.typhoons(ctx.store, ctx.region)
+    if ctx.track_id:
+        hit = tp[tp["track_id"] == ctx.track_id]
+        return hit.iloc[0] if len(hit) else None
+    hit = tp[(tp["first_ts"] <= pd.Timestamp(ctx.at)) & (tp["last_ts"] >= pd.Timestamp(ctx.at))]
+    return hit.iloc[0] if len(hit) else None
+
+
+class EmergencyLayer(Layer):
+    """Typhoon, shelters, depots, rescue teams and incidents."""
+
+    def _typhoon(self, ctx: LayerContext) -> pd.DataFrame:
+        tr = pick_track(ctx)
+        if tr is None:
+            return empty_features()
+        pts = geo.typhoon_track(ctx.store, tr["track_id"])
+        at = pd.Timestamp(ctx.at)
+        past = pts[pts["ts"] <= at]
+        if past.empty:
+            return empty_features()
+        now = past.iloc[-1]
+        if len(past) < len(pts):  # interpolate between best-track points
+            nxt = pts.iloc[len(past)]
+            f = (at - now["ts"]) / (nxt["ts"] - now["ts"])
+            now = now.copy()
+            for c in ("lon", "lat"):
+                now[c] = now[c] + f * (nxt[c] - now[c])
+        wind = float(now["wind_ms"]) if pd.notna(now["wind_ms"]) else np.nan
+        w, a, d = self.threshold(ctx.store, "typhoon_wind")
+        status = classify([wind], w, a, d)[0]
+        track = frame({
+            "id": [f"{tr['track_id']}@{t:%Y%m%d%H}" for t in past["ts"]], "layer": self.id, "sublayer": "typhoon_track",
+            "kind": "typhoon_point", "name_zh": [f"{tr['name_zh']} {t:%m-%d %H时}" for t in past["ts"]],
+            "name_en": [f"{tr['name_en']} {t:%m-%d %H:00}" for t in past["ts"]], "lon": past["lon"], "lat": past["lat"],
+            "value": past["wind_ms"], "unit": "m/s", "status": "none",
+            "detail_zh": [f"{grade_of(x, 'zh')} · {fmt_number(x, ' m/s', 'zh')} · {fmt_number(p, ' hPa', 'zh')}"
+                          for x, p in zip(past["wind_ms"], past["pressure_hpa"])],
+            "detail_en": [f"{grade_of(x, 'en')} · {fmt_number(x, 'm/s', 'en')} · {fmt_number(p, 'hPa', 'en')}"
+                          for x, p in zip(past["wind_ms"], past["pressure_hpa"])],
+            "indicator": None, "geometry": None})
+        centre = frame({
+            "id": [tr["track_id"]], "layer": self.id, "sublayer": "typhoon", "kind": "typhoon",
+            "name_zh": [f"台风 {tr['name_zh']}（{tr['track_id']}）"], "name_en": [f"Typhoon {tr['name_en']} ({tr['track_id']})"],
+            "lon": [now["lon"]], "lat": [now["lat"]], "value": [wind], "unit": "m/s", "status": [status],
+            "detail_zh": [f"{at:%Y-%m-%d %H:%M} {grade_of(wind, 'zh')} · 最大风速 {fmt_number(wind, ' m/s', 'zh')} · "
+                          f"{fmt_number(now['pressure_hpa'], ' hPa', 'zh')}"],
+            "detail_en": [f"{at:%Y-%m-%d %H:%M} {grade_of(wind, 'en')} · max wind {fmt_number(wind, 'm/s', 'en')} · "
+                          f"{fmt_number(now['pressure_hpa'], 'hPa', 'en')}"],
+            "indicator": None, "geometry": None})
+        return pd.concat([track, centre], ignore_index=True)
+
+    def features(self, ctx: LayerContext) -> pd.DataFrame:
+        st, reg, at = ctx.store, ctx.region, ctx.at
+        parts = [self._typhoon(ctx)]
+        ents = geo.layer_entities(st, reg, ("shelter", "depot", "rescue_team", "hazard_site"))
+        props = [json.loads(p) if isinstance(p, str) else {} for p in ents["properties"]]
+        ents = ents.assign(props=props)
+        sh = ents[ents["kind"] == "shelter"]
+        occ = sh["entity_id"].map(geo.latest_entity_values(st, reg, "shelter_occupancy", at, 3.0)
+                                  .set_index("entity_id")["value"]).astype("float64")
+        rate = sh["entity_id"].map(geo.latest_entity_values(st, reg, "shelter_occupancy_rate", at, 3.0)
+                                   .set_index("entity_id")["value"]).astype("float64")
+        cap = [p.get("capacity") for p in sh["props"]]
+        w, a, d = self.threshold(st, "shelter_occupancy_rate")
+        parts.append(frame({
+            "id": sh["entity_id"], "layer": self.id, "sublayer": "shelters", "kind": "shelter",
+            "name_zh": sh["name_zh"], "name_en": sh["name_en"], "lon": sh["lon"], "lat": sh["lat"], "value": rate,
+            "unit": "%", "status": classify(rate, w, a, d),
+            "detail_zh": [f"在安置 {fmt_number(o, ' 人', 'zh')} / 容量 {fmt_number(c, ' 人', 'zh')} · 容纳率 {r:.0f}%"
+                          for o, c, r in zip(occ, cap, rate)],
+            "detail_en": [f"{fmt_number(o, 'people', 'en')} of {fmt_number(c, '', 'en')} · occupancy {r:.0f}%"
+                          for o, c, r in zip(occ, cap, rate)],
+            "indicator": "shelter_occupancy_rate", "geometry": None}))
+        dp = ents[ents["kind"] == "depot"]
+        rr = dp["entity_id"].map(geo.latest_entity_values(st, reg, "depot_reserve_ratio", at, 49.0)
+                                 .set_index("entity_id")["value"]).astype("float64")
+        w, a, d = self.threshold(st, "depot_reserve_ratio")
+        parts.append(frame({
+            "id": dp["entity_id"], "layer": self.id, "sublayer": "depots", "kind": "depot",
+            "name_zh": dp["name_zh"], "name_en": dp["name_en"], "lon": dp["lon"], "lat": dp["lat"], "value": rr,
+            "unit": "%", "status": classify(rr, w, a, d),
+            "detail_zh": [f"储备达标率 {fmt_number(r, '%', 'zh')}（<110% 预警，<100% 告警）" for r in rr],
+            "detail_en": [f"reserve ratio {fmt_number(r, '%', 'en')} (<110% warning, <100% alarm)" for r in rr],
+            "indicator": "depot_reserve_ratio", "geometry": None}))
+        tm = ents[ents["kind"] == "rescue_team"]
+        parts.append(frame({
+            "id": tm["entity_id"], "layer": self.id, "sublayer": "teams", "kind": "rescue_team",
+            "name_zh": tm["name_zh"], "name_en": tm["name_en"], "lon": tm["lon"], "lat": tm["lat"],
+            "value": [p.get("headcount") for p in tm["props"]], "unit": "人", "status": "none",
+            "detail_zh": [f"救援队伍 · {fmt_number(p.get('headcount'), ' 人', 'zh')}" for p in tm["props"]],
+            "detail_en": [f"rescue team · {fmt_number(p.get('headcount'), 'people', 'en')}" for p in tm["props"]],
+            "indicator": None, "geometry": None}))
+        ev = geo.incidents_at(st, reg, "emergency", at, 24.0 * 30)
+        due = ev["next_due"].fillna(ev["due_at"])
+        overdue = (due < pd.Timestamp(at)).to_numpy()
+        open_ = ev["step"].isin(["reported", "dispatched", "on_scene"]).to_numpy()
+        parts.append(frame({
+            "id": ev["event_id"], "layer": self.id, "sublayer": "incidents", "kind": ev["step"].map(lambda s: f"incident_{s}"),
+            "name_zh": ev["title_zh"], "name_en": ev["title_en"].fillna(ev["title_zh"]), "lon": ev["lon"], "lat": ev["lat"],
+            "value": None, "unit": "", "status": np.where(overdue, "alarm", np.where(open_, "warning", "normal")),
+            "detail_zh": [f"{k or ''} · {STEP_ZH[s]} · 接报 {r:%m-%d %H:%M}" + (f" · 超时（时限 {u:%m-%d %H:%M}）" if o else "")
+                          for k, s, r, o, u in zip(ev["kind_zh"], ev["step"], ev["reported_at"], overdue, due)],
+            "detail_en": [f"{STEP_EN[s]} · reported {r:%m-%d %H:%M}" + (f" · overdue (due {u:%m-%d %H:%M})" if o else "")
+                          for s, r, o, u in zip(ev["step"], ev["reported_at"], overdue, due)],
+            "indicator": None, "geometry": None}))
+        parts = [p for p in parts if len(p)]
+        return pd.concat(parts, ignore_index=True) if parts else empty_features()
+
+    def traces(self, ctx, feats, lang, sublayers, compact=False) -> list[Any]:
+        on = set(sublayers)
+        ty = feats[feats["sublayer"] == "typhoon_track"]
+        centre = feats[feats["sublayer"] == "typhoon"]
+        wind = ty["value"].astype("float64").fillna(0).to_numpy()
+        sh = feats[feats["sublayer"] == "shelters"]
+        dp = feats[feats["sublayer"] == "depots"]
+        tm = feats[feats["sublayer"] == "teams"]
+        inc = feats[feats["sublayer"] == "incidents"]
+        step = [k.removeprefix("incident_") for k in inc["kind"]]
+        return [
+            go.Scattermap(uid="emergency-typhoon-line", lon=ty["lon"].tolist(), lat=ty["lat"].tolist(), mode="lines",
+                          line={"color": "#ff6b9a", "width": 3}, hoverinfo="skip", visible="typhoon" in on,
+                          showlegend=False),
+            point_trace("emergency-typhoon-points", ty, lang,
+                        [STATUS_COLOURS["alarm"] if x >= 32.7 else STATUS_COLOURS["warning"] if x >= 17.2 else "#8fb3d1"
+                         for x in wind], 9, "typhoon" in on),
+            point_trace("emergency-shelters", sh, lang, status_colours(sh["status"]), 12, "shelters" in on),
+            point_trace("emergency-depots", dp, lang, status_colours(dp["status"]), 12, "depots" in on),
+            point_trace("emergency-teams", tm, lang, TEAM, 9, "teams" in on, 0.8),
+            point_trace("emergency-incidents", inc, lang, [STEP_COLOURS[s] for s in step], 11, "incidents" in on),
+            halo_trace("emergency-halo", feats[feats["sublayer"].isin(on - {"typhoon_track"})]),
+            point_trace("emergency-typhoon", centre, lang, "#ff6b9a", 30, "typhoon" in on, 0.95),
+        ]
+
+    def legend(self, lang: str) -> list[LegendItem]:
+        return [LegendItem("台风路径（点色：≥热带风暴 黄，≥台风 红）", "Typhoon track (point: ≥ tropical storm yellow, ≥ typhoon red)",
+                           "#ff6b9a", "line"),
+                *status_legend("避灾安置点容纳率", "Shelter occupancy", "<80%；≥80% 预警；≥95% 告警",
+                               "<80%; ≥80% warning; ≥95% alarm"),
+                LegendItem("物资储备库（按储备达标率着色）", "Supply depot (coloured by reserve ratio)", STATUS_COLOURS["normal"], "ring"),
+                LegendItem("救援队伍", "Rescue team", TEAM, "dot"),
+                *[LegendItem(f"事件：{STEP_ZH[s]}", f"Incident: {STEP_EN[s]}", c, "dot") for s, c in STEP_COLOURS.items()
+                  if s != "closed"],
+                LegendItem("■ 超时事件（红圈）", "■ Overdue incident (red ring)", STATUS_COLOURS["alarm"], "ring", "alarm")]
+
+
+LAYER = EmergencyLayer(
+    id="emergency", title_zh="应急管理", title_en="Emergency", domain="emergency", dataset="emergency",
+    sublayers=(SubLayer("typhoon", "台风路径", "Typhoon track"), SubLayer("shelters", "避灾安置点", "Shelters"),
+               SubLayer("depots", "物资储备库", "Supply depots"), SubLayer("teams", "救援队伍", "Rescue teams"),
+               SubLayer("incidents", "突发事件", "Incidents")),
+    thresholds={"typhoon_wind": (17.2, 32.7, "down")}, dynamic=True)

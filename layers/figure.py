@@ -1,0 +1,103 @@
+"""``map_figure``: the one-map as a plotly figure, for the /map page and for pages that embed it.
+
+The map uses plotly's MapLibre ``Scattermap`` with a style dict that has no remote source, glyphs
+or sprite: a background (the sea) plus the region's land as GeoJSON layers. Nothing is fetched
+from outside the host; labels live in hover text, never in MapLibre symbol layers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from citybrain import queries
+from citybrain.queries import geo
+from citybrain.store import Store, get_store
+
+from .base import LayerContext
+from .registry import all_layers, get
+
+SEA = "#061a2c"
+#: A MapLibre style with no external sources, glyphs or sprites (offline by design).
+OFFLINE_STYLE: dict[str, Any] = {
+    "version": 8, "name": "citybrain-offline", "sources": {},
+    "layers": [{"id": "sea", "type": "background", "paint": {"background-color": SEA}}],
+}
+FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"
+
+
+@dataclass
+class Drawn:
+    """What drawing some layers produced: traces, their owners, features, map layers."""
+
+    traces: list[Any]
+    owners: list[str]            # layer id of each trace (same order)
+    features: dict[str, pd.DataFrame]
+    map_layers: list[dict[str, Any]]
+    not_applicable: dict[str, str]
+
+
+def view_of(store: Store, region: str, width_px: int = 1100) -> tuple[dict[str, float], float]:
+    """Centre and zoom that fit the region's bounding box into about ``width_px`` pixels."""
+    r = geo.region_shapes(store, region)
+    row = r[r["region_code"] == region].iloc[0] if (r["region_code"] == region).any() else r.iloc[0]
+    dlon = max(float(row["max_lon"] - row["min_lon"]), 0.05)
+    dlat = max(float(row["max_lat"] - row["min_lat"]), 0.05)
+    span = max(dlon, dlat * 1.25)
+    zoom = math.log2(360.0 / span * width_px / 512.0) - 0.35
+    return ({"lon": float(row["min_lon"] + row["max_lon"]) / 2, "lat": float(row["min_lat"] + row["max_lat"]) / 2},
+            round(max(min(zoom, 12.0), 3.0), 2))
+
+
+def draw(ctx: LayerContext, layer_ids: list[str], lang: str, sublayers: dict[str, list[str]] | None = None,
+         compact: bool = False) -> Drawn:
+    """Features and traces of the given layers (unknown ids are ignored), in drawing order."""
+    wanted = set(layer_ids)
+    out = Drawn([], [], {}, [], {})
+    for layer in all_layers():
+        if layer.id not in wanted:
+            continue
+        ok, reason = layer.applies(ctx.store, ctx.region)
+        if not ok:
+            out.not_applicable[layer.id] = reason or ""
+        feats = layer.features(ctx)
+        subs = (sublayers or {}).get(layer.id, layer.default_sublayers())
+        tr = layer.traces(ctx, feats, lang, subs, compact)
+        out.traces += tr
+        out.owners += [layer.id] * len(tr)
+        out.features[layer.id] = feats
+        out.map_layers += layer.map_layers(ctx)
+    return out
+
+
+def base_layout(store: Store, region: str, map_layers: list[dict[str, Any]], compact: bool) -> dict[str, Any]:
+    """Layout of the map: offline style, region view, dark theme, hover in the CJK font."""
+    centre, zoom = view_of(store, region, 700 if compact else 1100)
+    return {
+        "map": {"style": OFFLINE_STYLE, "center": centre, "zoom": zoom, "layers": map_layers},
+        "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "paper_bgcolor": SEA, "plot_bgcolor": SEA,
+        "showlegend": False, "uirevision": region, "clickmode": "event",
+        "font": {"family": FONT, "color": "#e6f1ff", "size": 14 if compact else 13},
+        "hoverlabel": {"font": {"family": FONT, "size": 15}, "bgcolor": "#0d2033", "bordercolor": "#35c2ff"},
+    }
+
+
+def map_figure(region: str, layer_ids: list[str], at: datetime | None, lang: str, compact: bool = False,
+               *, sublayers: dict[str, list[str]] | None = None, track_id: str | None = None,
+               store: Store | None = None) -> go.Figure:
+    """The one-map of ``region`` at ``at`` (default: the store's anchor) with the given layers.
+
+    ``compact`` (overview cards, the wall): fleets drawn as density, no per-vessel points."""
+    store = store or get_store()
+    at = at or queries.anchor(store)
+    ctx = LayerContext(store=store, region=region, at=at, track_id=track_id)
+    ids = list(layer_ids)
+    if "boundaries" not in ids and any(get(i).id for i in ids if i in {la.id for la in all_layers()}):
+        ids = ["boundaries", *ids]
+    d = draw(ctx, ids, lang, sublayers, compact)
+    return go.Figure(data=d.traces, layout=base_layout(store, region, d.map_layers, compact))

@@ -1,0 +1,112 @@
+"""Fisheries layer: ports with vessels in port, vessels coloured by status, fleet density, the
+last two hours of tracks (tens of thousands of points as float32 arrays), alarm vessels (left
+their zone, position lost) highlighted, and whether the summer moratorium is in force."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from citybrain.i18n import fmt_number, register
+from citybrain.queries import geo
+from citybrain.sim import in_moratorium
+
+from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, empty_features, frame, halo_trace,
+                   point_trace)
+
+VESSEL_COLOURS = {"in_port": "#6f8fb0", "at_sea": "#35c2ff", "fishing": "#2ecc71",
+                  "alarm_left_zone": STATUS_COLOURS["alarm"], "alarm_lost": "#ff9f43"}
+VESSEL_ZH = {"in_port": "在港", "at_sea": "航行", "fishing": "作业", "alarm_left_zone": "越界告警", "alarm_lost": "失联告警"}
+VESSEL_EN = {"in_port": "in port", "at_sea": "under way", "fishing": "fishing", "alarm_left_zone": "left permitted zone",
+             "alarm_lost": "position lost"}
+PORT = "#e6f1ff"
+TRAIL_HOURS = 2.0
+register({"layers.moratorium.on": ("伏季休渔期（5月1日—9月16日）进行中", "Summer fishing moratorium (1 May – 16 Sep) in force"),
+          "layers.moratorium.off": ("非休渔期", "Outside the fishing moratorium")})
+
+
+class FisheriesLayer(Layer):
+    """Ports and the fishing fleet."""
+
+    def features(self, ctx: LayerContext) -> pd.DataFrame:
+        st, reg, at = ctx.store, ctx.region, ctx.at
+        if not self.applies(st, reg)[0]:
+            return empty_features()
+        ports = geo.layer_entities(st, reg, ("port",))
+        pp = [json.loads(p) if isinstance(p, str) else {} for p in ports["properties"]]
+        inport = ports["entity_id"].map(geo.latest_entity_values(st, reg, "vessels_in_port_by_port", at, 1.0)
+                                        .set_index("entity_id")["value"]).astype("float64")
+        cap = np.array([p.get("capacity_vessels") or np.nan for p in pp], dtype="float64")
+        share = inport.to_numpy() / cap * 100
+        pstatus = np.where(share >= 100, "warning", "normal")
+        pf = frame({
+            "id": ports["entity_id"], "layer": self.id, "sublayer": "ports", "kind": "port",
+            "name_zh": ports["name_zh"], "name_en": ports["name_en"], "lon": ports["lon"], "lat": ports["lat"],
+            "value": inport, "unit": "艘", "status": pstatus,
+            "detail_zh": [f"在港渔船 {fmt_number(v, ' 艘', 'zh')} / 可停泊 {fmt_number(c, ' 艘', 'zh')}（估算）" for v, c in zip(inport, cap)],
+            "detail_en": [f"{fmt_number(v, 'vessels', 'en')} in port / room for {fmt_number(c, '', 'en')} (estimate)" for v, c in zip(inport, cap)],
+            "indicator": "vessels_in_port_by_port", "geometry": None})
+        v = geo.vessel_positions(st, reg, at)
+        alarm = v["status"].str.startswith("alarm").to_numpy()
+        vf = frame({
+            "id": v["track_id"], "layer": self.id, "sublayer": "vessels", "kind": v["status"].map(lambda s: f"vessel_{s}"),
+            "name_zh": v["track_id"], "name_en": v["track_id"], "lon": v["lon"], "lat": v["lat"], "value": v["speed_kn"],
+            "unit": "kn", "status": np.where(alarm, "alarm", "normal"),
+            "detail_zh": [f"{VESSEL_ZH.get(s, s)} · {sp:.1f} 节 · {t:%m-%d %H:%M}" for s, sp, t in zip(v["status"], v["speed_kn"], v["ts"])],
+            "detail_en": [f"{VESSEL_EN.get(s, s)} · {sp:.1f} kn · {t:%m-%d %H:%M}" for s, sp, t in zip(v["status"], v["speed_kn"], v["ts"])],
+            "indicator": None, "geometry": None})
+        return pd.concat([p for p in (pf, vf) if len(p)], ignore_index=True) if len(pf) or len(vf) else empty_features()
+
+    def trail(self, ctx: LayerContext) -> pd.DataFrame:
+        """The fleet's positions over the last ``TRAIL_HOURS`` (float32 lon/lat, alarm flag)."""
+        if not self.applies(ctx.store, ctx.region)[0]:
+            return pd.DataFrame({"lon": np.array([], "float32"), "lat": np.array([], "float32"), "alarm": np.array([], "uint8")})
+        return geo.vessel_trail(ctx.store, ctx.region, ctx.at - timedelta(hours=TRAIL_HOURS), ctx.at)
+
+    def traces(self, ctx, feats, lang, sublayers, compact=False) -> list[Any]:
+        on = set(sublayers)
+        ves = feats[feats["sublayer"] == "vessels"]
+        ports = feats[feats["sublayer"] == "ports"]
+        colours = [VESSEL_COLOURS.get(k.removeprefix("vessel_"), "#8fb3d1") for k in ves["kind"]]
+        tr = self.trail(ctx) if "trails" in on else None
+        dens_src = ves if tr is None or tr.empty else tr
+        return [
+            go.Densitymap(uid="fisheries-density", lon=dens_src["lon"].to_numpy(dtype="float32"),
+                          lat=dens_src["lat"].to_numpy(dtype="float32"), radius=12 if compact else 14,
+                          colorscale=[[0, "rgba(53,194,255,0)"], [0.3, "rgba(53,194,255,0.5)"], [1, "#e6f1ff"]],
+                          showscale=False, hoverinfo="skip", visible=("density" in on) or compact),
+            go.Scattermap(uid="fisheries-trails", lon=(tr["lon"].to_numpy() if tr is not None else np.array([], "float32")),
+                          lat=(tr["lat"].to_numpy() if tr is not None else np.array([], "float32")), mode="markers",
+                          marker={"size": 2.5, "color": (tr["alarm"].to_numpy() if tr is not None else np.array([], "uint8")),
+                                  "colorscale": [[0, "#35c2ff"], [1, STATUS_COLOURS["alarm"]]], "cmin": 0, "cmax": 1,
+                                  "opacity": 0.55},
+                          hoverinfo="skip", visible="trails" in on and not compact, showlegend=False),
+            point_trace("fisheries-vessels", ves, lang, colours, 6, "vessels" in on and not compact),
+            halo_trace("fisheries-halo", ves if "alarms" in on else ves.iloc[0:0]),
+            point_trace("fisheries-ports", ports, lang, PORT, 16, "ports" in on, 0.9),
+        ]
+
+    def legend(self, lang: str) -> list[LegendItem]:
+        return [*[LegendItem(f"渔船：{VESSEL_ZH[k]}", f"Vessel: {VESSEL_EN[k]}", c, "dot",
+                             "alarm" if k.startswith("alarm") else None) for k, c in VESSEL_COLOURS.items()],
+                LegendItem("■ 告警渔船（红圈）", "■ Vessel in alarm (red ring)", STATUS_COLOURS["alarm"], "ring", "alarm"),
+                LegendItem("渔港（在港渔船数见详情）", "Fishing port (vessels in port in details)", PORT, "dot"),
+                LegendItem("渔船密度（缩小时显示）", "Fleet density (shown when zoomed out)", "#35c2ff", "area")]
+
+    def moratorium(self, ctx: LayerContext, lang: str) -> str:
+        from citybrain.i18n import t
+
+        return t("layers.moratorium.on" if in_moratorium(ctx.at) else "layers.moratorium.off", lang)
+
+
+LAYER = FisheriesLayer(
+    id="fisheries", title_zh="智慧渔港", title_en="Fisheries", domain="fisheries", dataset="fisheries",
+    sublayers=(SubLayer("vessels", "渔船", "Vessels"), SubLayer("ports", "渔港", "Ports"),
+               SubLayer("alarms", "告警渔船", "Vessels in alarm"), SubLayer("density", "渔船密度", "Fleet density", False),
+               SubLayer("trails", "近2小时航迹", "Tracks, last 2 h", False)),
+    dynamic=True)

@@ -1,0 +1,99 @@
+"""Water layer: river and tide stations and reservoirs coloured by level against each station's own
+warning and guarantee levels (entity properties), and hourly rainfall at every station."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from citybrain.i18n import fmt_number
+from citybrain.queries import geo
+
+from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, classify, empty_features, frame,
+                   halo_trace, point_trace, status_colours, status_legend)
+
+KINDS = ("reservoir", "river_station", "tide_station")
+RAIN = "#4aa8ff"
+
+
+class WaterLayer(Layer):
+    """Water levels and rainfall."""
+
+    def features(self, ctx: LayerContext) -> pd.DataFrame:
+        st, reg, at = ctx.store, ctx.region, ctx.at
+        ents = geo.layer_entities(st, reg, KINDS)
+        if ents.empty:
+            return empty_features()
+        props = [json.loads(p) if isinstance(p, str) else {} for p in ents["properties"]]
+        warn = np.array([p.get("warning_level_m") or np.nan for p in props], dtype="float64")
+        guar = np.array([p.get("guarantee_level_m") or np.nan for p in props], dtype="float64")
+        lvl = ents["entity_id"].map(geo.latest_entity_values(st, reg, "water_level", at, 3.0)
+                                    .set_index("entity_id")["value"]).astype("float64").to_numpy()
+        rate = ents["entity_id"].map(geo.latest_entity_values(st, reg, "reservoir_storage_rate", at, 3.0)
+                                     .set_index("entity_id")["value"]).astype("float64").to_numpy()
+        status = np.full(len(ents), "none", dtype=object)
+        with np.errstate(invalid="ignore"):
+            status[lvl < warn] = "normal"
+            status[lvl >= warn] = "warning"
+            status[lvl >= guar] = "alarm"
+
+        def det(lang: str) -> list[str]:
+            out = []
+            for k, l_, w, g, r, p in zip(ents["kind"], lvl, warn, guar, rate, props):
+                wn = p.get("warning_name_zh", "警戒水位") if lang == "zh" else "warning"
+                gn = p.get("guarantee_name_zh", "保证水位") if lang == "zh" else "guarantee"
+                s = (f"水位 {fmt_number(l_, ' m', 'zh', 2)}（{wn} {w:.2f} m，{gn} {g:.2f} m）" if lang == "zh"
+                     else f"level {fmt_number(l_, 'm', 'en', 2)} ({wn} {w:.2f} m, {gn} {g:.2f} m)")
+                if k == "reservoir" and not np.isnan(r):
+                    s += f" · {'蓄水率' if lang == 'zh' else 'storage'} {r:.0f}%"
+                out.append(s)
+            return out
+
+        sub = np.where(ents["kind"] == "reservoir", "reservoirs", "stations")
+        levels = frame({
+            "id": ents["entity_id"], "layer": self.id, "sublayer": sub, "kind": ents["kind"],
+            "name_zh": ents["name_zh"], "name_en": ents["name_en"], "lon": ents["lon"], "lat": ents["lat"],
+            "value": lvl, "unit": "m", "status": status, "detail_zh": det("zh"), "detail_en": det("en"),
+            "indicator": "water_level", "geometry": None})
+        rain = ents["entity_id"].map(geo.latest_entity_values(st, reg, "rainfall_1h", at, 2.0)
+                                     .set_index("entity_id")["value"]).astype("float64").to_numpy()
+        w, a, d = self.threshold(st, "rainfall_1h")
+        rains = frame({
+            "id": ents["entity_id"] + "#rain", "layer": self.id, "sublayer": "rainfall", "kind": "rain_gauge",
+            "name_zh": ents["name_zh"] + " 雨量", "name_en": ents["name_en"] + " rainfall",
+            "lon": ents["lon"], "lat": ents["lat"], "value": rain, "unit": "mm", "status": classify(rain, w, a, d),
+            "detail_zh": [f"近1小时雨量 {fmt_number(r, ' mm', 'zh')}" for r in rain],
+            "detail_en": [f"rain in the last hour {fmt_number(r, 'mm', 'en')}" for r in rain],
+            "indicator": "rainfall_1h", "geometry": None})
+        return pd.concat([levels, rains], ignore_index=True)
+
+    def traces(self, ctx, feats, lang, sublayers, compact=False) -> list[Any]:
+        on = set(sublayers)
+        rn = feats[feats["sublayer"] == "rainfall"]
+        r = rn["value"].astype("float64").fillna(0).to_numpy()
+        rsize = 10 + 4 * np.sqrt(r) * (1.4 if compact else 1)
+        st = feats[feats["sublayer"] == "stations"]
+        rs = feats[feats["sublayer"] == "reservoirs"]
+        return [
+            point_trace("water-rainfall", rn, lang, RAIN, np.minimum(rsize, 40), "rainfall" in on, 0.35),
+            point_trace("water-stations", st, lang, status_colours(st["status"]), 11, "stations" in on),
+            point_trace("water-reservoirs", rs, lang, status_colours(rs["status"]), 15, "reservoirs" in on),
+            halo_trace("water-halo", feats[feats["sublayer"].isin(on)]),
+        ]
+
+    def legend(self, lang: str) -> list[LegendItem]:
+        return [*status_legend("水位", "Water level", "低于警戒（汛限）水位；≥警戒 预警；≥保证 告警",
+                               "below warning level; ≥ warning level: warning; ≥ guarantee level: alarm"),
+                LegendItem("水库（大圆）/ 河道、潮位站（小圆）", "Reservoir (large) / river or tide station (small)",
+                           STATUS_COLOURS["normal"], "ring"),
+                LegendItem("小时雨量（圆越大雨越大；≥20 mm 预警，≥50 mm 告警）",
+                           "Hourly rainfall (bigger = more rain; ≥20 mm warning, ≥50 mm alarm)", RAIN, "dot")]
+
+
+LAYER = WaterLayer(
+    id="water", title_zh="智慧水利", title_en="Water", domain="water", dataset="water",
+    sublayers=(SubLayer("stations", "河道与潮位站", "River and tide stations"), SubLayer("reservoirs", "水库", "Reservoirs"),
+               SubLayer("rainfall", "雨量", "Rainfall")))

@@ -1,0 +1,40 @@
+"""KPI semantics: one status rule, target progress, card values from the real store."""
+
+from __future__ import annotations
+
+from citybrain import kpi
+
+
+def ind(direction, warn, alarm):
+    return kpi.Indicator("x", "x", "x", "%", "d", direction, warn, alarm, 3600)
+
+
+def test_status_down_and_up():
+    down = ind("down", 4, 6)
+    assert [kpi.status(v, down) for v in (1, 4, 5.9, 6)] == ["normal", "warning", "warning", "alarm"]
+    up = ind("up", 95, 90)
+    assert [kpi.status(v, up) for v in (99, 94, 89)] == ["normal", "warning", "alarm"]
+    assert kpi.status(None, up) == "nodata"
+    assert kpi.status(3, ind("none", None, None)) == "none"
+
+
+def test_target_progress():
+    assert kpi.target_progress(None, 96.9, 95) > 1
+    assert abs(kpi.target_progress(40, 70, 100) - 0.5) < 1e-9
+    assert kpi.target_progress(None, None, 95) is None
+
+
+def test_values_from_store(built_store):
+    from citybrain import cache, queries
+    from citybrain.store import get_store, set_default
+
+    cache.configure(built_store)
+    set_default(built_store.db)
+    store = get_store()
+    at = queries.anchor(store)
+    vals = {v.ind.id: v for v in kpi.kpi_values(store, "330225", ("supervision_coverage", "overdue_incidents"), at)}
+    sc = vals["supervision_coverage"]
+    assert sc.value is not None and sc.target["value"] == 95 and sc.status in ("normal", "warning", "alarm")
+    assert len(sc.spark) > 24
+    html = str(kpi.card("t", sc, "zh", at))
+    assert "observations.csv?indicator=supervision_coverage&region=330225" in html
