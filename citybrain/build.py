@@ -253,10 +253,22 @@ class BuildResult:
 
 def build_store(settings: Settings | None = None, *, target: Path | None = None,
                 progress: bool = True, only: list[str] | None = None) -> BuildResult:
-    """Build the whole store into a new file and atomically replace ``target`` with it."""
+    """Build the whole store into a new file and atomically replace ``target`` with it.
+
+    Builds and ingests share one writer lock; after the loaders, the build replays the batches
+    archived by ``citybrain ingest`` (see ``ingest``), so a rebuild loses no ingested data.
+    """
+    from .ingest import writer_lock
+
     settings = settings or get_settings()
     target = Path(target or settings.db)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    with writer_lock(target):
+        return _build_locked(settings, target, progress, only)
+
+
+def _build_locked(settings: Settings, target: Path, progress: bool, only: list[str] | None) -> BuildResult:
+    from .ingest import replay_archived
+
     _cleanup_stale(target)
     anchor = settings.sim_anchor or default_anchor()
     tmp = target.parent / f"{TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}.duckdb"
@@ -268,6 +280,7 @@ def build_store(settings: Settings | None = None, *, target: Path | None = None,
     con.execute("SET enable_progress_bar = false")  # the build shows its own progress bar
     try:
         result = _build_into(con, manifests, settings, anchor, progress)
+        result = (replay_archived(con, target, result[0]), result[1])
         con.execute("CHECKPOINT")
         con.close()
         _fsync(tmp)

@@ -69,5 +69,14 @@ def serve(host: str | None, port: int | None, workers: int | None, dev: bool) ->
     run_gunicorn(host, port, workers or settings.workers)
 
 
+from .cli_users import users  # noqa: E402
+
+main.add_command(users)
+
+from .cli_ingest import ingest, watch  # noqa: E402
+
+main.add_command(ingest)
+main.add_command(watch)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

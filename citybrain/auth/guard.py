@@ -72,9 +72,9 @@ def install(server: Flask, settings: Settings, csp_hashes: list[str]) -> None:
         if ident is None:
             return _deny(401, "authentication required")
         if ident.role == "wall" and not path.startswith(WALL_PREFIXES):
-            return _deny(403, "a wall display may show the wall only")
+            return _deny(403, "a wall display may show the wall only", ident)
         if path.startswith("/api/") and path.endswith(EXPORT_SUFFIXES) and not can_export(settings, ident.role):
-            return _deny(403, f"role {ident.role} may not export data")
+            return _deny(403, f"role {ident.role} may not export data", ident)
         return None
 
     @server.after_request

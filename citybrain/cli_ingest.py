@@ -1,0 +1,58 @@
+"""CLI commands ``citybrain ingest`` and ``citybrain watch`` (added to the group in ``cli``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import DataError
+from .settings import get_settings
+
+
+@click.command()
+@click.argument("dataset")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Store file (default: CITYBRAIN_DB).")
+@click.option("--simulated", is_flag=True, help="Mark the rows as simulated (a test or demo feed).")
+def ingest(dataset: str, file: Path, db: Path | None, simulated: bool) -> None:
+    """Add FILE (observations of DATASET, CSV) to the served store as one batch, atomically.
+
+    Columns: indicator_id, region_code, entity_id (may be empty), ts (ISO 8601, China Standard
+    Time), value, quality. A bad file changes nothing; the same file twice is a no-op.
+    """
+    from .ingest import ingest_file
+
+    try:
+        res = ingest_file(dataset, file, get_settings(), target=db, simulated=simulated)
+    except DataError as exc:
+        click.secho(f"ingest failed, the served store is unchanged: {exc}", fg="red", err=True)
+        sys.exit(2)
+    if res.noop:
+        click.echo(f"{res.file} was already ingested as batch {res.batch_id}: nothing to do "
+                   f"(data version {res.data_version})")
+        return
+    click.echo(f"ingested {res.rows:,} rows of {res.dataset} from {res.file} as batch {res.batch_id}; "
+               f"data version {res.previous_version} -> {res.data_version} in {res.seconds:.2f} s")
+
+
+@click.command()
+@click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Inbox folder (default: <db dir>/inbox); files go in <inbox>/<dataset>/*.csv.")
+@click.option("--interval", type=float, default=5.0, show_default=True, help="Seconds between polls.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Store file (default: CITYBRAIN_DB).")
+@click.option("--max-polls", type=int, default=None, help="Stop after this many polls (default: run until stopped).")
+@click.option("--simulated", is_flag=True, help="Mark ingested rows as simulated.")
+def watch(inbox: Path | None, interval: float, db: Path | None, max_polls: int | None, simulated: bool) -> None:
+    """Watch an inbox and ingest each complete CSV; move it to done/ or failed/ (+ .error.txt)."""
+    from .inbox import Inbox, default_inbox
+
+    settings = get_settings()
+    box = Inbox(inbox or default_inbox(settings), settings, target=db, simulated=simulated)
+    try:
+        box.run(interval=max(interval, 0.05), max_polls=max_polls)
+    except KeyboardInterrupt:
+        click.echo("stopped")
