@@ -99,6 +99,12 @@ def writer_lock(target: Path) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
+def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
+    """The first row of a query (the result is fully consumed, so the connection is free again)."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
 def _first(mask: np.ndarray, problem: str, *, dataset: str, file: str, field: str,
            values: pd.Series) -> None:
     idx = np.flatnonzero(mask)
@@ -117,7 +123,7 @@ def check_feed(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFrame
     no row that repeats one already stored (a replay at build time skips them).
     """
     kw = dict(dataset=dataset, file=file)
-    if not con.execute("SELECT count(*) FROM datasets WHERE name = ?", [dataset]).fetchone()[0]:
+    if not _one(con, "SELECT count(*) FROM datasets WHERE name = ?", [dataset])[0]:
         raise DataError("is not a dataset of the served store", **kw)
     ind = con.execute("SELECT indicator_id, dataset, unit FROM indicators").df()
     owner = dict(zip(ind["indicator_id"], ind["dataset"]))
@@ -163,11 +169,11 @@ def check_feed(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFrame
     probe["row"] = np.arange(len(frame)) + 2
     con.register("_probe", probe)
     try:
-        hit = con.execute("""SELECT p.row, o.batch_id FROM _probe p JOIN observations o
+        hit = _one(con, """SELECT p.row, o.batch_id FROM _probe p JOIN observations o
             ON o.indicator_id = p.indicator_id AND o.region_code = p.region_code AND o.ts = p.ts
                AND o.entity_id IS NOT DISTINCT FROM p.entity_id
             WHERE o.ts BETWEEN ? AND ? ORDER BY p.row LIMIT 1""",
-                          [frame["ts"].min().to_pydatetime(), frame["ts"].max().to_pydatetime()]).fetchone()
+                   [frame["ts"].min().to_pydatetime(), frame["ts"].max().to_pydatetime()])
     finally:
         con.unregister("_probe")
     if hit:
@@ -195,7 +201,7 @@ def _append(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFrame, *
     con.execute("UPDATE meta SET value = ? WHERE key = 'data_version'", [new])
     latest = frame["ts"].max().to_pydatetime()
     latest = latest.replace(second=0, microsecond=0, minute=latest.minute - latest.minute % 5)
-    old = con.execute("SELECT value FROM meta WHERE key = 'anchor'").fetchone()
+    old = _one(con, "SELECT value FROM meta WHERE key = 'anchor'")
     if old is None or latest > datetime.fromisoformat(old[0]):  # the store's 'now' follows live data
         con.execute("INSERT OR REPLACE INTO meta VALUES ('anchor', ?)", [latest.isoformat()])
     return new
@@ -247,9 +253,9 @@ def ingest_file(dataset: str, path: Path | str, settings: Settings | None = None
         con = duckdb.connect(str(current), read_only=True)
         try:
             _prune_archive(target, con)
-            old_version = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0]
-            seen = con.execute("SELECT batch_id FROM batches WHERE dataset = ? AND sha256 = ? AND status = 'ingested'",
-                               [dataset, sha]).fetchone()
+            old_version = _one(con, "SELECT value FROM meta WHERE key = 'data_version'")[0]
+            seen = _one(con, "SELECT batch_id FROM batches WHERE dataset = ? AND sha256 = ? AND status = 'ingested'",
+                        [dataset, sha])
             if seen:
                 return IngestResult(dataset, path.name, sha, seen[0], 0, old_version, old_version, True,
                                     time.perf_counter() - started)

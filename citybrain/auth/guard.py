@@ -8,7 +8,10 @@ denial is written to the audit log.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
+import re
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -42,9 +45,18 @@ def _deny(code: int, reason: str, ident=None):
     return Response(f"403 — {reason}", status=403, mimetype="text/plain; charset=utf-8")
 
 
+_INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
+
+
+def inline_script_hashes(body: bytes) -> list[str]:
+    """CSP source expressions ('sha256-…') of the inline scripts of an HTML page."""
+    return sorted({"'sha256-" + base64.b64encode(hashlib.sha256(m).digest()).decode() + "'"
+                   for m in _INLINE_SCRIPT.findall(body)})
+
+
 def csp(hashes: list[str]) -> str:
-    """Content-Security-Policy: scripts only from this host (Dash's inline bootstrap by hash)."""
-    scripts = " ".join(["'self'", "'unsafe-eval'", *[f"'{h}'" for h in hashes]])
+    """Content-Security-Policy: scripts only from this host; Dash's inline bootstrap allowed by hash."""
+    scripts = " ".join(["'self'", "'unsafe-eval'", *sorted(set(hashes))])
     return ("default-src 'self'; "
             f"script-src {scripts}; "
             "style-src 'self' 'unsafe-inline'; "
@@ -84,5 +96,8 @@ def install(server: Flask, settings: Settings, csp_hashes: list[str]) -> None:
         resp.headers.setdefault("Referrer-Policy", "same-origin")
         resp.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         resp.headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
-        resp.headers.setdefault("Content-Security-Policy", policy)
+        if resp.mimetype == "text/html" and not resp.is_streamed:
+            resp.headers["Content-Security-Policy"] = csp(csp_hashes + inline_script_hashes(resp.get_data()))
+        else:
+            resp.headers.setdefault("Content-Security-Policy", policy)
         return resp

@@ -44,6 +44,25 @@ def test_map_page_end_to_end(open_page):
         box.click()
         w.page.wait_for_selector(f"#map-legend-{lid}", timeout=15000)
 
+    # click an entity on the map (the Xiangshan Harbour Bridge checkpoint): the detail panel shows it with a sparkline
+    xy = w.page.evaluate(f"""() => {{
+        const gd = document.querySelector('{GRAPH}');
+        const tr = gd._fullData.find(t => t.uid === 'traffic-checkpoints');
+        const i = tr.customdata.findIndex(c => c[1] === 'TRF-330225-CP01');
+        const m = gd._fullLayout.map._subplot.map;
+        const p = m.project([tr.lon[i], tr.lat[i]]);
+        const r = m.getCanvas().getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y];
+    }}""")
+    w.page.wait_for_timeout(1500)  # let the last replay update settle
+    w.page.mouse.move(xy[0] - 30, xy[1] - 30)
+    w.page.mouse.move(xy[0], xy[1], steps=6)
+    w.page.wait_for_timeout(300)
+    w.page.mouse.click(xy[0], xy[1])
+    w.page.wait_for_selector("#map-detail-name", timeout=20000)
+    assert "象山港大桥南岸卡口" in w.page.inner_text("#map-detail")
+    w.page.wait_for_selector("#map-spark", timeout=15000)
+
     # move the slider to the start of the window
     before = _label(w)
     w.page.locator("#map-slider [role='slider']").first.focus()
@@ -57,24 +76,6 @@ def test_map_page_end_to_end(open_page):
     w.page.wait_for_function(f"document.querySelector('#map-time-label').innerText !== {moved!r}", timeout=15000)
     w.page.click("#map-play")
     assert _label(w) > moved
-
-    # click an entity on the map (the Xiangshan Harbour Bridge checkpoint): the detail panel shows it with a sparkline
-    xy = w.page.evaluate(f"""() => {{
-        const gd = document.querySelector('{GRAPH}');
-        const tr = gd._fullData.find(t => t.uid === 'traffic-checkpoints');
-        const i = tr.customdata.findIndex(c => c[1] === 'TRF-330225-CP01');
-        const m = gd._fullLayout.map._subplot.map;
-        const p = m.project([tr.lon[i], tr.lat[i]]);
-        const r = m.getCanvas().getBoundingClientRect();
-        return [r.left + p.x, r.top + p.y];
-    }}""")
-    w.page.wait_for_timeout(1500)  # let the last replay update settle
-    w.page.mouse.move(xy[0], xy[1])
-    w.page.wait_for_timeout(300)
-    w.page.mouse.click(xy[0], xy[1])
-    w.page.wait_for_selector("#map-detail-name", timeout=20000)
-    assert "象山港大桥南岸卡口" in w.page.inner_text("#map-detail")
-    w.page.wait_for_selector("#map-spark", timeout=15000)
 
     # click an alert: the detail panel shows it and the map zooms to it
     first = w.page.locator(".map-alert").first

@@ -1,0 +1,73 @@
+"""map_figure (offline style, compact arrays) and the GeoJSON API."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from citybrain.app_factory import create_app
+from citybrain.store import get_store
+from layers.figure import OFFLINE_STYLE, map_figure
+from layers.registry import layer_ids
+
+ANCHOR = datetime(2026, 7, 15, 12, 0)
+
+
+@pytest.fixture(scope="module")
+def client(built_store):
+    return create_app(built_store).server.test_client()
+
+
+def test_map_figure_is_offline_and_compact(client, built_store):
+    store = get_store(built_store.db)
+    fig = map_figure("330225", layer_ids(), ANCHOR, "zh", store=store,
+                     sublayers={"fisheries": ["vessels", "ports", "alarms", "trails"]})
+    style = fig.layout.map.style
+    assert style == OFFLINE_STYLE or dict(style) == OFFLINE_STYLE
+    text = json.dumps(OFFLINE_STYLE)
+    assert "http" not in text and "glyphs" not in text and "sprite" not in text
+    assert all(t.type in ("scattermap", "densitymap") for t in fig.data)
+    assert all((t.mode or "markers") in ("markers", "lines") for t in fig.data if t.type == "scattermap")
+    trails = next(t for t in fig.data if t.uid == "fisheries-trails")
+    n = len(trails.lon)
+    assert n > 20000
+    js = fig.to_dict()
+    tr = next(t for t in js["data"] if t.get("uid") == "fisheries-trails")
+    assert tr["lon"]["dtype"] == "f4"  # float32 typed arrays
+    per_point = len(json.dumps(tr)) / n
+    assert per_point <= 20, per_point
+
+
+def test_map_figure_signature_defaults(built_store):
+    fig = map_figure("341623", ["traffic", "fisheries"], None, "en", compact=True, store=get_store(built_store.db))
+    assert len(fig.data) > 0
+
+
+def test_layer_list(client):
+    r = client.get("/api/v1/layers")
+    assert r.status_code == 200
+    got = {la["id"]: la for la in r.get_json()["layers"]}
+    assert set(got) == set(layer_ids())
+    assert got["fisheries"]["dataset"] == "fisheries" and got["traffic"]["title_zh"] == "智慧交通"
+
+
+@pytest.mark.parametrize("layer_id", layer_ids())
+def test_geojson(client, layer_id):
+    r = client.get(f"/api/v1/layers/{layer_id}.geojson?region=330225&at=2026-07-15T11:00")
+    assert r.status_code == 200 and r.mimetype == "application/geo+json"
+    fc = json.loads(r.data)
+    assert fc["type"] == "FeatureCollection" and fc["features"]
+    for f in fc["features"]:
+        assert f["geometry"]["type"] in ("Point", "LineString", "MultiPolygon", "Polygon")
+        assert {"kind", "status", "layer"} <= set(f["properties"])
+
+
+def test_geojson_not_applicable_and_bad_input(client):
+    fc = json.loads(client.get("/api/v1/layers/fisheries.geojson?region=341623").data)
+    assert fc["applicable"] is False and fc["features"] == [] and fc["reason"]
+    assert client.get("/api/v1/layers/water.geojson?region=12").status_code == 400
+    assert client.get("/api/v1/layers/water.geojson?at=yesterday").status_code == 400
+    assert client.get("/api/v1/layers/water.geojson?bogus=1").status_code == 400
+    assert client.get("/api/v1/layers/nope.geojson").status_code == 404
