@@ -10,7 +10,11 @@ drill-down by time range and region.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,13 +23,14 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from . import queries
+from . import cache, queries
 from .i18n import fmt_number, register, t
 from .queries import kpi as qk
 from .regions import region_name
 from .store import Store, get_store
 from .ui import export_button
 
+log = logging.getLogger(__name__)
 STATUS_ICON = {"normal": "●", "warning": "▲", "alarm": "■", "none": "○", "nodata": "—"}
 STATUS_COLOR = {"normal": "#3ddc97", "warning": "#ffc53d", "alarm": "#ff4d4f", "none": "#8fb3d9", "nodata": "#6b7f95"}
 #: Live indicators that measure a planning indicator of the targets table.
@@ -88,11 +93,21 @@ def _num(v: Any) -> float | None:
     return None if v is None or pd.isna(v) else float(v)
 
 
+_DEFS: dict[str, dict[str, Indicator]] = {}
+
+
 def definitions(store: Store) -> dict[str, Indicator]:
-    """Every indicator's definition, by id."""
+    """Every indicator's definition, by id (built once per data version in this process)."""
+    version = store.version
+    hit = _DEFS.get(version)
+    if hit is not None:
+        return hit
     df = queries.indicators(store)
-    return {r.indicator_id: Indicator(r.indicator_id, r.name_zh, r.name_en, r.unit, r.domain, r.direction,
+    defs = {r.indicator_id: Indicator(r.indicator_id, r.name_zh, r.name_en, r.unit, r.domain, r.direction,
                                       _num(r.warn), _num(r.alarm), int(r.cadence_s)) for r in df.itertuples()}
+    _DEFS.clear()  # one data version is served at a time
+    _DEFS[version] = defs
+    return defs
 
 
 def status(value: float | None, ind: Indicator) -> str:
@@ -129,14 +144,17 @@ def kpi_values(store: Store, region: str, ids: tuple[str, ...], at: datetime) ->
     snap = qk.snapshot(store, region, ids, at).set_index("indicator_id")
     sp = qk.sparks(store, region, ids, at)
     tg = qk.target_rows(store, region).set_index("indicator_id")
+    rows = {r.indicator_id: r for r in snap.reset_index().itertuples(index=False)}
+    groups = {k: g[["ts", "value"]] for k, g in sp.groupby("indicator_id", sort=False)}
+    empty = sp.iloc[0:0][["ts", "value"]]
     out = []
     for i in ids:
-        row = snap.loc[i] if i in snap.index else None
-        kv = KpiValue(defs[i], region, _num(row["value"]) if row is not None else None,
-                      row["ts"] if row is not None else None,
-                      _num(row["value_1d"]) if row is not None else None,
-                      _num(row["value_7d"]) if row is not None else None,
-                      sp[sp["indicator_id"] == i][["ts", "value"]])
+        row = rows.get(i)
+        kv = KpiValue(defs[i], region, _num(row.value) if row is not None else None,
+                      row.ts if row is not None else None,
+                      _num(row.value_1d) if row is not None else None,
+                      _num(row.value_7d) if row is not None else None,
+                      groups.get(i, empty))
         tid = TARGET_LINKS.get(i)
         if tid and tid in tg.index:
             r = tg.loc[tid]
@@ -226,6 +244,76 @@ def dark(fig: go.Figure, height: int = 300, **kw: Any) -> go.Figure:
     fig.update_xaxes(gridcolor="#1f4a6e", automargin=True)
     fig.update_yaxes(gridcolor="#1f4a6e", automargin=True)
     return fig
+
+
+@functools.lru_cache(maxsize=1)
+def _template() -> dict[str, Any]:
+    """plotly.py's default template as a plain dict (what ``go.Figure`` would embed)."""
+    return go.Figure().to_dict()["layout"]["template"]
+
+
+def values(col: Any) -> list[Any]:
+    """A column as a JSON-ready list (NaN/NaT become None; timestamps ISO text)."""
+    s = pd.Series(col)
+    out = s.dt.strftime("%Y-%m-%dT%H:%M:%S") if pd.api.types.is_datetime64_any_dtype(s) else s
+    return out.astype(object).where(s.notna(), None).tolist()
+
+
+def figure(data: list[dict[str, Any]], height: int = 300, **layout: Any) -> dict[str, Any]:
+    """A dark command-centre figure as a plain dict (what ``dark(go.Figure(...))`` draws, minus
+    plotly.py's validation cost). ``layout`` entries are merged; ``xaxis``/``yaxis`` dicts extend the
+    dark grid defaults."""
+    xaxis = {"gridcolor": "#1f4a6e", "automargin": True, **layout.pop("xaxis", {})}
+    yaxis = {"gridcolor": "#1f4a6e", "automargin": True, **layout.pop("yaxis", {})}
+    return {"data": data, "layout": {
+        "height": height, "margin": {"l": 8, "r": 8, "t": 28, "b": 8}, "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "font": {"color": "#cfe6ff", "size": 13, "family": "Noto Sans CJK SC, sans-serif"},
+        "legend": {"orientation": "h", "y": -0.15}, **layout, "xaxis": xaxis, "yaxis": yaxis,
+        "template": _template()}}
+
+
+def memo(store: Store, name: str, parts: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    """``build()`` memoised in the shared cache under (``name``, data version, ``parts``).
+
+    The key carries the data version (like ``cached_query``), so a new batch invalidates it; a
+    cache outage only costs a rebuild. Each hit is a fresh copy (the backends store pickles)."""
+    raw = json.dumps(parts, default=str, ensure_ascii=False).encode()
+    key = f"memo:{name}:{store.version}:{hashlib.sha1(raw).hexdigest()}"
+    be = cache.backend()
+    try:
+        hit = be.get(key)
+    except Exception:  # a cache outage must not take the page down
+        log.warning("cache get failed for %s", key, exc_info=True)
+        hit = None
+    if hit is not None:
+        return hit
+    value = build()
+    try:
+        be.set(key, value)
+    except Exception:
+        log.warning("cache set failed for %s", key, exc_info=True)
+    return value
+
+
+def cached_layout(module_id: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Memoise a module's ``layout(region, lang, **query)`` per (data version, region, lang).
+
+    Everything a page shows (values, "as of" times, freshness) comes from the store at its anchor,
+    so the data version in the key keeps a cached page exactly as fresh as a rebuilt one; other
+    query parameters are ignored by the layouts and are not part of the key. ``layout.uncached``
+    builds without the memo."""
+
+    def deco(build: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(build)
+        def layout(region: str | None = None, lang: str | None = None, **q: Any) -> Any:
+            store, region, lang, _at = resolve(region, lang)
+            return memo(store, f"layout.{module_id}", (region, lang), lambda: build(region=region, lang=lang))
+
+        layout.uncached = build  # type: ignore[attr-defined]
+        return layout
+
+    return deco
 
 
 def resolve(region: str | None, lang: str | None) -> tuple[Store, str, str, datetime]:

@@ -53,7 +53,12 @@ class Store:
         if ident != self._ident or self._con is None:
             with self._lock:
                 if ident != self._ident or self._con is None:
-                    con = duckdb.connect(ident, read_only=True)
+                    try:
+                        con = duckdb.connect(ident, read_only=True)
+                    except duckdb.IOException:
+                        # the version we resolved was pruned a moment ago: resolve the link again
+                        ident = self._identity()
+                        con = duckdb.connect(ident, read_only=True)
                     version = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0]
                     if self._con is not None:
                         log.info("store switched to data version %s", version)
