@@ -342,7 +342,7 @@ def _build_into(con: duckdb.DuckDBPyConnection, manifests: list[Manifest], setti
                      datetime.now(CST).replace(tzinfo=None), n])
         _write_dataset_row(con, m)
         versions.append(sha)
-    for table, frames in pending.items():
+    for table, frames in tqdm(pending.items(), desc="writing tables", unit="table", disable=not progress):
         frames = [f for f in frames if len(f)]
         if not frames:
             continue

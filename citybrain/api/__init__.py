@@ -8,6 +8,7 @@ from ..settings import Settings
 from . import health, v1
 from . import layers as _layers  # noqa: F401  (adds /api/v1/layers routes before the blueprint is built)
 from . import dashboards as _dashboards  # noqa: F401  (adds /api/v1/dashboards)
+from . import wall as _wall  # noqa: F401  (adds /api/v1/wall/status)
 
 
 def register_api(server: Flask, settings: Settings) -> None:
