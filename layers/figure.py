@@ -20,12 +20,15 @@ from citybrain.queries import geo
 from citybrain.store import Store, get_store
 
 from .base import LayerContext
-from .registry import all_layers, get
+from .registry import all_layers, cached_features, get
 
 SEA = "#061a2c"
 #: A MapLibre style with no external sources, glyphs or sprites (offline by design).
 OFFLINE_STYLE: dict[str, Any] = {
-    "version": 8, "name": "citybrain-offline", "sources": {},
+    # an (empty) local GeoJSON source: plotly.js drops an empty ``sources`` object on relayout and
+    # MapLibre then rejects the style ("missing required property sources").
+    "version": 8, "name": "citybrain-offline",
+    "sources": {"citybrain-empty": {"type": "geojson", "data": {"type": "FeatureCollection", "features": []}}},
     "layers": [{"id": "sea", "type": "background", "paint": {"background-color": SEA}}],
 }
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"
@@ -65,7 +68,7 @@ def draw(ctx: LayerContext, layer_ids: list[str], lang: str, sublayers: dict[str
         ok, reason = layer.applies(ctx.store, ctx.region)
         if not ok:
             out.not_applicable[layer.id] = reason or ""
-        feats = layer.features(ctx)
+        feats = cached_features(ctx.store, layer.id, ctx.region, ctx.at, ctx.window_h, ctx.track_id)
         subs = (sublayers or {}).get(layer.id, layer.default_sublayers())
         tr = layer.traces(ctx, feats, lang, subs, compact)
         out.traces += tr

@@ -34,3 +34,14 @@ def get(layer_id: str) -> Layer:
 
 def layer_ids() -> list[str]:
     return [la.id for la in all_layers()]
+
+
+from citybrain.cache import cached_query  # noqa: E402
+
+
+@cached_query
+def cached_features(store, layer_id: str, region: str, at, window_h: float = 24.0, track_id: str | None = None):
+    """A layer's features for a region and time, memoised by data version (the replay revisits times)."""
+    from .base import LayerContext
+
+    return get(layer_id).features(LayerContext(store=store, region=region, at=at, window_h=window_h, track_id=track_id))

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 from typing import Any
 
 import dash
 from _plotly_utils.utils import convert_to_base64
+from plotly.io.json import to_json_plotly
 from dash import ALL, Dash, Input, Output, Patch, State, no_update
 
 from citybrain.i18n import t
 from citybrain.store import get_store
 from layers.base import LayerContext
 from layers.figure import base_layout, draw
-from layers.registry import all_layers, get
+from layers.registry import all_layers, cached_features, get
 
 from .panels import P, alerts, counts, detail, legend, slider_marks, time_at, window_of
 
@@ -37,7 +37,7 @@ def trace_json(trace: Any) -> dict[str, Any]:
 
 
 def digest(d: dict[str, Any]) -> str:
-    return hashlib.md5(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return hashlib.md5(to_json_plotly(d).encode()).hexdigest()[:16]
 
 
 def _ctx(ctxdata: dict, win: dict, step: int | None) -> LayerContext:
@@ -88,6 +88,9 @@ def register_callbacks(app: Dash) -> None:
                     fig["data"][i] = r["traces"][i]
         else:
             layout = base_layout(r["ctx"].store, ctxdata["region"], r["drawn"].map_layers, False)
+            if win.get("track"):  # a typhoon passage: zoom out so the track is in view
+                layout["map"]["zoom"] = 4.6
+                layout["uirevision"] = f"{ctxdata['region']}:{win['track']}"
             fig = {"data": r["traces"], "layout": layout}
         return fig, new, r["legend"], r["alerts"], r["counts"], r["label"]
 
@@ -130,7 +133,7 @@ def register_callbacks(app: Dash) -> None:
                 return no_update, no_update
             layer_id, fid = cd[0], cd[1]
         ctx = _ctx(ctxdata, win, step)
-        feats = get(layer_id).features(ctx)
+        feats = cached_features(ctx.store, layer_id, ctx.region, ctx.at, ctx.window_h, ctx.track_id)
         panel = detail(ctx.store, feats, layer_id, fid, ctx.at, ctxdata["lang"])
         if not zoom_to:
             return panel, no_update

@@ -140,7 +140,7 @@ def sparkline(frame_: pd.DataFrame, colour: str) -> go.Figure:
                                hovertemplate="%{x|%m-%d %H:%M} %{y}<extra></extra>"))
     fig.update_layout(margin={"l": 36, "r": 8, "t": 6, "b": 24}, height=120, paper_bgcolor="rgba(0,0,0,0)",
                       plot_bgcolor="rgba(0,0,0,0)", font={"color": "#8fb3d1", "size": 11}, showlegend=False,
-                      xaxis={"showgrid": False, "tickformat": "%H:%M"}, yaxis={"gridcolor": "#1f4a6e"})
+                      xaxis={"showgrid": False, "nticks": 4}, yaxis={"gridcolor": "#1f4a6e"})
     return fig
 
 
