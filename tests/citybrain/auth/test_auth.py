@@ -164,3 +164,37 @@ def test_users_cli(tmp_path):
     stored = json.loads((tmp_path / "u.json").read_text())["chen"]["password"]
     assert stored.startswith("scrypt$") and PASSWORD not in stored and verify_password(PASSWORD, stored)
     assert run("remove", "chen").returncode == 0 and run("list").stdout == ""
+
+
+def test_restricted_values_never_reach_pages_or_geojson(built_store, secret_names):
+    """Pages (every module's layout) and every layer's GeoJSON show the mask, never the values."""
+    import plotly
+
+    from citybrain.registry import all_modules
+
+    app, _ = _app(built_store)
+    c = app.server.test_client()
+    from citybrain.store import Store
+
+    # Fake names can coincide with public words (a reporter "沈海" vs the 沈海高速 highway):
+    # check only values that occur nowhere in the public text of the store.
+    st = Store(built_store.db)
+    public = " ".join(st.df("SELECT manifest FROM datasets")["manifest"]) + " ".join(
+        st.df("SELECT name_zh FROM entities UNION ALL SELECT title_zh FROM events")["name_zh"].dropna())
+    values = [v for v in set(secret_names["value"]) if len(v) >= 2 and v not in public]
+    assert len(values) > 1000
+    layers = c.get("/api/v1/layers").get_json()
+    layer_ids = [item["id"] for item in layers["layers"]]
+    assert layer_ids, layers
+    for lid in layer_ids:
+        r = c.get(f"/api/v1/layers/{lid}.geojson?region=330225")
+        assert r.status_code == 200, lid
+        text = r.get_data(as_text=True)
+        assert not any(v in text for v in values), f"restricted value in layer {lid}"
+    with app.server.test_request_context("/"):
+        for m in all_modules():
+            if m.id in ("wall",):
+                continue
+            tree = json.dumps(m.layout(region="330225", lang="zh"), cls=plotly.utils.PlotlyJSONEncoder,
+                              ensure_ascii=False)
+            assert not any(v in tree for v in values), f"restricted value on page {m.id}"
