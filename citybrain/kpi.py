@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
@@ -145,8 +146,15 @@ def kpi_values(store: Store, region: str, ids: tuple[str, ...], at: datetime) ->
     sp = qk.sparks(store, region, ids, at)
     tg = qk.target_rows(store, region).set_index("indicator_id")
     rows = {r.indicator_id: r for r in snap.reset_index().itertuples(index=False)}
-    groups = {k: g[["ts", "value"]] for k, g in sp.groupby("indicator_id", sort=False)}
-    empty = sp.iloc[0:0][["ts", "value"]]
+    # sparks are ordered by indicator: slice each indicator's run instead of filtering per card
+    spv = sp[["ts", "value"]]
+    keys = sp["indicator_id"].tolist()
+    bounds: dict[str, list[int]] = {}
+    for n, k in enumerate(keys):
+        b = bounds.setdefault(k, [n, n])
+        b[1] = n + 1
+    groups = {k: spv.iloc[a:b] for k, (a, b) in bounds.items()}
+    empty = spv.iloc[0:0]
     out = []
     for i in ids:
         row = rows.get(i)
@@ -184,7 +192,8 @@ def _delta(now: float | None, before: float | None, ind: Indicator, label: str, 
 def sparkline(frame: pd.DataFrame, st: str) -> dict[str, Any]:
     """A tiny trend line coloured by status (static, no axes; a plain figure dict: cheap to build)."""
     return {"data": [{"type": "scatter", "mode": "lines", "hoverinfo": "skip",
-                      "x": frame["ts"].dt.strftime("%Y-%m-%dT%H:%M").tolist(), "y": frame["value"].round(3).tolist(),
+                      "x": np.datetime_as_string(frame["ts"].to_numpy(dtype="datetime64[s]"), unit="m").tolist(),
+                      "y": frame["value"].round(3).tolist(),
                       "line": {"width": 1.6, "color": STATUS_COLOR[st]}}],
             "layout": {"margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "height": 38, "showlegend": False,
                        "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
@@ -254,9 +263,11 @@ def _template() -> dict[str, Any]:
 
 def values(col: Any) -> list[Any]:
     """A column as a JSON-ready list (NaN/NaT become None; timestamps ISO text)."""
-    s = pd.Series(col)
-    out = s.dt.strftime("%Y-%m-%dT%H:%M:%S") if pd.api.types.is_datetime64_any_dtype(s) else s
-    return out.astype(object).where(s.notna(), None).tolist()
+    s = col if isinstance(col, pd.Series) else pd.Series(col)
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return [None if v == "NaT" else v
+                for v in np.datetime_as_string(s.to_numpy(dtype="datetime64[s]"), unit="s").tolist()]
+    return [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v for v in s.tolist()]
 
 
 def figure(data: list[dict[str, Any]], height: int = 300, **layout: Any) -> dict[str, Any]:
@@ -330,10 +341,10 @@ def resolve(region: str | None, lang: str | None) -> tuple[Store, str, str, date
 def applicable(store: Store, region: str, dataset: str) -> tuple[bool, str | None]:
     """Whether ``dataset`` applies to ``region`` and, if not, the coverage table's reason."""
     cov = queries.coverage(store, region)
-    row = cov[cov["dataset"] == dataset]
-    if row.empty:
-        return True, None
-    return bool(row["applicable"].iloc[0]), (None if pd.isna(row["reason"].iloc[0]) else str(row["reason"].iloc[0]))
+    for ds, ok, reason in zip(cov["dataset"].tolist(), cov["applicable"].tolist(), cov["reason"].tolist()):
+        if ds == dataset:
+            return bool(ok), (None if reason is None or pd.isna(reason) else str(reason))
+    return True, None
 
 
 def page(prefix: str, title: str, intro: str, region: str, lang: str, children: list[Any]) -> html.Div:

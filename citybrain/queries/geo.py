@@ -56,6 +56,24 @@ def latest_entity_values(store: Store, region: str, indicator_id: str, at: datet
 
 
 @cached_query
+def latest_values_many(store: Store, region: str, at: datetime,
+                       specs: tuple[tuple[str, float], ...]) -> pd.DataFrame:
+    """``latest_entity_values`` of several indicators in one scan: per (indicator, entity) the last value at
+    or before ``at``, each within its own look-back (``specs`` = ((indicator_id, lookback_h), ...))."""
+    rsql, rp = _rf("region_code", region)
+    ids = [s[0] for s in specs]
+    backs = [at - timedelta(hours=float(s[1])) for s in specs]
+    return store.df(f"""SELECT indicator_id, entity_id, max(ts) AS ts, arg_max(value, ts) AS value
+                        FROM observations
+                        WHERE ts > ? AND ts <= ? AND list_contains(?, indicator_id) AND entity_id IS NOT NULL
+                          AND {rsql}
+                        GROUP BY indicator_id, entity_id
+                        HAVING max(ts) > list_extract(?::TIMESTAMP[], list_position(?, indicator_id))
+                        ORDER BY indicator_id, entity_id""",
+                    [min(backs), at, ids, *rp, backs, ids])
+
+
+@cached_query
 def entity_series(store: Store, entity_id: str, indicator_id: str, start: datetime, end: datetime) -> pd.DataFrame:
     """One entity's series of one indicator (the detail panel's sparkline)."""
     return store.df("""SELECT ts, value FROM observations

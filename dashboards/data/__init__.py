@@ -51,6 +51,7 @@ def dataset_rows(region: str, lang: str) -> pd.DataFrame:
     })
 
 
+@kpi.cached_layout(P)
 def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
     """The data-resources page of ``region``."""
     store, region, lang, at = kpi.resolve(region, lang)

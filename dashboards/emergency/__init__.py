@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-import plotly.graph_objects as go
 from dash import Dash, dcc, html
 
 from citybrain import kpi
@@ -39,27 +38,28 @@ register({
 })
 
 
-def funnel_figure(fn: pd.DataFrame, lang: str) -> go.Figure:
-    """How many incidents reached each step."""
+def funnel_figure(fn: pd.DataFrame, lang: str) -> dict:
+    """How many incidents reached each step (a plain figure dict)."""
     tot = [int(fn[s].sum()) for s in STEPS]
-    fig = go.Figure(go.Funnel(y=[t(f"emergency.step.{s}", lang) for s in STEPS], x=tot,
-                              textinfo="value+percent initial", marker={"color": "#35c2ff"}))
-    return kpi.dark(fig, 280)
+    return kpi.figure([{"type": "funnel", "y": [t(f"emergency.step.{s}", lang) for s in STEPS], "x": tot,
+                        "textinfo": "value+percent initial", "marker": {"color": "#35c2ff"}}], 280)
 
 
-def shelter_figure(ent: pd.DataFrame, lang: str) -> go.Figure:
+def shelter_figure(ent: pd.DataFrame, lang: str) -> dict:
     """Occupancy against capacity per shelter (largest first)."""
     occ = ent[ent["indicator_id"] == "shelter_occupancy"].copy()
     occ["capacity"] = [json.loads(p or "{}").get("capacity") for p in occ["properties"]]
     occ = occ.sort_values("capacity", ascending=True).tail(12)
-    names = occ["name_zh"] if lang == "zh" else occ["name_en"]
-    fig = go.Figure([go.Bar(y=names, x=occ["capacity"], orientation="h", name="容量" if lang == "zh" else "capacity",
-                            marker_color="#1f4a6e"),
-                     go.Bar(y=names, x=occ["value"], orientation="h", name="在安置" if lang == "zh" else "occupants",
-                            marker_color="#ffc53d")])
-    return kpi.dark(fig, 90 + 26 * max(len(occ), 1), barmode="overlay")
+    names = kpi.values(occ["name_zh"] if lang == "zh" else occ["name_en"])
+    return kpi.figure([
+        {"type": "bar", "y": names, "x": kpi.values(occ["capacity"]), "orientation": "h",
+         "name": "容量" if lang == "zh" else "capacity", "marker": {"color": "#1f4a6e"}},
+        {"type": "bar", "y": names, "x": kpi.values(occ["value"]), "orientation": "h",
+         "name": "在安置" if lang == "zh" else "occupants", "marker": {"color": "#ffc53d"}},
+    ], 90 + 26 * max(len(occ), 1), barmode="overlay")
 
 
+@kpi.cached_layout(P)
 def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
     """The emergency page of ``region``."""
     store, region, lang, at = kpi.resolve(region, lang)
@@ -81,13 +81,14 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
     dep = ent[ent["indicator_id"] == "depot_reserve_ratio"]
     rind = kpi.definitions(store)["depot_reserve_ratio"]
     dsts = [kpi.status(v, rind) for v in dep["value"]]
-    dfig = kpi.dark(go.Figure(go.Bar(x=dep["name_zh"] if lang == "zh" else dep["name_en"], y=dep["value"],
-                                     marker_color=[kpi.STATUS_COLOR[s] for s in dsts],
-                                     text=[f"{kpi.STATUS_ICON[s]} {fmt_number(round(v, 1), '%', lang)}"
-                                           for s, v in zip(dsts, dep["value"])])), 280, yaxis_title="%")
-    resp = kpi.dark(go.Figure(go.Bar(x=fn["kind"], y=fn["response_min"].round(1), marker_color="#35c2ff",
-                                     text=[fmt_number(round(v, 1), "分钟" if lang == "zh" else "min", lang)
-                                           for v in fn["response_min"]])), 260)
+    dfig = kpi.figure([{"type": "bar", "x": kpi.values(dep["name_zh"] if lang == "zh" else dep["name_en"]),
+                        "y": kpi.values(dep["value"]), "marker": {"color": [kpi.STATUS_COLOR[s] for s in dsts]},
+                        "text": [f"{kpi.STATUS_ICON[s]} {fmt_number(round(v, 1), '%', lang)}"
+                                 for s, v in zip(dsts, dep["value"])]}], 280, yaxis={"title": {"text": "%"}})
+    resp = kpi.figure([{"type": "bar", "x": kpi.values(fn["kind"]), "y": kpi.values(fn["response_min"].round(1)),
+                        "marker": {"color": "#35c2ff"},
+                        "text": [fmt_number(round(v, 1), "分钟" if lang == "zh" else "min", lang)
+                                 for v in fn["response_min"]]}], 260)
     return kpi.page(P, t("emergency.title", lang), t("emergency.intro", lang), region, lang, [
         kpi.cards(P, store, region, KPIS, at, lang),
         html.Div(className="dash-grid", children=[

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-import plotly.graph_objects as go
 from dash import Dash, dcc, html
 
 from citybrain import kpi
@@ -69,15 +68,17 @@ def moratorium_panel(vs: pd.DataFrame, at: datetime, lang: str) -> html.Div:
     ])
 
 
-def ports_figure(pl: pd.DataFrame, lang: str) -> go.Figure:
-    """In-port vessels against estimated capacity per port."""
-    names = pl["name_zh"] if lang == "zh" else pl["name_en"]
+def ports_figure(pl: pd.DataFrame, lang: str) -> dict:
+    """In-port vessels against estimated capacity per port (a plain figure dict)."""
+    names = kpi.values(pl["name_zh"] if lang == "zh" else pl["name_en"])
     cap = [kpi_json(p).get("capacity_vessels") for p in pl["properties"]]
-    fig = go.Figure([go.Bar(y=names, x=pl["value"], orientation="h", name=t("fisheries.inport", lang),
-                            marker_color="#35c2ff", text=[fmt_number(v, "", lang) for v in pl["value"]]),
-                     go.Scatter(y=names, x=cap, mode="markers", name=t("fisheries.capacity", lang),
-                                marker={"symbol": "line-ns-open", "size": 18, "color": "#ffc53d", "line": {"width": 3}})])
-    return kpi.dark(fig, 60 + 36 * max(len(pl), 1))
+    return kpi.figure([
+        {"type": "bar", "y": names, "x": kpi.values(pl["value"]), "orientation": "h",
+         "name": t("fisheries.inport", lang), "marker": {"color": "#35c2ff"},
+         "text": [fmt_number(v, "", lang) for v in pl["value"]]},
+        {"type": "scatter", "y": names, "x": cap, "mode": "markers", "name": t("fisheries.capacity", lang),
+         "marker": {"symbol": "line-ns-open", "size": 18, "color": "#ffc53d", "line": {"width": 3}}},
+    ], 60 + 36 * max(len(pl), 1))
 
 
 def kpi_json(text: str | None) -> dict:
@@ -89,6 +90,7 @@ def kpi_json(text: str | None) -> dict:
         return {}
 
 
+@kpi.cached_layout(P)
 def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
     """The fisheries page for ``region`` (a clear not-applicable panel where there is no fishery)."""
     store, region, lang, at = kpi.resolve(region, lang)

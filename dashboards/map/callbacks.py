@@ -9,19 +9,17 @@ zooms the map to its item. Zoomed out, the fleet switches from points to density
 from __future__ import annotations
 
 import copy
-import hashlib
 from typing import Any
 
 import dash
 from _plotly_utils.utils import convert_to_base64
-from plotly.io.json import to_json_plotly
 from dash import ALL, Dash, Input, Output, Patch, State, no_update
 
 from citybrain.i18n import t
 from citybrain.store import get_store
 from layers.base import LayerContext
 from layers.figure import base_layout, draw
-from layers.registry import all_layers, cached_features, get
+from layers.registry import all_layers, cached_features, get, trace_digest
 
 from .panels import P, alerts, counts, detail, legend, slider_marks, time_at, window_of
 
@@ -30,14 +28,16 @@ SUB_IDS = [la.id for la in all_layers() if la.id != "boundaries"]
 
 
 def trace_json(trace: Any) -> dict[str, Any]:
-    """A trace as the browser gets it (numpy arrays as base64 typed arrays)."""
-    d = copy.deepcopy(trace.to_plotly_json())
+    """A trace as the browser gets it (numpy arrays as base64 typed arrays); the layers' trace dicts
+    already are, ``go`` objects are converted."""
+    d = copy.deepcopy(trace if isinstance(trace, dict) else trace.to_plotly_json())
     convert_to_base64(d)
     return d
 
 
 def digest(d: dict[str, Any]) -> str:
-    return hashlib.md5(to_json_plotly(d).encode()).hexdigest()[:16]
+    """A short hash of a trace as sent (see ``layers.registry.trace_digest``)."""
+    return trace_digest(d)
 
 
 def _ctx(ctxdata: dict, win: dict, step: int | None) -> LayerContext:
@@ -50,7 +50,7 @@ def render(ctxdata: dict, win: dict, step: int | None, layer_ids: list[str], sub
     lang = ctxdata["lang"]
     ids = ["boundaries", *[i for i in layer_ids if i != "boundaries"]] if layer_ids else ["boundaries"]
     d = draw(ctx, ids, lang, subs)
-    tj = [trace_json(tr) for tr in d.traces]
+    tj = d.traces  # JSON-ready dicts, memoised with their digests
     extra: dict[str, str] = {}
     if "fisheries" in ids and "fisheries" not in d.not_applicable:
         extra["fisheries"] = get("fisheries").moratorium(ctx, lang)
@@ -58,9 +58,10 @@ def render(ctxdata: dict, win: dict, step: int | None, layer_ids: list[str], sub
         extra["emergency"] = t("map.no_typhoon", lang)
     shown = [i for i in ids if i != "boundaries"]
     stats = {i: get(i).counts(d.features[i]) for i in shown}
+    no_data = {i for i in shown if i not in d.not_applicable and not get(i).observed(d.features[i])}
     return {"ctx": ctx, "drawn": d, "traces": tj,
-            "uids": [{"uid": x.get("uid"), "h": digest(x), "layer": o} for x, o in zip(tj, d.owners)],
-            "legend": legend(shown, d.not_applicable, extra, lang),
+            "uids": [{"uid": x.get("uid"), "h": h, "layer": o} for x, h, o in zip(tj, d.digests, d.owners)],
+            "legend": legend(shown, d.not_applicable, extra, lang, no_data),
             "alerts": alerts({i: d.features[i] for i in shown}, lang),
             "counts": counts(stats, ctxdata["region"], ctx.at, win.get("track"), lang),
             "label": f"{ctx.at:%Y-%m-%d %H:%M}" + (f" · {win['track']}" if win.get("track") else "")}

@@ -18,6 +18,8 @@ from layers.base import STATUS_COLOURS, STATUS_ICONS, status_label
 from layers.registry import get
 
 P = "map"
+#: A daily series' sparkline covers this many days (one point in 24 hours is no trend).
+DAILY_SPAN_DAYS = 14
 register({
     "map.title": ("全市态势一张图", "One map"),
     "map.layers": ("图层", "Layers"), "map.legend": ("图例", "Legend"), "map.alerts": ("预警告警", "Alerts"),
@@ -31,6 +33,8 @@ register({
     "map.na": ("本地区不适用：", "Not applicable to this region: "),
     "map.total": ("要素", "items"), "map.export": ("导出本图层 GeoJSON", "Export this layer (GeoJSON)"),
     "map.simulated": ("模拟数据", "simulated data"), "map.trend": ("近 24 小时趋势", "Last 24 hours"),
+    "map.no_data": ("该时段无数据", "No data for this time"),
+    "map.trend.days": ("近 {n} 天趋势", "Last {n} days"),
     "map.no_typhoon": ("此时段无台风；可在“回放时段”中选择台风过程。",
                        "No typhoon in this window; pick a typhoon passage under Replay window."),
 })
@@ -77,14 +81,19 @@ def _swatch(colour: str, shape: str) -> html.Span:
     return html.Span(className=f"map-swatch map-swatch-{shape}", style={"--sw": colour})
 
 
-def legend(layer_ids: list[str], na: dict[str, str], extra: dict[str, str], lang: str) -> list[Any]:
-    """One legend block per visible layer; a layer that does not apply says why."""
+def legend(layer_ids: list[str], na: dict[str, str], extra: dict[str, str], lang: str,
+           no_data: set[str] | frozenset[str] = frozenset()) -> list[Any]:
+    """One legend block per visible layer; a layer that does not apply says why, and one with no
+    observation at the time drawn (e.g. a typhoon replay before its feed began) says so instead of
+    listing colours nothing on the map has."""
     out = []
     for lid in layer_ids:
         layer = get(lid)
         rows: list[Any]
         if lid in na:
             rows = [html.Li([html.Span("○ ", className="cb-icon"), t("map.na", lang), na[lid]], className="map-na")]
+        elif lid in no_data:
+            rows = [html.Li([html.Span("○ ", className="cb-icon"), t("map.no_data", lang)], className="map-na map-no-data")]
         else:
             rows = [html.Li([_swatch(i.colour, i.shape), i.label(lang)]) for i in layer.legend(lang)]
         if extra.get(lid):
@@ -135,12 +144,23 @@ def alerts(feats: dict[str, pd.DataFrame], lang: str, limit: int = 60) -> list[A
     return out
 
 
-def sparkline(frame_: pd.DataFrame, colour: str) -> go.Figure:
-    fig = go.Figure(go.Scatter(x=frame_["ts"], y=frame_["value"], mode="lines", line={"color": colour, "width": 2},
-                               hovertemplate="%{x|%m-%d %H:%M} %{y}<extra></extra>"))
+def sparkline(frame_: pd.DataFrame, colour: str, start: datetime | None = None, end: datetime | None = None,
+              daily: bool = False) -> go.Figure:
+    """A small trend chart over ``[start, end]``: ticks as whole hours (or days for a daily series), never
+    plotly's automatic sub-second ticks that a series of one or two points gets ("23:59:59.999")."""
+    few = len(frame_) < 6
+    fig = go.Figure(go.Scatter(x=frame_["ts"], y=frame_["value"], mode="lines+markers" if few else "lines",
+                               line={"color": colour, "width": 2}, marker={"size": 6, "color": colour},
+                               hovertemplate=("%{x|%m-%d}" if daily else "%{x|%m-%d %H:%M}") + " %{y}<extra></extra>"))
+    xaxis: dict[str, Any] = {"showgrid": False, "nticks": 4, "tickformat": "%m-%d" if daily else "%H:%M",
+                             "hoverformat": "%m-%d %H:%M"}
+    if start is not None and end is not None:
+        xaxis["range"] = [start, end]
+        xaxis["dtick"] = 86_400_000 * max(1, round((end - start).days / 4)) if daily else 3_600_000 * 6
+        xaxis.pop("nticks")
     fig.update_layout(margin={"l": 36, "r": 8, "t": 6, "b": 24}, height=120, paper_bgcolor="rgba(0,0,0,0)",
                       plot_bgcolor="rgba(0,0,0,0)", font={"color": "#8fb3d1", "size": 11}, showlegend=False,
-                      xaxis={"showgrid": False, "nticks": 4}, yaxis={"gridcolor": "#1f4a6e"})
+                      xaxis=xaxis, yaxis={"gridcolor": "#1f4a6e"})
     return fig
 
 
@@ -157,14 +177,18 @@ def detail(store: Store, feats: pd.DataFrame, layer_id: str, fid: str, at: datet
                 get(layer_id).title(lang), " · ", str(fid)]),
         html.P(r["detail_zh"] if lang == "zh" else r["detail_en"], className="map-detail-values"),
     ]
-    if r["indicator"]:
+    if isinstance(r["indicator"], str) and r["indicator"]:
         ent = str(fid).split("#")[0]
-        s = geo.entity_series(store, ent, r["indicator"], at - timedelta(hours=24), at)
+        ind = queries.indicators(store)
+        row = ind[ind["indicator_id"] == r["indicator"]]
+        unit = str(row["unit"].iloc[0]) if len(row) else ""
+        daily = bool(len(row)) and pd.notna(row["cadence_s"].iloc[0]) and float(row["cadence_s"].iloc[0]) >= 86_400
+        span = timedelta(days=DAILY_SPAN_DAYS) if daily else timedelta(hours=24)
+        s = geo.entity_series(store, ent, r["indicator"], at - span, at)
         if len(s):
-            ind = queries.indicators(store)
-            unit = ind.loc[ind["indicator_id"] == r["indicator"], "unit"]
-            body += [html.Div(f"{t('map.trend', lang)}（{unit.iloc[0] if len(unit) else ''}）" if lang == "zh"
-                              else f"{t('map.trend', lang)} ({unit.iloc[0] if len(unit) else ''})", className="map-muted"),
-                     dcc.Graph(id=f"{P}-spark", figure=sparkline(s, STATUS_COLOURS.get(r["status"], "#35c2ff")),
+            title = t("map.trend.days", lang).format(n=DAILY_SPAN_DAYS) if daily else t("map.trend", lang)
+            body += [html.Div(f"{title}（{unit}）" if lang == "zh" else f"{title} ({unit})", className="map-muted"),
+                     dcc.Graph(id=f"{P}-spark", figure=sparkline(s, STATUS_COLOURS.get(r["status"], "#35c2ff"),
+                                                                 at - span, at, daily),
                                config={"displayModeBar": False}, style={"height": "120px"})]
     return body

@@ -50,6 +50,13 @@ def small_map(region: str, lang: str, at) -> go.Figure:
     return fig
 
 
+def map_dict(store, region: str, lang: str, at) -> dict:
+    """``small_map`` as a plain figure dict, memoised per (data version, region, lang, moment): the
+    one-map's figure is the costliest part of the cockpit and changes only with the data."""
+    return kpi.memo(store, "overview.map", (region, lang, at, MAP_LAYERS),
+                    lambda: small_map(region, lang, at).to_dict())
+
+
 def change_table(vals: list[kpi.KpiValue], lang: str) -> pd.DataFrame:
     """Latest value and its change against a day and a week before, per card."""
     def d(a, b, u):
@@ -64,6 +71,7 @@ def change_table(vals: list[kpi.KpiValue], lang: str) -> pd.DataFrame:
     })
 
 
+@kpi.cached_layout(P)
 def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
     """The cockpit of ``region``."""
     store, region, lang, at = kpi.resolve(region, lang)
@@ -80,7 +88,7 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
     warn = [v for v in vals if v.status == "warning"]
     ch = change_table(vals, lang)
     try:
-        mapc = dcc.Graph(id=f"{P}-map", figure=small_map(region, lang, at), config={"displayModeBar": False},
+        mapc = dcc.Graph(id=f"{P}-map", figure=map_dict(store, region, lang, at), config={"displayModeBar": False},
                          className="dash-map")
     except Exception:  # the map must never take the cockpit down
         log.exception("overview map failed for %s", region)

@@ -3,10 +3,10 @@ progress, on/off track, 约束性 vs 预期性 — by region and domain."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 import pandas as pd
-import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, dcc, html
 
 from citybrain import kpi
@@ -103,15 +103,18 @@ def columns(lang: str) -> list[dict]:
     return cols
 
 
-def summary_figure(df: pd.DataFrame, by: str, lang: str, labels=None) -> go.Figure:
+def summary_figure(df: pd.DataFrame, by: str, lang: str, labels=None) -> dict:
     colors = {"achieved": "#3ddc97", "on_track": "#35c2ff", "off_track": "#ff4d4f", "unmonitored": "#6b7f95"}
-    ct = df.groupby([by, "track"]).size().unstack(fill_value=0).reindex(columns=list(TRACK), fill_value=0)
-    y = [labels(v) for v in ct.index] if labels else list(ct.index)
-    fig = go.Figure([go.Bar(y=y, x=ct[s], orientation="h", name=f"{ICON[s]} {t('targets.' + s, lang)}",
-                            marker_color=colors[s]) for s in TRACK])
-    return kpi.dark(fig, 90 + 28 * max(len(ct), 1), barmode="stack")
+    # count per (group, track) like groupby().size().unstack(): groups sorted, missing groups dropped
+    ct = Counter((g, s) for g, s in zip(df[by].tolist(), df["track"].tolist()) if g is not None and g == g)
+    keys = sorted({g for g, _ in ct})
+    y = [labels(v) for v in keys] if labels else keys
+    return kpi.figure([{"type": "bar", "y": y, "x": [ct.get((g, s), 0) for g in keys], "orientation": "h",
+                        "name": f"{ICON[s]} {t('targets.' + s, lang)}", "marker": {"color": colors[s]}}
+                       for s in TRACK], 90 + 28 * max(len(keys), 1), barmode="stack")
 
 
+@kpi.cached_layout(P)
 def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
     """The targets page of ``region`` with a domain filter and a region comparison."""
     store, region, lang, at = kpi.resolve(region, lang)

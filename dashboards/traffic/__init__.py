@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
+from plotly.colors import get_colorscale
 from dash import Dash, dcc, html
 
 from citybrain import kpi
@@ -13,6 +14,8 @@ from citybrain.registry import DashboardModule
 from citybrain.ui import export_button, grid
 
 P = "traffic"
+#: plotly.py's "Blues" (what go.Heatmap expanded the name to; plotly.js's own "Blues" differs).
+BLUES = get_colorscale("Blues")
 KPIS = ("traffic_flow", "congestion_index", "road_speed", "overload_cases_daily", "overload_rate",
         "traffic_accidents_daily")
 
@@ -31,15 +34,35 @@ register({
 })
 
 
-def flow_figure(fl: pd.DataFrame, lang: str) -> go.Figure:
-    """Heat map checkpoint x hour."""
+def flow_figure(fl: pd.DataFrame, lang: str) -> dict:
+    """Heat map checkpoint x hour (a plain figure dict)."""
     names = fl["name_zh"] if lang == "zh" else fl["name_en"]
-    pv = fl.assign(n=names).pivot_table(index="n", columns="hour", values="value", aggfunc="mean")
-    fig = go.Figure(go.Heatmap(z=pv.values, x=pv.columns, y=list(pv.index), colorscale="Blues",
-                               colorbar={"title": {"text": "辆/时" if lang == "zh" else "veh/h"}}))
-    return kpi.dark(fig, 80 + 26 * max(len(pv), 1))
+    z, hours, rows = mean_grid(names.tolist(), fl["hour"].to_numpy(), fl["value"].to_numpy(dtype=float))
+    return kpi.figure([{"type": "heatmap", "z": z, "x": kpi.values(pd.Series(hours)), "y": rows,
+                        "colorscale": BLUES,
+                        "colorbar": {"title": {"text": "辆/时" if lang == "zh" else "veh/h"}}}],
+                      80 + 26 * max(len(rows), 1))
 
 
+def mean_grid(names: list, hours: np.ndarray, vals: np.ndarray) -> tuple[list[list], np.ndarray, list]:
+    """Mean value per (name, hour), names and hours sorted, empty cells None (a pivot table without
+    pandas' overhead); rows/columns with no value at all are dropped, as ``pivot_table`` does."""
+    rows, ri = np.unique(np.array(names, dtype=object), return_inverse=True)
+    cols, ci = np.unique(hours, return_inverse=True)
+    ok = ~np.isnan(vals)
+    tot = np.zeros((len(rows), len(cols)))
+    cnt = np.zeros((len(rows), len(cols)))
+    np.add.at(tot, (ri[ok], ci[ok]), vals[ok])
+    np.add.at(cnt, (ri[ok], ci[ok]), 1)
+    keep_r, keep_c = cnt.any(axis=1), cnt.any(axis=0)
+    tot, cnt = tot[keep_r][:, keep_c], cnt[keep_r][:, keep_c]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = tot / cnt
+    z = [[None if c == 0 else m for m, c in zip(mr, cr)] for mr, cr in zip(mean.tolist(), cnt.tolist())]
+    return z, cols[keep_c], rows[keep_r].tolist()
+
+
+@kpi.cached_layout(P)
 def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
     """The traffic page of ``region``."""
     store, region, lang, at = kpi.resolve(region, lang)
@@ -48,9 +71,9 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
         return kpi.page(P, t("traffic.title", lang), t("traffic.intro", lang), region, lang,
                         [kpi.not_applicable(P, reason, lang)])
     ent = qk.entity_latest(store, region, ("congestion_index", "road_speed"), at)
-    cong = ent[ent["indicator_id"] == "congestion_index"].merge(
-        ent[ent["indicator_id"] == "road_speed"][["entity_id", "value"]].rename(columns={"value": "speed"}),
-        on="entity_id", how="left").sort_values("value", ascending=False)
+    speed = ent[ent["indicator_id"] == "road_speed"].drop_duplicates("entity_id").set_index("entity_id")["value"]
+    cong = ent[ent["indicator_id"] == "congestion_index"].reset_index(drop=True)
+    cong = cong.assign(speed=cong["entity_id"].map(speed)).sort_values("value", ascending=False)
     ind = kpi.definitions(store)["congestion_index"]
     ctab = pd.DataFrame({"segment": cong["name_zh"] if lang == "zh" else cong["name_en"],
                          "tpi": cong["value"].round(2),
@@ -63,10 +86,11 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
     btab = pd.DataFrame({"spot": bs["name_zh"] if lang == "zh" else bs["name_en"], "accidents": bs["accidents"],
                          "accidents_90d": [kpi_prop(p, "accidents_90d") for p in bs["properties"]]})
     bcols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in btab.columns]
-    ovfig = kpi.dark(go.Figure(go.Bar(x=ov["value"], y=ov["name_zh"] if lang == "zh" else ov["name_en"],
-                                      orientation="h", marker_color="#ffc53d",
-                                      text=[fmt_number(v, "起" if lang == "zh" else "", lang) for v in ov["value"]])),
-                     80 + 34 * max(len(ov), 1))
+    ovfig = kpi.figure([{"type": "bar", "x": kpi.values(ov["value"]),
+                         "y": kpi.values(ov["name_zh"] if lang == "zh" else ov["name_en"]),
+                         "orientation": "h", "marker": {"color": "#ffc53d"},
+                         "text": [fmt_number(v, "起" if lang == "zh" else "", lang) for v in ov["value"]]}],
+                       80 + 34 * max(len(ov), 1))
     day = at.replace(hour=0, minute=0, second=0, microsecond=0)
     return kpi.page(P, t("traffic.title", lang), t("traffic.intro", lang), region, lang, [
         kpi.cards(P, store, region, KPIS, at, lang),

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-import plotly.graph_objects as go
 from dash import Dash, dcc, html
 
 from citybrain import kpi
@@ -79,6 +78,7 @@ def typhoon_panel(ty: pd.DataFrame, region: str, lang: str) -> html.Div:
     ])
 
 
+@kpi.cached_layout(P)
 def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
     """The water page of ``region``."""
     store, region, lang, at = kpi.resolve(region, lang)
@@ -91,13 +91,14 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
     rain = qk.rain_accum(store, region, at)
     rtab = pd.DataFrame({"station": rain["name_zh"] if lang == "zh" else rain["name_en"],
                          **{c: rain[c].round(1) for c in ("h1", "h3", "h24", "h72")}})
-    res = ent[ent["indicator_id"] == "reservoir_storage_rate"].merge(
-        ent[ent["indicator_id"] == "reservoir_storage"][["entity_id", "value"]].rename(columns={"value": "storage"}),
-        on="entity_id", how="left")
+    storage = ent[ent["indicator_id"] == "reservoir_storage"].drop_duplicates("entity_id").set_index("entity_id")["value"]
+    res = ent[ent["indicator_id"] == "reservoir_storage_rate"].reset_index(drop=True)
+    res = res.assign(storage=res["entity_id"].map(storage))
     names = res["name_zh"] if lang == "zh" else res["name_en"]
-    rfig = kpi.dark(go.Figure(go.Bar(x=names, y=res["value"], marker_color="#35c2ff",
-                                     text=[f"{fmt_number(round(v, 1), '%', lang)} · {fmt_number(s, '万m³', lang)}"
-                                           for v, s in zip(res["value"], res["storage"])])), 300, yaxis_title="%")
+    rfig = kpi.figure([{"type": "bar", "x": kpi.values(names), "y": kpi.values(res["value"]),
+                        "marker": {"color": "#35c2ff"},
+                        "text": [f"{fmt_number(round(v, 1), '%', lang)} · {fmt_number(s, '万m³', lang)}"
+                                 for v, s in zip(res["value"], res["storage"])]}], 300, yaxis={"title": {"text": "%"}})
     cols = lambda f: [{"field": c, "headerName": t(f"col.{c}", lang)} for c in f.columns]  # noqa: E731
     return kpi.page(P, t("water.title", lang), t("water.intro", lang), region, lang, [
         kpi.cards(P, store, region, KPIS, at, lang),

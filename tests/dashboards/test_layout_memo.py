@@ -1,0 +1,53 @@
+"""The per-data-version layout memo and the plain-dict figures: a cached page is the page a fresh
+build gives (same JSON to the browser), per region and language, and a new data version misses."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from dash._utils import to_json
+
+from citybrain.registry import builtin_modules
+
+MINE = ("overview", "fisheries", "traffic", "water", "emergency", "targets", "data")
+MODULES = [m for m in builtin_modules() if m.id in MINE]
+
+
+@pytest.fixture(scope="module")
+def store(built_store):
+    from citybrain import cache
+    from citybrain.store import get_store, set_default
+
+    cache.configure(built_store)
+    set_default(built_store.db)
+    return get_store()
+
+
+@pytest.mark.parametrize("mod", MODULES, ids=lambda m: m.id)
+def test_memo_equals_fresh_build(mod, store):
+    for region, lang in (("330225", "zh"), ("330225", "en"), ("341623", "zh")):
+        first = to_json(mod.layout(region=region, lang=lang))
+        again = to_json(mod.layout(region=region, lang=lang))  # memo hit
+        fresh = to_json(mod.layout.uncached(region=region, lang=lang))
+        assert first == again == fresh
+    assert to_json(mod.layout(region="330225", lang="zh")) != to_json(mod.layout(region="330225", lang="en"))
+
+
+def test_memo_key_carries_data_version(store, monkeypatch):
+    from citybrain import kpi
+
+    calls = []
+    build = lambda: calls.append(1) or {"n": len(calls)}  # noqa: E731
+    assert kpi.memo(store, "test.memo", ("x",), build) == {"n": 1}
+    assert kpi.memo(store, "test.memo", ("x",), build) == {"n": 1}
+    monkeypatch.setattr(type(store), "version", property(lambda self: "another-version"))
+    assert kpi.memo(store, "test.memo", ("x",), build) == {"n": 2}
+
+
+def test_figures_are_plain_dicts(store):
+    from dashboards.traffic import layout
+
+    tree = json.loads(to_json(layout(region="330225", lang="zh")))
+    text = json.dumps(tree, ensure_ascii=False)
+    assert '"type": "heatmap"' in text and '"template"' in text
