@@ -33,6 +33,9 @@ def build_id() -> str:
     return h.hexdigest()[:12]
 
 
+build_id()  # computed when the server starts: every worker reports the build it was started with
+
+
 def wall_status():
     """Liveness for the wall: status, data version, build and the server's clock (CST)."""
     now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None).isoformat(timespec="seconds")
