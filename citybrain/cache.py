@@ -62,6 +62,25 @@ def _key(fn: Callable[..., Any], version: str, args: tuple, kwargs: dict) -> str
     return f"q:{fn.__module__}.{fn.__qualname__}:{version}:{hashlib.sha1(raw).hexdigest()}"
 
 
+def get_or_build(key: str, build: Callable[[], Any]) -> Any:
+    """The value cached under ``key``, else ``build()`` (then cached). Keys must carry the data
+    version. A cache outage only costs a rebuild; each hit is a fresh copy (backends pickle)."""
+    be = backend()
+    try:
+        hit = be.get(key)
+    except Exception:  # a cache outage must not take the page down
+        log.warning("cache get failed for %s", key, exc_info=True)
+        hit = None
+    if hit is not None:
+        return hit
+    value = build()
+    try:
+        be.set(key, value)
+    except Exception:
+        log.warning("cache set failed for %s", key, exc_info=True)
+    return value
+
+
 def cached_query(fn: F) -> F:
     """Memoise a query function on (data version, arguments).
 
@@ -71,21 +90,7 @@ def cached_query(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(store, *args: Any, **kwargs: Any) -> Any:
-        key = _key(fn, store.version, args, kwargs)
-        be = backend()
-        try:
-            hit = be.get(key)
-        except Exception:  # a cache outage must not take the page down
-            log.warning("cache get failed for %s", key, exc_info=True)
-            hit = None
-        if hit is not None:
-            return hit
-        value = fn(store, *args, **kwargs)
-        try:
-            be.set(key, value)
-        except Exception:
-            log.warning("cache set failed for %s", key, exc_info=True)
-        return value
+        return get_or_build(_key(fn, store.version, args, kwargs), lambda: fn(store, *args, **kwargs))
 
     wrapper.uncached = fn  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]

@@ -25,6 +25,7 @@ import plotly.graph_objects as go
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from . import cache, queries
+from .figures import dark, figure, values  # noqa: F401  (re-exported for the dashboards)
 from .i18n import fmt_number, register, t
 from .queries import kpi as qk
 from .regions import region_name
@@ -244,67 +245,10 @@ def cards(prefix: str, store: Store, region: str, ids: tuple[str, ...], at: date
                     className="kpi-cards", id=f"{prefix}-cards")
 
 
-def dark(fig: go.Figure, height: int = 300, **kw: Any) -> go.Figure:
-    """The command-centre look for a plotly figure (transparent, light text, local fonts)."""
-    fig.update_layout(height=height, margin={"l": 8, "r": 8, "t": 28, "b": 8}, paper_bgcolor="rgba(0,0,0,0)",
-                      plot_bgcolor="rgba(0,0,0,0)", font={"color": "#cfe6ff", "size": 13,
-                                                          "family": "Noto Sans CJK SC, sans-serif"},
-                      legend={"orientation": "h", "y": -0.15}, **kw)
-    fig.update_xaxes(gridcolor="#1f4a6e", automargin=True)
-    fig.update_yaxes(gridcolor="#1f4a6e", automargin=True)
-    return fig
-
-
-@functools.lru_cache(maxsize=1)
-def _template() -> dict[str, Any]:
-    """plotly.py's default template as a plain dict (what ``go.Figure`` would embed)."""
-    return go.Figure().to_dict()["layout"]["template"]
-
-
-def values(col: Any) -> list[Any]:
-    """A column as a JSON-ready list (NaN/NaT become None; timestamps ISO text)."""
-    s = col if isinstance(col, pd.Series) else pd.Series(col)
-    if pd.api.types.is_datetime64_any_dtype(s):
-        return [None if v == "NaT" else v
-                for v in np.datetime_as_string(s.to_numpy(dtype="datetime64[s]"), unit="s").tolist()]
-    return [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v for v in s.tolist()]
-
-
-def figure(data: list[dict[str, Any]], height: int = 300, **layout: Any) -> dict[str, Any]:
-    """A dark command-centre figure as a plain dict (what ``dark(go.Figure(...))`` draws, minus
-    plotly.py's validation cost). ``layout`` entries are merged; ``xaxis``/``yaxis`` dicts extend the
-    dark grid defaults."""
-    xaxis = {"gridcolor": "#1f4a6e", "automargin": True, **layout.pop("xaxis", {})}
-    yaxis = {"gridcolor": "#1f4a6e", "automargin": True, **layout.pop("yaxis", {})}
-    return {"data": data, "layout": {
-        "height": height, "margin": {"l": 8, "r": 8, "t": 28, "b": 8}, "paper_bgcolor": "rgba(0,0,0,0)",
-        "plot_bgcolor": "rgba(0,0,0,0)",
-        "font": {"color": "#cfe6ff", "size": 13, "family": "Noto Sans CJK SC, sans-serif"},
-        "legend": {"orientation": "h", "y": -0.15}, **layout, "xaxis": xaxis, "yaxis": yaxis,
-        "template": _template()}}
-
-
 def memo(store: Store, name: str, parts: tuple[Any, ...], build: Callable[[], Any]) -> Any:
-    """``build()`` memoised in the shared cache under (``name``, data version, ``parts``).
-
-    The key carries the data version (like ``cached_query``), so a new batch invalidates it; a
-    cache outage only costs a rebuild. Each hit is a fresh copy (the backends store pickles)."""
+    """``build()`` memoised in the shared cache under (``name``, data version, ``parts``)."""
     raw = json.dumps(parts, default=str, ensure_ascii=False).encode()
-    key = f"memo:{name}:{store.version}:{hashlib.sha1(raw).hexdigest()}"
-    be = cache.backend()
-    try:
-        hit = be.get(key)
-    except Exception:  # a cache outage must not take the page down
-        log.warning("cache get failed for %s", key, exc_info=True)
-        hit = None
-    if hit is not None:
-        return hit
-    value = build()
-    try:
-        be.set(key, value)
-    except Exception:
-        log.warning("cache set failed for %s", key, exc_info=True)
-    return value
+    return cache.get_or_build(f"memo:{name}:{store.version}:{hashlib.sha1(raw).hexdigest()}", build)
 
 
 def cached_layout(module_id: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

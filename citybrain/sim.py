@@ -6,7 +6,7 @@ its manifest. Times are China Standard Time, naive.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd

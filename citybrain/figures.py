@@ -1,0 +1,54 @@
+"""The command-centre look of charts: dark, transparent, light text, the host's own CJK font.
+
+``figure`` builds a plain ``{"data", "layout"}`` dict (no plotly.py validation cost on hot
+paths); ``dark`` applies the same look to a ``go.Figure`` where one is needed.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+
+def dark(fig: go.Figure, height: int = 300, **kw: Any) -> go.Figure:
+    """The command-centre look for a plotly figure (transparent, light text, local fonts)."""
+    fig.update_layout(height=height, margin={"l": 8, "r": 8, "t": 28, "b": 8}, paper_bgcolor="rgba(0,0,0,0)",
+                      plot_bgcolor="rgba(0,0,0,0)", font={"color": "#cfe6ff", "size": 13,
+                                                          "family": "Noto Sans CJK SC, sans-serif"},
+                      legend={"orientation": "h", "y": -0.15}, **kw)
+    fig.update_xaxes(gridcolor="#1f4a6e", automargin=True)
+    fig.update_yaxes(gridcolor="#1f4a6e", automargin=True)
+    return fig
+
+
+@functools.lru_cache(maxsize=1)
+def _template() -> dict[str, Any]:
+    """plotly.py's default template as a plain dict (what ``go.Figure`` would embed)."""
+    return go.Figure().to_dict()["layout"]["template"]
+
+
+def values(col: Any) -> list[Any]:
+    """A column as a JSON-ready list (NaN/NaT become None; timestamps ISO text)."""
+    s = col if isinstance(col, pd.Series) else pd.Series(col)
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return [None if v == "NaT" else v
+                for v in np.datetime_as_string(s.to_numpy(dtype="datetime64[s]"), unit="s").tolist()]
+    return [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v for v in s.tolist()]
+
+
+def figure(data: list[dict[str, Any]], height: int = 300, **layout: Any) -> dict[str, Any]:
+    """A dark command-centre figure as a plain dict (what ``dark(go.Figure(...))`` draws, minus
+    plotly.py's validation cost). ``layout`` entries are merged; ``xaxis``/``yaxis`` dicts extend the
+    dark grid defaults."""
+    xaxis = {"gridcolor": "#1f4a6e", "automargin": True, **layout.pop("xaxis", {})}
+    yaxis = {"gridcolor": "#1f4a6e", "automargin": True, **layout.pop("yaxis", {})}
+    return {"data": data, "layout": {
+        "height": height, "margin": {"l": 8, "r": 8, "t": 28, "b": 8}, "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "font": {"color": "#cfe6ff", "size": 13, "family": "Noto Sans CJK SC, sans-serif"},
+        "legend": {"orientation": "h", "y": -0.15}, **layout, "xaxis": xaxis, "yaxis": yaxis,
+        "template": _template()}}
