@@ -5,8 +5,9 @@ sub-layers, thresholds and colours, and gives for a region and a time:
 
 - ``features(ctx)``: one row per thing on the map (``FEATURE_COLUMNS``), each with a status
   ``normal`` / ``warning`` / ``alarm`` (or ``none`` where no threshold applies);
-- ``traces(ctx, features, lang, sublayers, compact)``: the plotly traces that draw them — always
-  the same number of traces, in the same order, with a stable ``uid`` (so the page can send only
+- ``traces(ctx, features, lang, sublayers, compact)``: the plotly traces that draw them, as plain
+  JSON-ready trace dicts (numbers as base64 typed arrays; no ``go.*`` objects, whose validation costs
+  more than the query) — always the same number of traces, in the same order, with a stable ``uid`` (so the page can send only
   the traces that changed when the time moves);
 - ``legend(lang)``: what the colours, sizes and icons mean.
 
@@ -18,6 +19,7 @@ every label and alert carries the icon and the word.
 
 from __future__ import annotations
 
+import base64
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,7 +27,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
+from _plotly_utils.utils import to_typed_array_spec
 
 from citybrain import queries
 from citybrain.i18n import register, t
@@ -36,6 +38,8 @@ STATUSES = ("normal", "warning", "alarm")
 STATUS_COLOURS = {"normal": "#2ecc71", "warning": "#f5b400", "alarm": "#ff4d4f", "none": "#8fb3d1"}
 STATUS_ICONS = {"normal": "●", "warning": "▲", "alarm": "■", "none": "○"}
 
+#: Kinds of feature that exist only when observed (see ``Layer.observed``).
+OBSERVED_KINDS = ("vessel_", "incident_", "accident", "typhoon")
 #: Columns of every layer's feature frame.
 FEATURE_COLUMNS = ["id", "layer", "sublayer", "kind", "name_zh", "name_en", "lon", "lat", "value", "unit",
                    "status", "detail_zh", "detail_en", "indicator", "geometry"]
@@ -110,48 +114,140 @@ class LayerContext:
     track_id: str | None = None  # the typhoon passage picked, if any
 
 
+def arrays(df: pd.DataFrame) -> dict[str, np.ndarray]:
+    """A query result's columns as numpy arrays (row-wise work on these costs far less than pandas)."""
+    return {c: df[c].to_numpy() for c in df.columns}
+
+
+def value_map(values: pd.DataFrame, indicator_id: str) -> dict[str, float]:
+    """One indicator's latest value by entity id, from ``geo.latest_values_many``."""
+    m = values["indicator_id"].to_numpy(object) == indicator_id
+    return dict(zip(values["entity_id"].to_numpy(object)[m].tolist(), values["value"].to_numpy("float64")[m].tolist()))
+
+
+def lookup(vmap: dict[str, float], ids: Any) -> np.ndarray:
+    """Values of ``ids`` in ``vmap`` (NaN where missing)."""
+    return np.array([vmap.get(i, np.nan) for i in ids], dtype="float64")
+
+
 def empty_features() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in FEATURE_COLUMNS})
 
 
-def frame(rows: dict[str, Any]) -> pd.DataFrame:
-    """A feature frame from columns (missing ones filled with None), in ``FEATURE_COLUMNS`` order."""
+Part = dict[str, list]
+
+
+def part(rows: dict[str, Any]) -> Part:
+    """Columns of some features as plain lists (``FEATURE_COLUMNS``; missing ones None; one scalar
+    fills every row). Layers build parts and ``assemble`` them once: a DataFrame per part and a
+    ``pd.concat`` cost more than the layer's queries."""
     n = max((len(v) for v in rows.values() if hasattr(v, "__len__") and not isinstance(v, str)), default=0)
-    cols = {}
+    cols: Part = {}
     for c in FEATURE_COLUMNS:
         v = rows.get(c)
         if v is None or isinstance(v, str):
             cols[c] = [v] * n
+        elif isinstance(v, (pd.Series, pd.Index, np.ndarray)):
+            cols[c] = np.asarray(v).tolist()  # via numpy: iterating arrow-backed strings is slow
         else:
             cols[c] = list(v)
-    return pd.DataFrame(cols)
+    return cols
 
 
-def hover(frame_: pd.DataFrame, lang: str) -> list[str]:
+def assemble(parts: list[Part | pd.DataFrame]) -> pd.DataFrame:
+    """One feature frame from parts (or frames), in order; the empty frame when there are no rows."""
+    cols: Part = {c: [] for c in FEATURE_COLUMNS}
+    for p in parts:
+        for c in FEATURE_COLUMNS:
+            cols[c] += p[c].tolist() if isinstance(p, pd.DataFrame) else p[c]
+    if not cols["id"]:
+        return empty_features()
+    # a column holding None stays object (None, not NaN: ``if row["indicator"]`` must stay false)
+    return pd.DataFrame({c: pd.Series(v, dtype=object) if None in v else v for c, v in cols.items()})
+
+
+def frame(rows: dict[str, Any]) -> pd.DataFrame:
+    """A feature frame from columns (see ``part``), in ``FEATURE_COLUMNS`` order."""
+    return assemble([part(rows)])
+
+
+#: Columns the traces read (a feature frame as plain numpy arrays, see ``columns``).
+TRACE_COLUMNS = ("id", "layer", "sublayer", "kind", "name_zh", "name_en", "lon", "lat", "value", "status",
+                 "detail_zh", "detail_en")
+Cols = dict[str, np.ndarray]
+
+
+def columns(feats: pd.DataFrame) -> Cols:
+    """The trace columns of a feature frame as numpy arrays (slicing these is far cheaper than pandas)."""
+    return {c: feats[c].to_numpy() for c in TRACE_COLUMNS}
+
+
+def pick(cols: Cols, mask: Any) -> Cols:
+    """Rows of ``cols`` where ``mask`` is true."""
+    m = np.asarray(mask, dtype=bool)
+    return {c: a[m] for c, a in cols.items()}
+
+
+def by_sublayer(cols: Cols, *subs: str) -> Cols:
+    """Rows of some sub-layers."""
+    return pick(cols, np.isin(cols["sublayer"], list(subs)))
+
+
+def typed(values: Any, dtype: str | None = None) -> Any:
+    """A numeric array as a plotly.js typed-array spec (base64), as the browser gets it; [] when empty."""
+    a = np.asarray(values, dtype=dtype) if dtype else np.asarray(values)
+    if a.size == 0:
+        return []
+    short = _SHORT_TYPES.get(str(a.dtype))
+    if short and a.ndim == 1:  # the same spec plotly writes, without its per-call dataframe sniffing
+        return {"dtype": short, "bdata": base64.b64encode(np.ascontiguousarray(a)).decode("ascii")}
+    return to_typed_array_spec(np.ascontiguousarray(a))
+
+
+_SHORT_TYPES = {"float32": "f4", "float64": "f8", "int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2",
+                "int32": "i4", "uint32": "u4"}
+
+
+def _arr(v: Any) -> Any:
+    """Marker size/colour: numpy arrays become typed arrays, lists and scalars stay as they are."""
+    return typed(v) if isinstance(v, np.ndarray) and v.dtype != object else v
+
+
+_LABELS = {lang: {s: status_label(s, lang) for s in (*STATUSES, "none")} for lang in ("zh", "en")}
+
+
+def hover(frame_: Any, lang: str) -> list[str]:
     """Hover labels: name, status (icon and word) and the layer's detail text."""
-    names = frame_["name_zh"] if lang == "zh" else frame_["name_en"].fillna(frame_["name_zh"])
-    details = frame_["detail_zh"] if lang == "zh" else frame_["detail_en"]
-    return [f"<b>{n}</b><br>{status_label(s, lang)} · {d}" for n, s, d in zip(names, frame_["status"], details)]
+    zh = lang == "zh"
+    names = frame_["name_zh"] if zh else [e if isinstance(e, str) else z
+                                          for e, z in zip(frame_["name_en"], frame_["name_zh"])]
+    details = frame_["detail_zh"] if zh else frame_["detail_en"]
+    labels = _LABELS.get(lang, _LABELS["en"])
+    return [f"<b>{n}</b><br>{labels.get(s) or status_label(s, lang)} · {d}"
+            for n, s, d in zip(names, frame_["status"], details)]
 
 
-def point_trace(uid: str, sub: pd.DataFrame, lang: str, colour: Any, size: Any = 10,
-                visible: bool = True, opacity: float = 0.9, name: str = "") -> go.Scattermap:
-    """A clickable circle-marker trace of features (customdata = [layer, id])."""
-    return go.Scattermap(
-        uid=uid, name=name or uid, lon=sub["lon"].astype("float32").to_numpy(),
-        lat=sub["lat"].astype("float32").to_numpy(), mode="markers",
-        marker={"color": colour, "size": size, "opacity": opacity},
-        hovertext=hover(sub, lang), hoverinfo="text", customdata=sub[["layer", "id"]].to_numpy().tolist(),
-        visible=visible, showlegend=False)
+def point_trace(uid: str, sub: Any, lang: str, colour: Any, size: Any = 10,
+                visible: bool = True, opacity: float = 0.9, name: str = "") -> dict[str, Any]:
+    """A clickable circle-marker trace of features (customdata = [layer, id]), as a plain trace dict
+    with float32 typed arrays (building ``go.Scattermap`` objects costs more than the query)."""
+    layer, ids = np.asarray(sub["layer"], dtype=object), np.asarray(sub["id"], dtype=object)
+    return {"type": "scattermap", "uid": uid, "name": name or uid, "mode": "markers",
+            "lon": typed(sub["lon"], "float32"), "lat": typed(sub["lat"], "float32"),
+            "marker": {"color": _arr(colour), "size": _arr(size), "opacity": opacity},
+            "hovertext": hover(sub, lang), "hoverinfo": "text",
+            "customdata": [[a, b] for a, b in zip(layer.tolist(), ids.tolist())],
+            "visible": visible, "showlegend": False}
 
 
-def halo_trace(uid: str, feats: pd.DataFrame, visible: bool = True) -> go.Scattermap:
+def halo_trace(uid: str, feats: Any, visible: bool = True) -> dict[str, Any]:
     """A ring under alarm items (status is never shown by colour alone)."""
-    al = feats[feats["status"] == "alarm"]
-    return go.Scattermap(uid=uid, name=uid, lon=al["lon"].astype("float32").to_numpy(),
-                         lat=al["lat"].astype("float32").to_numpy(), mode="markers",
-                         marker={"color": STATUS_COLOURS["alarm"], "size": 26, "opacity": 0.35},
-                         hoverinfo="skip", visible=visible, showlegend=False)
+    al = np.asarray(feats["status"], dtype=object) == "alarm"
+    return {"type": "scattermap", "uid": uid, "name": uid, "mode": "markers",
+            "lon": typed(np.asarray(feats["lon"], dtype="float32")[al]),
+            "lat": typed(np.asarray(feats["lat"], dtype="float32")[al]),
+            "marker": {"color": STATUS_COLOURS["alarm"], "size": 26, "opacity": 0.35},
+            "hoverinfo": "skip", "visible": visible, "showlegend": False}
 
 
 def status_colours(statuses: Any) -> list[str]:
@@ -188,23 +284,26 @@ class Layer(ABC):
     def applies(self, store: Store, region: str) -> tuple[bool, str | None]:
         """Whether the layer's dataset covers the region (the coverage table), and why not."""
         cov = queries.coverage(store, region)
-        row = cov[cov["dataset"] == self.dataset]
-        if row.empty or bool(row["applicable"].iloc[0]):
+        hit = np.flatnonzero(cov["dataset"].to_numpy(object) == self.dataset)
+        if not len(hit) or bool(cov["applicable"].to_numpy()[hit[0]]):
             return True, None
-        reason = row["reason"].iloc[0]
+        reason = cov["reason"].to_numpy(object)[hit[0]]
         return False, None if pd.isna(reason) else str(reason)
 
-    def threshold(self, store: Store, indicator_id: str) -> tuple[float | None, float | None, str]:
-        """Thresholds of an indicator: the layer's own, else the indicator table's."""
+    def threshold(self, store: Store, indicator_id: str,
+                  indicators: pd.DataFrame | None = None) -> tuple[float | None, float | None, str]:
+        """Thresholds of an indicator: the layer's own, else the indicator table's (``indicators``: that
+        table when the caller already holds it)."""
         if indicator_id in self.thresholds:
             return self.thresholds[indicator_id]
-        ind = queries.indicators(store)
-        row = ind[ind["indicator_id"] == indicator_id]
-        if row.empty:
+        ind = queries.indicators(store) if indicators is None else indicators
+        hit = np.flatnonzero(ind["indicator_id"].to_numpy(object) == indicator_id)
+        if not len(hit):
             return None, None, "down"
-        r = row.iloc[0]
-        return (None if pd.isna(r["warn"]) else float(r["warn"]), None if pd.isna(r["alarm"]) else float(r["alarm"]),
-                str(r["direction"]))
+        i = hit[0]
+        warn, alarm = ind["warn"].to_numpy(object)[i], ind["alarm"].to_numpy(object)[i]
+        return (None if pd.isna(warn) else float(warn), None if pd.isna(alarm) else float(alarm),
+                str(ind["direction"].to_numpy(object)[i]))
 
     def default_sublayers(self) -> list[str]:
         return [s.id for s in self.sublayers if s.default]
@@ -223,8 +322,23 @@ class Layer(ABC):
         """What the layer's colours, sizes and icons mean."""
 
     def map_layers(self, ctx: LayerContext) -> list[dict[str, Any]]:
-        """MapLibre GeoJSON layers drawn under the traces (boundaries use this)."""
+        """MapLibre GeoJSON layers drawn under the traces (boundaries use this); they may depend on the
+        region only (``registry.cached_map_layers`` memoises them per region)."""
         return []
+
+    def observed(self, feats: pd.DataFrame) -> bool:
+        """Whether anything was observed at the time drawn: a value of one of the layer's indicators, or
+        an item that only exists when observed (a vessel position, an incident, a typhoon). Stations
+        alone, with no value (e.g. a typhoon replay years before a feed began), are not data."""
+        if feats.empty:
+            return False
+        ind = feats["indicator"].to_numpy(object)
+        val = pd.to_numeric(feats["value"], errors="coerce").to_numpy("float64")
+        has_ind = np.array([isinstance(i, str) and bool(i) for i in ind], dtype=bool)
+        if (has_ind & ~np.isnan(val)).any():
+            return True
+        kinds = feats["kind"].astype(str)
+        return bool(kinds.str.startswith(OBSERVED_KINDS).any())
 
     def counts(self, feats: pd.DataFrame) -> dict[str, int]:
         """Things on the map and how many are in warning or alarm."""

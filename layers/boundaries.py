@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 import shapely
 
 from citybrain.i18n import register
@@ -55,8 +54,7 @@ class BoundariesLayer(Layer):
         return out
 
     def traces(self, ctx, feats, lang, sublayers, compact=False) -> list[Any]:
-        tr: go.Scattermap = point_trace(f"{self.id}-names", feats, lang, "#8fb3d1", size=6, opacity=0.6)
-        return [tr]
+        return [point_trace(f"{self.id}-names", feats, lang, "#8fb3d1", size=6, opacity=0.6)]
 
     def legend(self, lang: str) -> list[LegendItem]:
         return [LegendItem("陆域（行政区划）", "Land (administrative area)", LAND, "area"),

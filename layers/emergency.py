@@ -8,13 +8,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
+from citybrain import queries
 from citybrain.i18n import fmt_number
 from citybrain.queries import geo
 
-from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, classify, empty_features, frame,
-                   halo_trace, point_trace, status_colours, status_legend)
+from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, arrays, assemble, by_sublayer,
+                   classify, columns, empty_features, halo_trace, lookup, part, point_trace, status_colours,
+                   status_legend, value_map)
 from .traffic import STEP_EN, STEP_ZH
 
 STEP_COLOURS = {"reported": "#ff8c42", "dispatched": "#f5b400", "on_scene": "#35c2ff", "resolved": "#2ecc71",
@@ -67,7 +68,7 @@ class EmergencyLayer(Layer):
         wind = float(now["wind_ms"]) if pd.notna(now["wind_ms"]) else np.nan
         w, a, d = self.threshold(ctx.store, "typhoon_wind")
         status = classify([wind], w, a, d)[0]
-        track = frame({
+        track = part({
             "id": [f"{tr['track_id']}@{t:%Y%m%d%H}" for t in past["ts"]], "layer": self.id, "sublayer": "typhoon_track",
             "kind": "typhoon_point", "name_zh": [f"{tr['name_zh']} {t:%m-%d %H时}" for t in past["ts"]],
             "name_en": [f"{tr['name_en']} {t:%m-%d %H:00}" for t in past["ts"]], "lon": past["lon"], "lat": past["lat"],
@@ -77,7 +78,7 @@ class EmergencyLayer(Layer):
             "detail_en": [f"{grade_of(x, 'en')} · {fmt_number(x, 'm/s', 'en')} · {fmt_number(p, 'hPa', 'en')}"
                           for x, p in zip(past["wind_ms"], past["pressure_hpa"])],
             "indicator": None, "geometry": None})
-        centre = frame({
+        centre = part({
             "id": [tr["track_id"]], "layer": self.id, "sublayer": "typhoon", "kind": "typhoon",
             "name_zh": [f"台风 {tr['name_zh']}（{tr['track_id']}）"], "name_en": [f"Typhoon {tr['name_en']} ({tr['track_id']})"],
             "lon": [now["lon"]], "lat": [now["lat"]], "value": [wind], "unit": "m/s", "status": [status],
@@ -86,79 +87,87 @@ class EmergencyLayer(Layer):
             "detail_en": [f"{at:%Y-%m-%d %H:%M} {grade_of(wind, 'en')} · max wind {fmt_number(wind, 'm/s', 'en')} · "
                           f"{fmt_number(now['pressure_hpa'], 'hPa', 'en')}"],
             "indicator": None, "geometry": None})
-        return pd.concat([track, centre], ignore_index=True)
+        return assemble([track, centre])
 
     def features(self, ctx: LayerContext) -> pd.DataFrame:
         st, reg, at = ctx.store, ctx.region, ctx.at
         parts = [self._typhoon(ctx)]
         ents = geo.layer_entities(st, reg, ("shelter", "depot", "rescue_team", "hazard_site"))
-        props = [json.loads(p) if isinstance(p, str) else {} for p in ents["properties"]]
-        ents = ents.assign(props=props)
-        sh = ents[ents["kind"] == "shelter"]
-        occ = sh["entity_id"].map(geo.latest_entity_values(st, reg, "shelter_occupancy", at, 3.0)
-                                  .set_index("entity_id")["value"]).astype("float64")
-        rate = sh["entity_id"].map(geo.latest_entity_values(st, reg, "shelter_occupancy_rate", at, 3.0)
-                                   .set_index("entity_id")["value"]).astype("float64")
-        cap = [p.get("capacity") for p in sh["props"]]
-        w, a, d = self.threshold(st, "shelter_occupancy_rate")
-        parts.append(frame({
-            "id": sh["entity_id"], "layer": self.id, "sublayer": "shelters", "kind": "shelter",
-            "name_zh": sh["name_zh"], "name_en": sh["name_en"], "lon": sh["lon"], "lat": sh["lat"], "value": rate,
-            "unit": "%", "status": classify(rate, w, a, d),
+        E = arrays(ents)  # noqa: N806 (numpy columns; pandas per-row work costs more than the queries)
+        props = np.array([json.loads(p) if isinstance(p, str) else {} for p in E["properties"]] + [None],
+                         dtype=object)[:-1]
+        kind = E["kind"]
+        m = kind == "shelter"
+        vals = geo.latest_values_many(st, reg, at, (("shelter_occupancy", 3.0), ("shelter_occupancy_rate", 3.0)))
+        occ = lookup(value_map(vals, "shelter_occupancy"), E["entity_id"][m])
+        rate = lookup(value_map(vals, "shelter_occupancy_rate"), E["entity_id"][m])
+        cap = [p.get("capacity") for p in props[m]]
+        ind = queries.indicators(st)
+        w, a, d = self.threshold(st, "shelter_occupancy_rate", ind)
+        parts.append(part({
+            "id": E["entity_id"][m], "layer": self.id, "sublayer": "shelters", "kind": "shelter",
+            "name_zh": E["name_zh"][m], "name_en": E["name_en"][m], "lon": E["lon"][m], "lat": E["lat"][m],
+            "value": rate, "unit": "%", "status": classify(rate, w, a, d),
             "detail_zh": [f"在安置 {fmt_number(o, ' 人', 'zh')} / 容量 {fmt_number(c, ' 人', 'zh')} · 容纳率 {r:.0f}%"
                           for o, c, r in zip(occ, cap, rate)],
             "detail_en": [f"{fmt_number(o, 'people', 'en')} of {fmt_number(c, '', 'en')} · occupancy {r:.0f}%"
                           for o, c, r in zip(occ, cap, rate)],
             "indicator": "shelter_occupancy_rate", "geometry": None}))
-        dp = ents[ents["kind"] == "depot"]
-        rr = dp["entity_id"].map(geo.latest_entity_values(st, reg, "depot_reserve_ratio", at, 49.0)
-                                 .set_index("entity_id")["value"]).astype("float64")
-        w, a, d = self.threshold(st, "depot_reserve_ratio")
-        parts.append(frame({
-            "id": dp["entity_id"], "layer": self.id, "sublayer": "depots", "kind": "depot",
-            "name_zh": dp["name_zh"], "name_en": dp["name_en"], "lon": dp["lon"], "lat": dp["lat"], "value": rr,
-            "unit": "%", "status": classify(rr, w, a, d),
+        m = kind == "depot"
+        rr = lookup(value_map(geo.latest_values_many(st, reg, at, (("depot_reserve_ratio", 49.0),)),
+                              "depot_reserve_ratio"), E["entity_id"][m])
+        w, a, d = self.threshold(st, "depot_reserve_ratio", ind)
+        parts.append(part({
+            "id": E["entity_id"][m], "layer": self.id, "sublayer": "depots", "kind": "depot",
+            "name_zh": E["name_zh"][m], "name_en": E["name_en"][m], "lon": E["lon"][m], "lat": E["lat"][m],
+            "value": rr, "unit": "%", "status": classify(rr, w, a, d),
             "detail_zh": [f"储备达标率 {fmt_number(r, '%', 'zh')}（<110% 预警，<100% 告警）" for r in rr],
             "detail_en": [f"reserve ratio {fmt_number(r, '%', 'en')} (<110% warning, <100% alarm)" for r in rr],
             "indicator": "depot_reserve_ratio", "geometry": None}))
-        tm = ents[ents["kind"] == "rescue_team"]
-        parts.append(frame({
-            "id": tm["entity_id"], "layer": self.id, "sublayer": "teams", "kind": "rescue_team",
-            "name_zh": tm["name_zh"], "name_en": tm["name_en"], "lon": tm["lon"], "lat": tm["lat"],
-            "value": [p.get("headcount") for p in tm["props"]], "unit": "人", "status": "none",
-            "detail_zh": [f"救援队伍 · {fmt_number(p.get('headcount'), ' 人', 'zh')}" for p in tm["props"]],
-            "detail_en": [f"rescue team · {fmt_number(p.get('headcount'), 'people', 'en')}" for p in tm["props"]],
+        m = kind == "rescue_team"
+        tp = props[m]
+        parts.append(part({
+            "id": E["entity_id"][m], "layer": self.id, "sublayer": "teams", "kind": "rescue_team",
+            "name_zh": E["name_zh"][m], "name_en": E["name_en"][m], "lon": E["lon"][m], "lat": E["lat"][m],
+            "value": [p.get("headcount") for p in tp], "unit": "人", "status": "none",
+            "detail_zh": [f"救援队伍 · {fmt_number(p.get('headcount'), ' 人', 'zh')}" for p in tp],
+            "detail_en": [f"rescue team · {fmt_number(p.get('headcount'), 'people', 'en')}" for p in tp],
             "indicator": None, "geometry": None}))
         ev = geo.incidents_at(st, reg, "emergency", at, 24.0 * 30)
-        due = ev["next_due"].fillna(ev["due_at"])
-        overdue = (due < pd.Timestamp(at)).to_numpy()
-        open_ = ev["step"].isin(["reported", "dispatched", "on_scene"]).to_numpy()
-        parts.append(frame({
-            "id": ev["event_id"], "layer": self.id, "sublayer": "incidents", "kind": ev["step"].map(lambda s: f"incident_{s}"),
-            "name_zh": ev["title_zh"], "name_en": ev["title_en"].fillna(ev["title_zh"]), "lon": ev["lon"], "lat": ev["lat"],
+        due_s = ev["next_due"].fillna(ev["due_at"])
+        overdue = (due_s < pd.Timestamp(at)).to_numpy()
+        step = ev["step"].to_numpy(object)
+        open_ = np.isin(step, ["reported", "dispatched", "on_scene"])
+        rep = [f"{r:%m-%d %H:%M}" for r in ev["reported_at"].tolist()]
+        due = [f"{u:%m-%d %H:%M}" if o else "" for u, o in zip(due_s.tolist(), overdue)]
+        title_zh = ev["title_zh"].to_numpy(object)
+        parts.append(part({
+            "id": ev["event_id"], "layer": self.id, "sublayer": "incidents", "kind": ["incident_" + s for s in step],
+            "name_zh": title_zh, "name_en": [e if isinstance(e, str) else z for e, z in zip(ev["title_en"].to_numpy(object), title_zh)],
+            "lon": ev["lon"], "lat": ev["lat"],
             "value": None, "unit": "", "status": np.where(overdue, "alarm", np.where(open_, "warning", "normal")),
-            "detail_zh": [f"{k or ''} · {STEP_ZH[s]} · 接报 {r:%m-%d %H:%M}" + (f" · 超时（时限 {u:%m-%d %H:%M}）" if o else "")
-                          for k, s, r, o, u in zip(ev["kind_zh"], ev["step"], ev["reported_at"], overdue, due)],
-            "detail_en": [f"{STEP_EN[s]} · reported {r:%m-%d %H:%M}" + (f" · overdue (due {u:%m-%d %H:%M})" if o else "")
-                          for s, r, o, u in zip(ev["step"], ev["reported_at"], overdue, due)],
+            "detail_zh": [f"{k or ''} · {STEP_ZH[s]} · 接报 {r}" + (f" · 超时（时限 {u}）" if o else "")
+                          for k, s, r, o, u in zip(ev["kind_zh"].to_numpy(object), step, rep, overdue, due)],
+            "detail_en": [f"{STEP_EN[s]} · reported {r}" + (f" · overdue (due {u})" if o else "")
+                          for s, r, o, u in zip(step, rep, overdue, due)],
             "indicator": None, "geometry": None}))
-        parts = [p for p in parts if len(p)]
-        return pd.concat(parts, ignore_index=True) if parts else empty_features()
+        return assemble(parts)
 
     def traces(self, ctx, feats, lang, sublayers, compact=False) -> list[Any]:
         on = set(sublayers)
-        ty = feats[feats["sublayer"] == "typhoon_track"]
-        centre = feats[feats["sublayer"] == "typhoon"]
-        wind = ty["value"].astype("float64").fillna(0).to_numpy()
-        sh = feats[feats["sublayer"] == "shelters"]
-        dp = feats[feats["sublayer"] == "depots"]
-        tm = feats[feats["sublayer"] == "teams"]
-        inc = feats[feats["sublayer"] == "incidents"]
+        cols = columns(feats)
+        ty = by_sublayer(cols, "typhoon_track")
+        centre = by_sublayer(cols, "typhoon")
+        wind = np.nan_to_num(ty["value"].astype("float64"), nan=0.0)
+        sh = by_sublayer(cols, "shelters")
+        dp = by_sublayer(cols, "depots")
+        tm = by_sublayer(cols, "teams")
+        inc = by_sublayer(cols, "incidents")
         step = [k.removeprefix("incident_") for k in inc["kind"]]
         return [
-            go.Scattermap(uid="emergency-typhoon-line", lon=ty["lon"].tolist(), lat=ty["lat"].tolist(), mode="lines",
-                          line={"color": "#ff6b9a", "width": 3}, hoverinfo="skip", visible="typhoon" in on,
-                          showlegend=False),
+            {"type": "scattermap", "uid": "emergency-typhoon-line", "lon": ty["lon"].astype("float64").tolist(),
+             "lat": ty["lat"].astype("float64").tolist(), "mode": "lines", "line": {"color": "#ff6b9a", "width": 3},
+             "hoverinfo": "skip", "visible": "typhoon" in on, "showlegend": False},
             point_trace("emergency-typhoon-points", ty, lang,
                         [STATUS_COLOURS["alarm"] if x >= 32.7 else STATUS_COLOURS["warning"] if x >= 17.2 else "#8fb3d1"
                          for x in wind], 9, "typhoon" in on),
@@ -166,7 +175,7 @@ class EmergencyLayer(Layer):
             point_trace("emergency-depots", dp, lang, status_colours(dp["status"]), 12, "depots" in on),
             point_trace("emergency-teams", tm, lang, TEAM, 9, "teams" in on, 0.8),
             point_trace("emergency-incidents", inc, lang, [STEP_COLOURS[s] for s in step], 11, "incidents" in on),
-            halo_trace("emergency-halo", feats[feats["sublayer"].isin(on - {"typhoon_track"})]),
+            halo_trace("emergency-halo", by_sublayer(cols, *(on - {"typhoon_track"}))),
             point_trace("emergency-typhoon", centre, lang, "#ff6b9a", 30, "typhoon" in on, 0.95),
         ]
 

@@ -8,7 +8,7 @@ from outside the host; labels live in hover text, never in MapLibre symbol layer
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,8 +19,8 @@ from citybrain import queries
 from citybrain.queries import geo
 from citybrain.store import Store, get_store
 
-from .base import LayerContext
-from .registry import all_layers, cached_features, get
+from .base import Layer, LayerContext
+from .registry import all_layers, cached_features, cached_map_layers, cached_traces, get
 
 SEA = "#061a2c"
 #: A MapLibre style with no external sources, glyphs or sprites (offline by design).
@@ -38,11 +38,12 @@ FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"
 class Drawn:
     """What drawing some layers produced: traces, their owners, features, map layers."""
 
-    traces: list[Any]
+    traces: list[Any]            # JSON-ready trace dicts (typed arrays), as the browser gets them
     owners: list[str]            # layer id of each trace (same order)
     features: dict[str, pd.DataFrame]
     map_layers: list[dict[str, Any]]
     not_applicable: dict[str, str]
+    digests: list[str] = field(default_factory=list)  # hash of each trace (same order)
 
 
 def view_of(store: Store, region: str, width_px: int = 1100) -> tuple[dict[str, float], float]:
@@ -70,11 +71,14 @@ def draw(ctx: LayerContext, layer_ids: list[str], lang: str, sublayers: dict[str
             out.not_applicable[layer.id] = reason or ""
         feats = cached_features(ctx.store, layer.id, ctx.region, ctx.at, ctx.window_h, ctx.track_id)
         subs = (sublayers or {}).get(layer.id, layer.default_sublayers())
-        tr = layer.traces(ctx, feats, lang, subs, compact)
+        tr, dg = cached_traces(ctx.store, layer.id, ctx.region, ctx.at, ctx.window_h, ctx.track_id, lang,
+                               tuple(subs or ()), compact)
         out.traces += tr
+        out.digests += dg
         out.owners += [layer.id] * len(tr)
         out.features[layer.id] = feats
-        out.map_layers += layer.map_layers(ctx)
+        if type(layer).map_layers is not Layer.map_layers:
+            out.map_layers += cached_map_layers(ctx.store, layer.id, ctx.region, None)
     return out
 
 
@@ -103,4 +107,5 @@ def map_figure(region: str, layer_ids: list[str], at: datetime | None, lang: str
     if "boundaries" not in ids and any(get(i).id for i in ids if i in {la.id for la in all_layers()}):
         ids = ["boundaries", *ids]
     d = draw(ctx, ids, lang, sublayers, compact)
-    return go.Figure(data=d.traces, layout=base_layout(store, region, d.map_layers, compact))
+    # the trace dicts are built valid (and memoised); re-validating them costs more than drawing them
+    return go.Figure(data=d.traces, layout=base_layout(store, region, d.map_layers, compact), _validate=False)

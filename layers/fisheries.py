@@ -10,14 +10,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from citybrain.i18n import fmt_number, register
 from citybrain.queries import geo
 from citybrain.sim import in_moratorium
 
-from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, empty_features, frame, halo_trace,
-                   point_trace)
+from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, assemble, by_sublayer, columns,
+                   empty_features, halo_trace, part, pick, point_trace, typed)
 
 VESSEL_COLOURS = {"in_port": "#6f8fb0", "at_sea": "#35c2ff", "fishing": "#2ecc71",
                   "alarm_left_zone": STATUS_COLOURS["alarm"], "alarm_lost": "#ff9f43"}
@@ -44,7 +43,7 @@ class FisheriesLayer(Layer):
         cap = np.array([p.get("capacity_vessels") or np.nan for p in pp], dtype="float64")
         share = inport.to_numpy() / cap * 100
         pstatus = np.where(share >= 100, "warning", "normal")
-        pf = frame({
+        pf = part({
             "id": ports["entity_id"], "layer": self.id, "sublayer": "ports", "kind": "port",
             "name_zh": ports["name_zh"], "name_en": ports["name_en"], "lon": ports["lon"], "lat": ports["lat"],
             "value": inport, "unit": "艘", "status": pstatus,
@@ -53,14 +52,20 @@ class FisheriesLayer(Layer):
             "indicator": "vessels_in_port_by_port", "geometry": None})
         v = geo.vessel_positions(st, reg, at)
         alarm = v["status"].str.startswith("alarm").to_numpy()
-        vf = frame({
-            "id": v["track_id"], "layer": self.id, "sublayer": "vessels", "kind": v["status"].map(lambda s: f"vessel_{s}"),
+        # plain lists (iterating arrow-backed columns row by row costs more than the query); every
+        # position of one time shares its timestamp, so each distinct one is formatted once
+        vs, vsp = v["status"].tolist(), v["speed_kn"].to_numpy("float64").tolist()
+        uts, inv = np.unique(v["ts"].to_numpy("datetime64[us]"), return_inverse=True)
+        vts = np.array([f"{pd.Timestamp(t):%m-%d %H:%M}" for t in uts] + [""], dtype=object)[inv.ravel()].tolist() \
+            if len(uts) else []
+        vf = part({
+            "id": v["track_id"], "layer": self.id, "sublayer": "vessels", "kind": ["vessel_" + s for s in vs],
             "name_zh": v["track_id"], "name_en": v["track_id"], "lon": v["lon"], "lat": v["lat"], "value": v["speed_kn"],
             "unit": "kn", "status": np.where(alarm, "alarm", "normal"),
-            "detail_zh": [f"{VESSEL_ZH.get(s, s)} · {sp:.1f} 节 · {t:%m-%d %H:%M}" for s, sp, t in zip(v["status"], v["speed_kn"], v["ts"])],
-            "detail_en": [f"{VESSEL_EN.get(s, s)} · {sp:.1f} kn · {t:%m-%d %H:%M}" for s, sp, t in zip(v["status"], v["speed_kn"], v["ts"])],
+            "detail_zh": [f"{VESSEL_ZH.get(s, s)} · {sp:.1f} 节 · {t}" for s, sp, t in zip(vs, vsp, vts)],
+            "detail_en": [f"{VESSEL_EN.get(s, s)} · {sp:.1f} kn · {t}" for s, sp, t in zip(vs, vsp, vts)],
             "indicator": None, "geometry": None})
-        return pd.concat([p for p in (pf, vf) if len(p)], ignore_index=True) if len(pf) or len(vf) else empty_features()
+        return assemble([pf, vf])
 
     def trail(self, ctx: LayerContext) -> pd.DataFrame:
         """The fleet's positions over the last ``TRAIL_HOURS`` (float32 lon/lat, alarm flag)."""
@@ -70,24 +75,30 @@ class FisheriesLayer(Layer):
 
     def traces(self, ctx, feats, lang, sublayers, compact=False) -> list[Any]:
         on = set(sublayers)
-        ves = feats[feats["sublayer"] == "vessels"]
-        ports = feats[feats["sublayer"] == "ports"]
+        cols = columns(feats)
+        ves = by_sublayer(cols, "vessels")
+        ports = by_sublayer(cols, "ports")
         colours = [VESSEL_COLOURS.get(k.removeprefix("vessel_"), "#8fb3d1") for k in ves["kind"]]
-        tr = self.trail(ctx) if "trails" in on else None
-        dens_src = ves if tr is None or tr.empty else tr
+        # no features: not applicable here (or no fleet at all), so no trail either (skips a coverage look-up)
+        tr = geo.vessel_trail(ctx.store, ctx.region, ctx.at - timedelta(hours=TRAIL_HOURS), ctx.at) \
+            if "trails" in on and len(feats) else None
+        empty = np.array([], "float32")
+        # the trail's arrays are encoded once and shared by the trail and density traces
+        tlon, tlat = (typed(tr["lon"], "float32"), typed(tr["lat"], "float32")) if tr is not None else ([], [])
+        dlon, dlat = ((typed(ves["lon"], "float32"), typed(ves["lat"], "float32")) if tr is None or tr.empty
+                      else (tlon, tlat))
         return [
-            go.Densitymap(uid="fisheries-density", lon=dens_src["lon"].to_numpy(dtype="float32"),
-                          lat=dens_src["lat"].to_numpy(dtype="float32"), radius=12 if compact else 14,
-                          colorscale=[[0, "rgba(53,194,255,0)"], [0.3, "rgba(53,194,255,0.5)"], [1, "#e6f1ff"]],
-                          showscale=False, hoverinfo="skip", visible=("density" in on) or compact),
-            go.Scattermap(uid="fisheries-trails", lon=(tr["lon"].to_numpy() if tr is not None else np.array([], "float32")),
-                          lat=(tr["lat"].to_numpy() if tr is not None else np.array([], "float32")), mode="markers",
-                          marker={"size": 2.5, "color": (tr["alarm"].to_numpy() if tr is not None else np.array([], "uint8")),
-                                  "colorscale": [[0, "#35c2ff"], [1, STATUS_COLOURS["alarm"]]], "cmin": 0, "cmax": 1,
-                                  "opacity": 0.55},
-                          hoverinfo="skip", visible="trails" in on and not compact, showlegend=False),
+            {"type": "densitymap", "uid": "fisheries-density", "lon": dlon, "lat": dlat, "radius": 12 if compact else 14,
+             "colorscale": [[0, "rgba(53,194,255,0)"], [0.3, "rgba(53,194,255,0.5)"], [1, "#e6f1ff"]],
+             "showscale": False, "hoverinfo": "skip", "visible": ("density" in on) or compact},
+            {"type": "scattermap", "uid": "fisheries-trails",
+             "lon": tlon, "lat": tlat, "mode": "markers",
+             "marker": {"size": 2.5, "color": typed(tr["alarm"] if tr is not None else empty, "uint8"),
+                        "colorscale": [[0, "#35c2ff"], [1, STATUS_COLOURS["alarm"]]], "cmin": 0, "cmax": 1,
+                        "opacity": 0.55},
+             "hoverinfo": "skip", "visible": "trails" in on and not compact, "showlegend": False},
             point_trace("fisheries-vessels", ves, lang, colours, 6, "vessels" in on and not compact),
-            halo_trace("fisheries-halo", ves if "alarms" in on else ves.iloc[0:0]),
+            halo_trace("fisheries-halo", ves if "alarms" in on else pick(ves, np.zeros(len(ves["id"]), bool))),
             point_trace("fisheries-ports", ports, lang, PORT, 16, "ports" in on, 0.9),
         ]
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import pickle
+from typing import Any
 
 from .base import Layer
 
@@ -45,3 +48,34 @@ def cached_features(store, layer_id: str, region: str, at, window_h: float = 24.
     from .base import LayerContext
 
     return get(layer_id).features(LayerContext(store=store, region=region, at=at, window_h=window_h, track_id=track_id))
+
+
+def trace_digest(trace: dict[str, Any]) -> str:
+    """A short hash of a trace's content (the page re-sends only traces whose hash changed).
+
+    Hashes the pickled dict (a memory copy of its big base64 strings) rather than its JSON (a scan of
+    every character); the same content always gives the same digest."""
+    return hashlib.blake2b(pickle.dumps(trace, protocol=5), digest_size=8).hexdigest()
+
+
+@cached_query
+def cached_traces(store, layer_id: str, region: str, at, window_h: float, track_id: str | None, lang: str,
+                  sublayers: tuple[str, ...], compact: bool = False) -> tuple[list[dict[str, Any]], list[str]]:
+    """A layer's traces as JSON-ready dicts and their digests, memoised by data version and by everything
+    they depend on (region, time, window, typhoon track, language, sub-layers, compact)."""
+    from .base import LayerContext
+
+    layer = get(layer_id)
+    ctx = LayerContext(store=store, region=region, at=at, window_h=window_h, track_id=track_id)
+    feats = cached_features(store, layer_id, region, at, window_h, track_id)
+    traces = layer.traces(ctx, feats, lang, list(sublayers), compact)
+    return traces, [trace_digest(t) for t in traces]
+
+
+@cached_query
+def cached_map_layers(store, layer_id: str, region: str, at) -> list[dict[str, Any]]:
+    """A layer's MapLibre GeoJSON layers (the boundaries' simplified land) for a region, memoised by data
+    version (they depend on the region only: the slider moving never rebuilds them)."""
+    from .base import LayerContext
+
+    return get(layer_id).map_layers(LayerContext(store=store, region=region, at=at))

@@ -12,8 +12,9 @@ import pandas as pd
 from citybrain.i18n import fmt_number
 from citybrain.queries import geo
 
-from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, classify, empty_features, frame,
-                   halo_trace, point_trace, status_colours, status_legend)
+from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, assemble, by_sublayer, classify,
+                   columns, empty_features, halo_trace, lookup, part, point_trace, status_colours, status_legend,
+                   value_map)
 
 KINDS = ("reservoir", "river_station", "tide_station")
 RAIN = "#4aa8ff"
@@ -30,10 +31,11 @@ class WaterLayer(Layer):
         props = [json.loads(p) if isinstance(p, str) else {} for p in ents["properties"]]
         warn = np.array([p.get("warning_level_m") or np.nan for p in props], dtype="float64")
         guar = np.array([p.get("guarantee_level_m") or np.nan for p in props], dtype="float64")
-        lvl = ents["entity_id"].map(geo.latest_entity_values(st, reg, "water_level", at, 3.0)
-                                    .set_index("entity_id")["value"]).astype("float64").to_numpy()
-        rate = ents["entity_id"].map(geo.latest_entity_values(st, reg, "reservoir_storage_rate", at, 3.0)
-                                     .set_index("entity_id")["value"]).astype("float64").to_numpy()
+        vals = geo.latest_values_many(st, reg, at, (("water_level", 3.0), ("reservoir_storage_rate", 3.0),
+                                                    ("rainfall_1h", 2.0)))
+        eid = ents["entity_id"].to_numpy(object)
+        lvl = lookup(value_map(vals, "water_level"), eid)
+        rate = lookup(value_map(vals, "reservoir_storage_rate"), eid)
         status = np.full(len(ents), "none", dtype=object)
         with np.errstate(invalid="ignore"):
             status[lvl < warn] = "normal"
@@ -42,7 +44,7 @@ class WaterLayer(Layer):
 
         def det(lang: str) -> list[str]:
             out = []
-            for k, l_, w, g, r, p in zip(ents["kind"], lvl, warn, guar, rate, props):
+            for k, l_, w, g, r, p in zip(ents["kind"].to_numpy(object), lvl, warn, guar, rate, props):
                 wn = p.get("warning_name_zh", "警戒水位") if lang == "zh" else "warning"
                 gn = p.get("guarantee_name_zh", "保证水位") if lang == "zh" else "guarantee"
                 s = (f"水位 {fmt_number(l_, ' m', 'zh', 2)}（{wn} {w:.2f} m，{gn} {g:.2f} m）" if lang == "zh"
@@ -53,35 +55,35 @@ class WaterLayer(Layer):
             return out
 
         sub = np.where(ents["kind"] == "reservoir", "reservoirs", "stations")
-        levels = frame({
+        levels = part({
             "id": ents["entity_id"], "layer": self.id, "sublayer": sub, "kind": ents["kind"],
             "name_zh": ents["name_zh"], "name_en": ents["name_en"], "lon": ents["lon"], "lat": ents["lat"],
             "value": lvl, "unit": "m", "status": status, "detail_zh": det("zh"), "detail_en": det("en"),
             "indicator": "water_level", "geometry": None})
-        rain = ents["entity_id"].map(geo.latest_entity_values(st, reg, "rainfall_1h", at, 2.0)
-                                     .set_index("entity_id")["value"]).astype("float64").to_numpy()
+        rain = lookup(value_map(vals, "rainfall_1h"), eid)
         w, a, d = self.threshold(st, "rainfall_1h")
-        rains = frame({
+        rains = part({
             "id": ents["entity_id"] + "#rain", "layer": self.id, "sublayer": "rainfall", "kind": "rain_gauge",
             "name_zh": ents["name_zh"] + " 雨量", "name_en": ents["name_en"] + " rainfall",
             "lon": ents["lon"], "lat": ents["lat"], "value": rain, "unit": "mm", "status": classify(rain, w, a, d),
             "detail_zh": [f"近1小时雨量 {fmt_number(r, ' mm', 'zh')}" for r in rain],
             "detail_en": [f"rain in the last hour {fmt_number(r, 'mm', 'en')}" for r in rain],
             "indicator": "rainfall_1h", "geometry": None})
-        return pd.concat([levels, rains], ignore_index=True)
+        return assemble([levels, rains])
 
     def traces(self, ctx, feats, lang, sublayers, compact=False) -> list[Any]:
         on = set(sublayers)
-        rn = feats[feats["sublayer"] == "rainfall"]
-        r = rn["value"].astype("float64").fillna(0).to_numpy()
+        cols = columns(feats)
+        rn = by_sublayer(cols, "rainfall")
+        r = np.nan_to_num(rn["value"].astype("float64"), nan=0.0)
         rsize = 10 + 4 * np.sqrt(r) * (1.4 if compact else 1)
-        st = feats[feats["sublayer"] == "stations"]
-        rs = feats[feats["sublayer"] == "reservoirs"]
+        st = by_sublayer(cols, "stations")
+        rs = by_sublayer(cols, "reservoirs")
         return [
             point_trace("water-rainfall", rn, lang, RAIN, np.minimum(rsize, 40), "rainfall" in on, 0.35),
             point_trace("water-stations", st, lang, status_colours(st["status"]), 11, "stations" in on),
             point_trace("water-reservoirs", rs, lang, status_colours(rs["status"]), 15, "reservoirs" in on),
-            halo_trace("water-halo", feats[feats["sublayer"].isin(on)]),
+            halo_trace("water-halo", by_sublayer(cols, *on)),
         ]
 
     def legend(self, lang: str) -> list[LegendItem]:

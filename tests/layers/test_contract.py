@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -51,8 +52,12 @@ def test_features_traces_and_legend(store, layer_id, region):
     later = layer.traces(LayerContext(store=store, region=region, at=ANCHOR - timedelta(hours=6)),
                          layer.features(LayerContext(store=store, region=region, at=ANCHOR - timedelta(hours=6))),
                          "zh", subs)
-    assert [t.uid for t in traces] == [t.uid for t in later]
-    assert len({t.uid for t in traces}) == len(traces)
+    assert [t["uid"] for t in traces] == [t["uid"] for t in later]
+    assert len({t["uid"] for t in traces}) == len(traces)
+    # plain JSON-ready dicts (typed arrays already encoded): what the page sends, no go.* objects
+    for t in traces:
+        assert isinstance(t, dict) and t["type"] in ("scattermap", "densitymap")
+        json.dumps(t)
     for lang in ("zh", "en"):
         items = layer.legend(lang)
         assert items and all(isinstance(i, LegendItem) and i.label(lang) for i in items)
@@ -110,3 +115,34 @@ def test_typhoon_replay_moves(store):
         pos.append((float(c["lon"].iloc[0]), float(c["lat"].iloc[0])))
     assert pos[0] != pos[1] != pos[2]
     assert pos[2][1] > pos[0][1]  # Lekima moved north towards Zhejiang
+
+
+def test_memoised_traces_follow_their_inputs(store):
+    """The memoised trace dicts are keyed by everything they depend on: language, sub-layers, time."""
+    from layers.registry import cached_traces
+
+    args = (store, "water", "330225", ANCHOR, 24.0, None)
+    zh, dzh = cached_traces(*args, "zh", ("stations", "reservoirs", "rainfall"), False)
+    en, den = cached_traces(*args, "en", ("stations", "reservoirs", "rainfall"), False)
+    assert [t["uid"] for t in zh] == [t["uid"] for t in en] and dzh != den
+    assert "水位" in zh[1]["hovertext"][0] and "level" in en[1]["hovertext"][0]
+    off, _ = cached_traces(*args, "zh", ("stations",), False)
+    assert off[0]["visible"] is False and off[1]["visible"] is True
+    earlier, dearly = cached_traces(store, "water", "330225", ANCHOR - timedelta(hours=6), 24.0, None, "zh",
+                                    ("stations", "reservoirs", "rainfall"), False)
+    assert dearly != dzh
+    again, dagain = cached_traces(*args, "zh", ("stations", "reservoirs", "rainfall"), False)
+    assert dagain == dzh and again == zh
+
+
+def test_observed_says_when_a_layer_has_no_data(store):
+    """A typhoon replay (2019) predates the traffic and fisheries feeds; water has observations only
+    around the landfall: layers with nothing at the time say so."""
+    def seen(at):
+        ctx = LayerContext(store=store, region="330225", at=at, track_id="CMA-1909")
+        return {lid: get(lid).observed(get(lid).features(ctx)) for lid in ("traffic", "water", "emergency", "fisheries")}
+
+    assert seen(datetime(2019, 8, 9, 6)) == {"traffic": False, "water": True, "emergency": True, "fisheries": False}
+    assert seen(datetime(2019, 8, 5, 8))["water"] is False
+    now = LayerContext(store=store, region="330225", at=ANCHOR)
+    assert all(get(lid).observed(get(lid).features(now)) for lid in ("traffic", "water", "emergency", "fisheries"))

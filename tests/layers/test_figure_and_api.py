@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import datetime
 
@@ -30,10 +31,10 @@ def test_map_figure_is_offline_and_compact(client, built_store):
     assert "http" not in text and "glyphs" not in text and "sprite" not in text
     assert all(t.type in ("scattermap", "densitymap") for t in fig.data)
     assert all((t.mode or "markers") in ("markers", "lines") for t in fig.data if t.type == "scattermap")
-    trails = next(t for t in fig.data if t.uid == "fisheries-trails")
-    n = len(trails.lon)
-    assert n > 20000
     js = fig.to_dict()
+    trails = next(t for t in js["data"] if t.get("uid") == "fisheries-trails")
+    n = len(base64.b64decode(trails["lon"]["bdata"])) // 4
+    assert n > 20000
     tr = next(t for t in js["data"] if t.get("uid") == "fisheries-trails")
     assert tr["lon"]["dtype"] == "f4"  # float32 typed arrays
     per_point = len(json.dumps(tr)) / n
@@ -71,3 +72,25 @@ def test_geojson_not_applicable_and_bad_input(client):
     assert client.get("/api/v1/layers/water.geojson?at=yesterday").status_code == 400
     assert client.get("/api/v1/layers/water.geojson?bogus=1").status_code == 400
     assert client.get("/api/v1/layers/nope.geojson").status_code == 404
+
+
+def test_map_panels_no_data_legend_and_daily_sparkline(built_store):
+    """A typhoon replay window: layers with no observation say 该时段无数据; a daily series' sparkline
+    spans days with day ticks (no '23:59:59.999' sub-second ticks)."""
+    from dashboards.map.callbacks import render
+    from dashboards.map.panels import detail, window_of
+    from layers.registry import cached_features
+
+    store = get_store(built_store.db)
+    win = window_of(store, "330225", "ty:CMA-1909")
+    r = render({"region": "330225", "lang": "zh"}, win, 30, ["traffic", "water", "emergency", "fisheries"], {})
+    text = {b.id: json.dumps(b.to_plotly_json(), default=lambda o: o.to_plotly_json(), ensure_ascii=False)
+            for b in r["legend"]}
+    assert "该时段无数据" in text["map-legend-water"] and "该时段无数据" in text["map-legend-traffic"]
+    assert "该时段无数据" not in text["map-legend-emergency"]
+    feats = cached_features(store, "emergency", "330225", ANCHOR, 24.0, None)
+    depot = feats[feats["sublayer"] == "depots"].iloc[0]
+    body = detail(store, feats, "emergency", depot["id"], ANCHOR, "zh")
+    fig = body[-1].figure
+    assert fig.layout.xaxis.tickformat == "%m-%d" and len(fig.data[0].x) > 3
+    assert "天" in body[-2].children
