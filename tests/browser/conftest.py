@@ -79,6 +79,9 @@ class PageWatch:
         self.base = base
         self.console_errors: list[str] = []
         self.external: list[str] = []
+        # Shared 2-core machines can be slow: wait generously rather than flake.
+        page.set_default_timeout(90_000)
+        page.set_default_navigation_timeout(90_000)
         page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: self.console_errors.append(str(e)))
         page.route("**/*", self._route)
