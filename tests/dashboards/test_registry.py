@@ -10,8 +10,7 @@ from citybrain.regions import TOP_REGIONS
 from citybrain.registry import builtin_modules
 from citybrain.settings import PROJECT_ROOT
 
-MINE = {"overview", "fisheries", "traffic", "water", "emergency", "targets", "data"}
-MODULES = [m for m in builtin_modules() if m.id in MINE]
+MODULES = builtin_modules()
 
 
 def ids_of(component) -> list:
@@ -37,8 +36,9 @@ def store(built_store):
     return get_store()
 
 
-def test_all_seven_modules_registered():
-    assert {m.id for m in MODULES} >= {"overview", "fisheries", "traffic", "water", "emergency", "targets", "data"}
+def test_all_modules_registered():
+    assert {m.id for m in MODULES} >= {"overview", "fisheries", "traffic", "water", "emergency", "targets", "data",
+                                       "catalog", "map", "wall"}
     assert next(m for m in MODULES if m.id == "overview").path == "/"
 
 
@@ -64,7 +64,7 @@ def test_declared_datasets_and_indicators_exist(mod, store):
     indicators = set(queries.indicators(store)["indicator_id"])
     assert set(mod.datasets) <= datasets
     assert set(mod.indicators) <= indicators
-    assert mod.register_callbacks is not None
+    assert mod.title_zh and mod.title_en and (mod.description_zh or mod.description_en or mod.id == "catalog")
 
 
 def test_documented_in_readme():
