@@ -57,6 +57,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "export.title": ("按当前筛选条件下载（UTF-8，Excel 可直接打开）", "Download what is filtered on screen (UTF-8, opens in Excel)"),
 }
 
+DOMAINS: dict[str, tuple[str, str]] = {
+    "boundaries": ("行政区划", "boundaries"), "targets": ("规划目标", "planning targets"),
+    "fisheries": ("智慧渔港", "fisheries"), "traffic": ("智慧交通", "traffic"), "water": ("智慧水利", "water"),
+    "emergency": ("应急管理", "emergency"), "typhoon": ("台风", "typhoon"),
+    "government_service": ("政务服务", "government services"), "economy": ("数字经济", "economy"),
+    "infrastructure": ("数字基础设施", "infrastructure"), "data": ("数据资源", "data"),
+    "society": ("社会治理与民生", "society"), "environment": ("生态环境", "environment"),
+    "security": ("安全", "security"), "other": ("其他", "other"),
+}
+MESSAGES.update({f"domain.{k}": v for k, v in DOMAINS.items()})
+
+
+def domain_label(domain: str, lang: str = "zh") -> str:
+    """A domain's name in the interface language (the id itself when unknown)."""
+    return t(f"domain.{domain}", lang) if f"domain.{domain}" in MESSAGES else domain
+
+
 CADENCE_LABELS = {"s": ("秒", "s"), "min": ("分钟", "min"), "h": ("小时", "h"), "d": ("天", "day"),
                   "w": ("周", "week"), "mo": ("月", "month"), "y": ("年", "year")}
 

@@ -9,7 +9,7 @@ from dash import html
 
 from citybrain import queries
 from citybrain.build import CST
-from citybrain.i18n import cadence_label, fmt_number, t
+from citybrain.i18n import cadence_label, domain_label, fmt_number, t
 from citybrain.regions import REGIONS, region_name
 from citybrain.registry import DashboardModule
 from citybrain.settings import get_settings
@@ -35,7 +35,7 @@ def dataset_table(region: str, lang: str) -> pd.DataFrame:
     out = pd.DataFrame({
         "dataset": ds["name"],
         "title": ds["title_zh"] if lang == "zh" else ds["title_en"],
-        "domain": ds["domain"],
+        "domain": [domain_label(d, lang) for d in ds["domain"]],
         "rows": ds["rows"].astype("int64"),
         "span": [f"{_fmt_ts(a)} ~ {_fmt_ts(b)}" if pd.notna(a) else "—" for a, b in zip(ds["first_ts"], ds["last_ts"])],
         "last": [_fmt_ts(v) for v in ds["last_ts"]],
@@ -61,7 +61,7 @@ def indicator_table(region: str, lang: str) -> pd.DataFrame:
     return pd.DataFrame({
         "indicator": ind["indicator_id"],
         "title": ind["name_zh"] if lang == "zh" else ind["name_en"],
-        "domain": ind["domain"], "unit": ind["unit"], "dataset": ind["dataset"],
+        "domain": [domain_label(d, lang) for d in ind["domain"]], "unit": ind["unit"], "dataset": ind["dataset"],
         "cadence": [cadence_label(c, lang) for c in ind["frequency"]],
         "thresholds": [" / ".join(fmt_number(v, u, lang) if pd.notna(v) else "—" for v in (w, a))
                        for w, a, u in zip(ind["warn"], ind["alarm"], ind["unit"])],

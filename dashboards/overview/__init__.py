@@ -35,8 +35,6 @@ register({
     "overview.changes": ("变化（较昨日 / 较上周）", "What changed (vs yesterday / last week)"),
     "overview.map": ("态势一张图", "One-map"),
     "overview.na": ("本地区不适用", "Not applicable here"),
-    "domain.fisheries": ("渔业", "Fisheries"), "domain.traffic": ("交通", "Traffic"),
-    "domain.water": ("水利", "Water"), "domain.emergency": ("应急", "Emergency"),
     "col.now": ("最新", "Latest"), "col.d1": ("较昨日", "vs yesterday"), "col.d7": ("较上周", "vs last week"),
 })
 

@@ -10,7 +10,7 @@ import pandas as pd
 from dash import Dash, Input, Output, State, dcc, html
 
 from citybrain import kpi
-from citybrain.i18n import fmt_number, register, t
+from citybrain.i18n import domain_label, fmt_number, register, t
 from citybrain.queries import kpi as qk
 from citybrain.regions import region_name
 from citybrain.registry import DashboardModule
@@ -82,7 +82,7 @@ def _fmt(v, unit, lang):
 def grid_rows(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({
         "indicator": df["name_zh"] if lang == "zh" else df["name_en"].fillna(df["name_zh"]),
-        "domain": df["domain"],
+        "domain": [domain_label(d, lang) for d in df["domain"]],
         "attribute": df["attribute"].fillna("—"),
         "baseline": [_fmt(v, u, lang) + (f" ({int(y)})" if not pd.isna(y) else "")
                      for v, u, y in zip(df["baseline"], df["unit"], df["baseline_year"])],
@@ -127,13 +127,13 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
             html.Label(t("targets.domain", lang), htmlFor=f"{P}-domain"),
             dcc.Dropdown(id=f"{P}-domain", value="", clearable=False, searchable=False, className="dash-dropdown",
                          options=[{"label": t("targets.all", lang), "value": ""}] +
-                                 [{"label": d, "value": d} for d in domains])]),
+                                 [{"label": domain_label(d, lang), "value": d} for d in domains])]),
         kpi.section(P, "table", t("targets.table", lang),
                     [grid(f"{P}-grid", grid_rows(df, lang), columns(lang), lang, height="480px")],
                     html.Span(export_button(f"{P}-export", "targets", {"region": region}, lang), id=f"{P}-export-wrap")),
         html.Div(className="dash-grid", children=[
             kpi.section(P, "domains", t("targets.by_domain", lang),
-                        [dcc.Graph(figure=summary_figure(df, "domain", lang), config={"displayModeBar": False})]),
+                        [dcc.Graph(figure=summary_figure(df, "domain", lang, lambda d: domain_label(d, lang)), config={"displayModeBar": False})]),
             kpi.section(P, "regions", t("targets.by_region", lang),
                         [dcc.Graph(figure=summary_figure(allt, "region_code", lang, lambda c: region_name(c, lang)),
                                    config={"displayModeBar": False})]),
