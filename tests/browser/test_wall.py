@@ -96,7 +96,7 @@ def test_wall_canvas_parameter_letterboxes(open_page):
     assert abs(box["height"] - 1080) < 1 and abs(box["width"] - 1280 * 1080 / 1024) < 1
     w.shot("wall-canvas-1280x1024")
     p = w.page
-    assert wait_for(lambda: p.evaluate("cbWall.acks") > 0, 20)
+    assert wait_for(lambda: p.evaluate("window.cbWall ? cbWall.acks : -1") > 0, 20)
     # the tab is hidden: a clientside callback disables every panel timer (no tick reaches the gate)
     p.evaluate("Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});"
                "document.dispatchEvent(new Event('visibilitychange'))")
@@ -131,7 +131,7 @@ def test_wall_token_connection_lost_and_recovery(browser, built_store):
                "&now=2026-07-15T12:05")
         p.wait_for_selector("#wall-root")
         assert p.locator(".wall-panel").count() >= 6 and p.locator(".cb-export").count() == 0
-        assert wait_for(lambda: p.evaluate("cbWall.acks") > 0, 15), "panels did not refresh with the wall token"
+        assert wait_for(lambda: p.evaluate("window.cbWall ? cbWall.acks : -1") > 0, 15), "panels did not refresh with the wall token"
         assert p.request.get(f"{w.base}/d/traffic", max_redirects=0).status == 403
         assert p.request.get(f"{w.base}/api/v1/observations.csv?indicator=rainfall_1h").status == 403
         w.shot("wall-online")
@@ -145,8 +145,8 @@ def test_wall_token_connection_lost_and_recovery(browser, built_store):
         proc = start_server(built_store, port, extra_env=env)
         assert wait_for(lambda: p.locator("#wall-root.wall-is-lost").count() == 0, 30), "the wall did not recover"
         assert not p.locator("#wall-lost").is_visible()
-        before = p.evaluate("cbWall.acks")
-        assert wait_for(lambda: p.evaluate("cbWall.acks") > before, 20), "refresh did not resume after recovery"
+        before = p.evaluate("window.cbWall ? cbWall.acks : -1")
+        assert wait_for(lambda: p.evaluate("window.cbWall ? cbWall.acks : -1") > before, 20), "refresh did not resume after recovery"
         assert "在线" in p.locator("#wall-conn").inner_text()
         w.shot("wall-recovered")
         assert not w.external
