@@ -145,6 +145,8 @@ def test_wall_token_connection_lost_and_recovery(browser, built_store):
         proc = start_server(built_store, port, extra_env=env)
         assert wait_for(lambda: p.locator("#wall-root.wall-is-lost").count() == 0, 30), "the wall did not recover"
         assert not p.locator("#wall-lost").is_visible()
+        # a restarted server with another build makes the page reload itself: wait until it runs again
+        assert wait_for(lambda: p.evaluate("!!window.cbWall && document.readyState === 'complete'"), 30)
         before = p.evaluate("window.cbWall ? cbWall.acks : -1")
         assert wait_for(lambda: p.evaluate("window.cbWall ? cbWall.acks : -1") > before, 20), "refresh did not resume after recovery"
         assert "在线" in p.locator("#wall-conn").inner_text()
