@@ -143,10 +143,18 @@ def target_progress(baseline: float | None, latest: float | None, target: float 
 def kpi_values(store: Store, region: str, ids: tuple[str, ...], at: datetime) -> list[KpiValue]:
     """Card values for ``ids`` in ``region`` at ``at`` (two queries, both cached)."""
     defs = definitions(store)
-    snap = qk.snapshot(store, region, ids, at).set_index("indicator_id")
+    snap = qk.snapshot(store, region, ids, at)
     sp = qk.sparks(store, region, ids, at)
-    tg = qk.target_rows(store, region).set_index("indicator_id")
-    rows = {r.indicator_id: r for r in snap.reset_index().itertuples(index=False)}
+    rows = {r.indicator_id: r for r in snap.itertuples(index=False)}
+    links = {i: TARGET_LINKS[i] for i in ids if i in TARGET_LINKS}
+    tg = qk.target_rows(store, region)
+    # the first row per linked target id (what ``set_index(...).loc[tid]`` gave for a unique id)
+    tpos: dict[str, int] = {}
+    if links:
+        wanted = set(links.values())
+        for n, tid in enumerate(tg["indicator_id"].tolist()):
+            if tid in wanted and tid not in tpos:
+                tpos[tid] = n
     # sparks are ordered by indicator: slice each indicator's run instead of filtering per card
     spv = sp[["ts", "value"]]
     keys = sp["indicator_id"].tolist()
@@ -164,9 +172,9 @@ def kpi_values(store: Store, region: str, ids: tuple[str, ...], at: datetime) ->
                       _num(row.value_1d) if row is not None else None,
                       _num(row.value_7d) if row is not None else None,
                       groups.get(i, empty))
-        tid = TARGET_LINKS.get(i)
-        if tid and tid in tg.index:
-            r = tg.loc[tid]
+        tid = links.get(i)
+        if tid in tpos:
+            r = tg.iloc[tpos[tid]]
             kv.target = {"id": tid, "value": _num(r["target"]), "year": r["target_year"], "unit": r["unit_target"],
                          "progress": target_progress(_num(r["baseline"]), kv.value, _num(r["target"]))}
         out.append(kv)
@@ -279,16 +287,35 @@ def resolve(region: str | None, lang: str | None) -> tuple[Store, str, str, date
     st = get_settings()
     store = get_store()
     return (store, region if region in REGIONS else st.region, lang if lang in ("zh", "en") else st.lang,
-            queries.anchor(store))
+            _anchor(store))
+
+
+_ANCHOR: dict[str, datetime] = {}
+
+
+def _anchor(store: Store) -> datetime:
+    """``queries.anchor`` once per data version in this process (the anchor is part of the data:
+    a new version is a new key), so a page build does not re-read the meta table per helper."""
+    version = store.version
+    hit = _ANCHOR.get(version)
+    if hit is None:
+        hit = queries.anchor(store)
+        _ANCHOR.clear()  # one data version is served at a time
+        _ANCHOR[version] = hit
+    return hit
 
 
 def applicable(store: Store, region: str, dataset: str) -> tuple[bool, str | None]:
     """Whether ``dataset`` applies to ``region`` and, if not, the coverage table's reason."""
+    return coverage_map(store, region).get(dataset, (True, None))
+
+
+def coverage_map(store: Store, region: str) -> dict[str, tuple[bool, str | None]]:
+    """``applicable`` for every dataset of the coverage table at once (one query); a dataset the
+    table does not list applies."""
     cov = queries.coverage(store, region)
-    for ds, ok, reason in zip(cov["dataset"].tolist(), cov["applicable"].tolist(), cov["reason"].tolist()):
-        if ds == dataset:
-            return bool(ok), (None if reason is None or pd.isna(reason) else str(reason))
-    return True, None
+    return {ds: (bool(ok), None if reason is None or pd.isna(reason) else str(reason))
+            for ds, ok, reason in zip(cov["dataset"].tolist(), cov["applicable"].tolist(), cov["reason"].tolist())}
 
 
 def page(prefix: str, title: str, intro: str, region: str, lang: str, children: list[Any]) -> html.Div:

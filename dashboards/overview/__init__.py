@@ -48,11 +48,23 @@ def small_map(region: str, lang: str, at) -> go.Figure:
     return fig
 
 
+def _fig_dict(fig: go.Figure) -> dict:
+    """``fig.to_dict()`` without its deep copies: the figure is thrown away, so its own (validated,
+    freshly built) trace and layout dicts can be handed over as they are."""
+    from _plotly_utils.utils import convert_to_base64
+
+    res = {"data": list(fig._data), "layout": fig._layout}
+    if fig._frame_objs:
+        res["frames"] = [f._props for f in fig._frame_objs]
+    convert_to_base64(res)
+    return res
+
+
 def map_dict(store, region: str, lang: str, at) -> dict:
     """``small_map`` as a plain figure dict, memoised per (data version, region, lang, moment): the
     one-map's figure is the costliest part of the cockpit and changes only with the data."""
     return kpi.memo(store, "overview.map", (region, lang, at, MAP_LAYERS),
-                    lambda: small_map(region, lang, at).to_dict())
+                    lambda: _fig_dict(small_map(region, lang, at)))
 
 
 def change_table(vals: list[kpi.KpiValue], lang: str) -> pd.DataFrame:
@@ -75,8 +87,9 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
     store, region, lang, at = kpi.resolve(region, lang)
     ids: list[str] = []
     na = []
+    cov = kpi.coverage_map(store, region)
     for ds, group in DOMAINS.items():
-        ok, reason = kpi.applicable(store, region, ds)
+        ok, reason = cov.get(ds, (True, None))
         if ok:
             ids.extend(group)
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 from dash import Dash, Input, Output, State, dcc, html
@@ -39,20 +40,21 @@ register({
 
 def assess(rows: pd.DataFrame, live: dict[tuple[str, str], float], now: datetime) -> pd.DataFrame:
     """Add latest, progress (0..1) and track status to pivoted target rows."""
-    rows = rows.copy()
     latest, prog, track = [], [], []
-    for r in rows.itertuples():
-        lv = live.get((r.region_code, r.indicator_id))
-        v = lv if lv is not None else (None if pd.isna(r.current) else float(r.current))
-        p = kpi.target_progress(None if pd.isna(r.baseline) else r.baseline, v,
-                                None if pd.isna(r.target) else r.target)
+    # only the columns the rule reads, iterated like ``itertuples`` does (Series by Series)
+    for reg, ind, cur, base, tgt, by, ty in zip(rows["region_code"], rows["indicator_id"], rows["current"],
+                                                rows["baseline"], rows["target"], rows["baseline_year"],
+                                                rows["target_year"]):
+        lv = live.get((reg, ind))
+        v = lv if lv is not None else (None if pd.isna(cur) else float(cur))
+        p = kpi.target_progress(None if pd.isna(base) else base, v, None if pd.isna(tgt) else tgt)
         if p is None:
             s = "unmonitored"
         elif p >= 1:
             s = "achieved"
         else:
-            y0 = r.baseline_year if not pd.isna(r.baseline_year) else 2020
-            y1 = r.target_year if not pd.isna(r.target_year) else now.year
+            y0 = by if not pd.isna(by) else 2020
+            y1 = ty if not pd.isna(ty) else now.year
             expected = 1.0 if y1 <= y0 else min(1.0, (now.year - y0) / (y1 - y0))
             s = "on_track" if p >= expected else "off_track"
         latest.append(v)
@@ -95,6 +97,21 @@ def grid_rows(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     })
 
 
+def records(frame: pd.DataFrame) -> list[dict]:
+    """``frame`` as grid rows, missing values as ``None`` (what ``ui.grid`` makes of a frame, without
+    its whole-frame ``astype(object).where(...)`` pass)."""
+    cols = [[None if m else v for v, m in zip(frame[c].tolist(), frame[c].isna().tolist())] for c in frame.columns]
+    return [dict(zip(frame.columns, row)) for row in zip(*cols)]
+
+
+def table_grid(df: pd.DataFrame, lang: str) -> Any:
+    """The indicator grid of ``df`` (rows filled in directly: same ``rowData`` as ``grid`` builds)."""
+    rows = grid_rows(df, lang)
+    g = grid(f"{P}-grid", rows.iloc[0:0], columns(lang), lang, height="480px")
+    g.rowData = records(rows)
+    return g
+
+
 def columns(lang: str) -> list[dict]:
     cols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in
             ("indicator", "domain", "attribute", "baseline", "latest", "target", "progress", "track", "quote")]
@@ -129,7 +146,7 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
                          options=[{"label": t("targets.all", lang), "value": ""}] +
                                  [{"label": domain_label(d, lang), "value": d} for d in domains])]),
         kpi.section(P, "table", t("targets.table", lang),
-                    [grid(f"{P}-grid", grid_rows(df, lang), columns(lang), lang, height="480px")],
+                    [table_grid(df, lang)],
                     html.Span(export_button(f"{P}-export", "targets", {"region": region}, lang), id=f"{P}-export-wrap")),
         html.Div(className="dash-grid", children=[
             kpi.section(P, "domains", t("targets.by_domain", lang),
@@ -151,8 +168,7 @@ def register_callbacks(app: Dash) -> None:
         df = target_table(region)
         if domain:
             df = df[df["domain"] == domain]
-        rows = grid_rows(df, lang)
-        return (rows.astype(object).where(rows.notna(), None).to_dict("records"),
+        return (records(grid_rows(df, lang)),
                 export_button(f"{P}-export", "targets", {"region": region, "domain": domain or None}, lang))
 
     kpi.register_drill(app, P)
