@@ -143,14 +143,17 @@ def part(rows: dict[str, Any]) -> Part:
     ``pd.concat`` cost more than the layer's queries."""
     n = max((len(v) for v in rows.values() if hasattr(v, "__len__") and not isinstance(v, str)), default=0)
     cols: Part = {}
+    seen: dict[int, list] = {}  # one column passed twice (e.g. id and name) is converted once
     for c in FEATURE_COLUMNS:
         v = rows.get(c)
         if v is None or isinstance(v, str):
             cols[c] = [v] * n
+        elif id(v) in seen:
+            cols[c] = list(seen[id(v)])
         elif isinstance(v, (pd.Series, pd.Index, np.ndarray)):
-            cols[c] = np.asarray(v).tolist()  # via numpy: iterating arrow-backed strings is slow
+            cols[c] = seen[id(v)] = np.asarray(v).tolist()  # via numpy: iterating arrow-backed strings is slow
         else:
-            cols[c] = list(v)
+            cols[c] = seen[id(v)] = list(v)
     return cols
 
 
@@ -236,7 +239,7 @@ def point_trace(uid: str, sub: Any, lang: str, colour: Any, size: Any = 10,
             "lon": typed(sub["lon"], "float32"), "lat": typed(sub["lat"], "float32"),
             "marker": {"color": _arr(colour), "size": _arr(size), "opacity": opacity},
             "hovertext": hover(sub, lang), "hoverinfo": "text",
-            "customdata": [[a, b] for a, b in zip(layer.tolist(), ids.tolist())],
+            "customdata": np.stack([layer, ids], axis=1).tolist() if len(ids) else [],
             "visible": visible, "showlegend": False}
 
 

@@ -16,13 +16,15 @@ from citybrain.queries import geo
 from citybrain.sim import in_moratorium
 
 from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, assemble, by_sublayer, columns,
-                   empty_features, halo_trace, part, pick, point_trace, typed)
+                   empty_features, halo_trace, lookup, part, pick, point_trace, typed)
 
 VESSEL_COLOURS = {"in_port": "#6f8fb0", "at_sea": "#35c2ff", "fishing": "#2ecc71",
                   "alarm_left_zone": STATUS_COLOURS["alarm"], "alarm_lost": "#ff9f43"}
 VESSEL_ZH = {"in_port": "在港", "at_sea": "航行", "fishing": "作业", "alarm_left_zone": "越界告警", "alarm_lost": "失联告警"}
 VESSEL_EN = {"in_port": "in port", "at_sea": "under way", "fishing": "fishing", "alarm_left_zone": "left permitted zone",
              "alarm_lost": "position lost"}
+_KIND = {k: "vessel_" + k for k in VESSEL_COLOURS}  # status -> feature kind (built once, not per vessel)
+_KIND_COLOURS = {"vessel_" + k: c for k, c in VESSEL_COLOURS.items()}
 PORT = "#e6f1ff"
 TRAIL_HOURS = 2.0
 register({"layers.moratorium.on": ("伏季休渔期（5月1日—9月16日）进行中", "Summer fishing moratorium (1 May – 16 Sep) in force"),
@@ -38,10 +40,11 @@ class FisheriesLayer(Layer):
             return empty_features()
         ports = geo.layer_entities(st, reg, ("port",))
         pp = [json.loads(p) if isinstance(p, str) else {} for p in ports["properties"]]
-        inport = ports["entity_id"].map(geo.latest_entity_values(st, reg, "vessels_in_port_by_port", at, 1.0)
-                                        .set_index("entity_id")["value"]).astype("float64")
+        lev = geo.latest_entity_values(st, reg, "vessels_in_port_by_port", at, 1.0)
+        inport = lookup(dict(zip(lev["entity_id"].tolist(), lev["value"].to_numpy("float64").tolist())),
+                        ports["entity_id"].tolist())
         cap = np.array([p.get("capacity_vessels") or np.nan for p in pp], dtype="float64")
-        share = inport.to_numpy() / cap * 100
+        share = inport / cap * 100
         pstatus = np.where(share >= 100, "warning", "normal")
         pf = part({
             "id": ports["entity_id"], "layer": self.id, "sublayer": "ports", "kind": "port",
@@ -58,12 +61,14 @@ class FisheriesLayer(Layer):
         uts, inv = np.unique(v["ts"].to_numpy("datetime64[us]"), return_inverse=True)
         vts = np.array([f"{pd.Timestamp(t):%m-%d %H:%M}" for t in uts] + [""], dtype=object)[inv.ravel()].tolist() \
             if len(uts) else []
+        tid = v["track_id"].to_numpy(object)
+        vsp1 = [f"{sp:.1f}" for sp in vsp]  # formatted once for both languages
         vf = part({
-            "id": v["track_id"], "layer": self.id, "sublayer": "vessels", "kind": ["vessel_" + s for s in vs],
-            "name_zh": v["track_id"], "name_en": v["track_id"], "lon": v["lon"], "lat": v["lat"], "value": v["speed_kn"],
+            "id": tid, "layer": self.id, "sublayer": "vessels", "kind": [_KIND.get(s) or "vessel_" + s for s in vs],
+            "name_zh": tid, "name_en": tid, "lon": v["lon"], "lat": v["lat"], "value": vsp,
             "unit": "kn", "status": np.where(alarm, "alarm", "normal"),
-            "detail_zh": [f"{VESSEL_ZH.get(s, s)} · {sp:.1f} 节 · {t}" for s, sp, t in zip(vs, vsp, vts)],
-            "detail_en": [f"{VESSEL_EN.get(s, s)} · {sp:.1f} kn · {t}" for s, sp, t in zip(vs, vsp, vts)],
+            "detail_zh": [f"{VESSEL_ZH.get(s, s)} · {sp} 节 · {t}" for s, sp, t in zip(vs, vsp1, vts)],
+            "detail_en": [f"{VESSEL_EN.get(s, s)} · {sp} kn · {t}" for s, sp, t in zip(vs, vsp1, vts)],
             "indicator": None, "geometry": None})
         return assemble([pf, vf])
 
@@ -78,7 +83,7 @@ class FisheriesLayer(Layer):
         cols = columns(feats)
         ves = by_sublayer(cols, "vessels")
         ports = by_sublayer(cols, "ports")
-        colours = [VESSEL_COLOURS.get(k.removeprefix("vessel_"), "#8fb3d1") for k in ves["kind"]]
+        colours = [_KIND_COLOURS.get(k) or VESSEL_COLOURS.get(k.removeprefix("vessel_"), "#8fb3d1") for k in ves["kind"]]
         # no features: not applicable here (or no fleet at all), so no trail either (skips a coverage look-up)
         tr = geo.vessel_trail(ctx.store, ctx.region, ctx.at - timedelta(hours=TRAIL_HOURS), ctx.at) \
             if "trails" in on and len(feats) else None

@@ -20,6 +20,11 @@ KINDS = ("reservoir", "river_station", "tide_station")
 RAIN = "#4aa8ff"
 
 
+def _suffix(values: np.ndarray, suffix: str) -> list[Any]:
+    """Each string with ``suffix`` appended (a missing value stays missing, as pandas' ``+`` does)."""
+    return [v + suffix if isinstance(v, str) else v for v in values.tolist()]
+
+
 class WaterLayer(Layer):
     """Water levels and rainfall."""
 
@@ -33,7 +38,10 @@ class WaterLayer(Layer):
         guar = np.array([p.get("guarantee_level_m") or np.nan for p in props], dtype="float64")
         vals = geo.latest_values_many(st, reg, at, (("water_level", 3.0), ("reservoir_storage_rate", 3.0),
                                                     ("rainfall_1h", 2.0)))
-        eid = ents["entity_id"].to_numpy(object)
+        # the entities' columns as numpy arrays once (pandas ops on a dozen rows cost more than the work)
+        eid, kind = ents["entity_id"].to_numpy(object), ents["kind"].to_numpy(object)
+        nzh, nen = ents["name_zh"].to_numpy(object), ents["name_en"].to_numpy(object)
+        lon, lat = ents["lon"].to_numpy("float64"), ents["lat"].to_numpy("float64")
         lvl = lookup(value_map(vals, "water_level"), eid)
         rate = lookup(value_map(vals, "reservoir_storage_rate"), eid)
         status = np.full(len(ents), "none", dtype=object)
@@ -44,7 +52,7 @@ class WaterLayer(Layer):
 
         def det(lang: str) -> list[str]:
             out = []
-            for k, l_, w, g, r, p in zip(ents["kind"].to_numpy(object), lvl, warn, guar, rate, props):
+            for k, l_, w, g, r, p in zip(kind, lvl, warn, guar, rate, props):
                 wn = p.get("warning_name_zh", "警戒水位") if lang == "zh" else "warning"
                 gn = p.get("guarantee_name_zh", "保证水位") if lang == "zh" else "guarantee"
                 s = (f"水位 {fmt_number(l_, ' m', 'zh', 2)}（{wn} {w:.2f} m，{gn} {g:.2f} m）" if lang == "zh"
@@ -54,18 +62,18 @@ class WaterLayer(Layer):
                 out.append(s)
             return out
 
-        sub = np.where(ents["kind"] == "reservoir", "reservoirs", "stations")
+        sub = np.where(kind == "reservoir", "reservoirs", "stations")
         levels = part({
-            "id": ents["entity_id"], "layer": self.id, "sublayer": sub, "kind": ents["kind"],
-            "name_zh": ents["name_zh"], "name_en": ents["name_en"], "lon": ents["lon"], "lat": ents["lat"],
+            "id": eid, "layer": self.id, "sublayer": sub, "kind": kind,
+            "name_zh": nzh, "name_en": nen, "lon": lon, "lat": lat,
             "value": lvl, "unit": "m", "status": status, "detail_zh": det("zh"), "detail_en": det("en"),
             "indicator": "water_level", "geometry": None})
         rain = lookup(value_map(vals, "rainfall_1h"), eid)
         w, a, d = self.threshold(st, "rainfall_1h")
         rains = part({
-            "id": ents["entity_id"] + "#rain", "layer": self.id, "sublayer": "rainfall", "kind": "rain_gauge",
-            "name_zh": ents["name_zh"] + " 雨量", "name_en": ents["name_en"] + " rainfall",
-            "lon": ents["lon"], "lat": ents["lat"], "value": rain, "unit": "mm", "status": classify(rain, w, a, d),
+            "id": _suffix(eid, "#rain"), "layer": self.id, "sublayer": "rainfall", "kind": "rain_gauge",
+            "name_zh": _suffix(nzh, " 雨量"), "name_en": _suffix(nen, " rainfall"),
+            "lon": lon, "lat": lat, "value": rain, "unit": "mm", "status": classify(rain, w, a, d),
             "detail_zh": [f"近1小时雨量 {fmt_number(r, ' mm', 'zh')}" for r in rain],
             "detail_en": [f"rain in the last hour {fmt_number(r, 'mm', 'en')}" for r in rain],
             "indicator": "rainfall_1h", "geometry": None})
