@@ -103,8 +103,7 @@ def test_manifest_declares_provenance_crs_restrictions_and_coverage():
 
 
 def test_shipped_port_markers_are_copied_verbatim_from_the_shared_file():
-    if not SHARED_PORTS.exists():
-        pytest.skip(f"shared ports file not found at {SHARED_PORTS}")
+    assert SHARED_PORTS.exists(), f"shared ports file not found at {SHARED_PORTS} (shared/ must sit beside the repo)"
     shared = {(float(r["lat"]), float(r["lon"])) for r in csv.DictReader(SHARED_PORTS.open(encoding="utf-8"))}
     rows = list(csv.DictReader((MANIFEST.parent / "data" / "ports.csv").open(encoding="utf-8")))
     from_file = [r for r in rows if r["src_kind"] != "hand"]
