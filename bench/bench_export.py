@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,7 +26,8 @@ import duckdb
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.common import print_table  # noqa: E402
+from bench.common import print_table
+from citybrain import devserver  # noqa: E402
 from citybrain.api.endpoints import ENDPOINTS  # noqa: E402
 from citybrain.build import build_store  # noqa: E402
 from citybrain.settings import Settings  # noqa: E402
@@ -57,14 +57,8 @@ def make_store(tmp: Path) -> Path:
     return s.db
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def serve(db: Path, tmp: Path) -> tuple[subprocess.Popen, int]:
-    port = free_port()
+    port = devserver.free_port()
     env = dict(os.environ, CITYBRAIN_DB=str(db), CITYBRAIN_CACHE="null", CITYBRAIN_LOG_LEVEL="WARNING")
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "1", "--threads", "2", "-b", f"127.0.0.1:{port}",
                              "--chdir", str(ROOT), "app:server"], env=env, stdout=subprocess.DEVNULL,

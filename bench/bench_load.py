@@ -24,7 +24,6 @@ import hashlib
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.common import median_ms, print_table  # noqa: E402
+from citybrain import devserver  # noqa: E402
 from citybrain.build import build_store  # noqa: E402
 from citybrain.settings import Settings  # noqa: E402
 from citybrain.store import Store  # noqa: E402
@@ -72,12 +72,6 @@ class Recorder:
             if not ok:
                 self.errors[kind].append(problem)
         return body if ok else None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def wall(rec: Recorder, base: str, deadline: float, rng: random.Random) -> None:
@@ -180,7 +174,7 @@ def main() -> None:
                 "AND o.ts >= ? ORDER BY o.ts, o.entity_id")
     raw_ms = median_ms(lambda: store.df(wall_sql, [ANCHOR - timedelta(hours=6)]))
 
-    port = free_port()
+    port = devserver.free_port()
     env = dict(os.environ)
     env.update({"CITYBRAIN_DB": str(settings.db), "CITYBRAIN_CACHE": "filesystem",
                 "CITYBRAIN_CACHE_DIR": str(settings.cache_dir), "CITYBRAIN_HOST": HOST, "CITYBRAIN_PORT": str(port),

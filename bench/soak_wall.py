@@ -14,41 +14,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from bench.common import print_table
+from citybrain import devserver
 
 CHROMIUM = os.environ.get("CITYBRAIN_CHROMIUM", "/usr/bin/chromium")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def serve(db: Path | None, port: int) -> subprocess.Popen:
-    env = dict(os.environ, CITYBRAIN_LOG_LEVEL="WARNING")
-    if db:
-        env["CITYBRAIN_DB"] = str(db)
-    proc = subprocess.Popen([sys.executable, "-m", "citybrain.cli", "serve", "--host", "127.0.0.1", "--port",
-                             str(port), "--workers", "2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    for _ in range(600):
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited: {proc.stderr.read().decode()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
-                if r.status == 200:
-                    return proc
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise SystemExit("server did not become ready")
+    return devserver.start(port, {"CITYBRAIN_DB": str(db)} if db else {}, workers=2, timeout_s=300)
 
 
 def sample(page, cdp) -> dict[str, float]:
@@ -74,7 +51,7 @@ def main() -> None:
     proc = None
     base = a.url
     if not base:
-        port = free_port()
+        port = devserver.free_port()
         proc = serve(a.db, port)
         base = f"http://127.0.0.1:{port}"
     rows = []

@@ -8,51 +8,28 @@ console errors and any request that would leave the host (those are aborted).
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
+from citybrain import devserver
+
 CHROMIUM = os.environ.get("CITYBRAIN_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(os.environ.get("CITYBRAIN_SCREENSHOTS", Path(__file__).resolve().parents[2] / "screenshots"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(settings, port: int, workers: int = 1, extra_env: dict | None = None) -> subprocess.Popen:
-    env = dict(os.environ)
-    env.update({"CITYBRAIN_DB": str(settings.db), "CITYBRAIN_CACHE": "filesystem",
-                "CITYBRAIN_CACHE_DIR": str(settings.cache_dir), "CITYBRAIN_LOG_LEVEL": "WARNING"})
-    env.update(extra_env or {})
-    proc = subprocess.Popen([sys.executable, "-m", "citybrain.cli", "serve", "--host", "127.0.0.1",
-                             "--port", str(port), "--workers", str(workers)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stderr.read().decode()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
-                if r.status == 200:
-                    return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError("server did not become ready in 60 s")
+    """The app on loopback over the test store (filesystem cache shared by its workers)."""
+    env = {"CITYBRAIN_DB": str(settings.db), "CITYBRAIN_CACHE": "filesystem",
+           "CITYBRAIN_CACHE_DIR": str(settings.cache_dir), **(extra_env or {})}
+    return devserver.start(port, env, workers=workers)
 
 
 @pytest.fixture(scope="session")
 def live_server(built_store):
-    port = _free_port()
+    port = devserver.free_port()
     proc = start_server(built_store, port)
     yield f"http://127.0.0.1:{port}"
     proc.terminate()

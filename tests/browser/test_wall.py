@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 import time
 
-from .conftest import PageWatch, _free_port, start_server
+from citybrain import devserver
+
+from .conftest import PageWatch, start_server
 
 Q = "?playlist=traffic,water,map&interval=4&refresh=5&now=2026-07-15T12:30"
 
@@ -116,7 +118,7 @@ EXPECTED_OFFLINE = re.compile(r"ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_
 
 
 def test_wall_token_connection_lost_and_recovery(browser, built_store):
-    port = _free_port()
+    port = devserver.free_port()
     env = {"CITYBRAIN_AUTH": "local", "CITYBRAIN_WALL_TOKENS": '["wall-token-for-tests"]',
            "CITYBRAIN_COOKIE_SECURE": "false"}
     proc = start_server(built_store, port, extra_env=env)
