@@ -7,6 +7,7 @@ and every user of the product reads local time. Geometry is WKB in WGS-84.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 
@@ -114,6 +115,17 @@ SORT_KEYS = {
     "indicators": "indicator_id",
     "regions": "region_code",
 }
+
+
+def properties(text: str | None) -> dict:
+    """An ``entities``/``events`` row's ``properties`` JSON as a dict ({} when empty or unreadable)."""
+    if not isinstance(text, str) or not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def ddl(table: str) -> str:

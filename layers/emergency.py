@@ -3,7 +3,6 @@ reserve ratio, rescue teams, and incidents by life-cycle step with overdue ones 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import numpy as np
@@ -12,6 +11,7 @@ import pandas as pd
 from citybrain import queries
 from citybrain.i18n import fmt_number
 from citybrain.queries import geo
+from citybrain.tables import properties
 
 from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, arrays, assemble, by_sublayer,
                    classify, columns, empty_features, halo_trace, lookup, part, point_trace, status_colours,
@@ -94,7 +94,7 @@ class EmergencyLayer(Layer):
         parts = [self._typhoon(ctx)]
         ents = geo.layer_entities(st, reg, ("shelter", "depot", "rescue_team", "hazard_site"))
         E = arrays(ents)  # noqa: N806 (numpy columns; pandas per-row work costs more than the queries)
-        props = np.array([json.loads(p) if isinstance(p, str) else {} for p in E["properties"]] + [None],
+        props = np.array([properties(p) for p in E["properties"]] + [None],
                          dtype=object)[:-1]
         kind = E["kind"]
         m = kind == "shelter"

@@ -4,7 +4,6 @@ their zone, position lost) highlighted, and whether the summer moratorium is in 
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +13,7 @@ import pandas as pd
 from citybrain.i18n import fmt_number, register
 from citybrain.queries import geo
 from citybrain.sim import in_moratorium
+from citybrain.tables import properties
 
 from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, assemble, by_sublayer, columns,
                    empty_features, halo_trace, lookup, part, pick, point_trace, typed)
@@ -39,7 +39,7 @@ class FisheriesLayer(Layer):
         if not self.applies(st, reg)[0]:
             return empty_features()
         ports = geo.layer_entities(st, reg, ("port",))
-        pp = [json.loads(p) if isinstance(p, str) else {} for p in ports["properties"]]
+        pp = [properties(p) for p in ports["properties"]]
         lev = geo.latest_entity_values(st, reg, "vessels_in_port_by_port", at, 1.0)
         inport = lookup(dict(zip(lev["entity_id"].tolist(), lev["value"].to_numpy("float64").tolist())),
                         ports["entity_id"].tolist())

@@ -3,7 +3,6 @@ accidents of the last 24 hours by life-cycle step, and accident black spots."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import numpy as np
@@ -12,6 +11,7 @@ import shapely
 
 from citybrain.i18n import fmt_number
 from citybrain.queries import geo
+from citybrain.tables import properties
 
 from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, arrays, assemble, by_sublayer,
                    classify, columns, empty_features, halo_trace, lookup, part, pick, point_trace, status_colours,
@@ -27,7 +27,7 @@ VALUES = (("congestion_index", 3.0), ("road_speed", 3.0), ("traffic_flow", 1.0),
 
 
 def _props(s: pd.Series) -> list[dict]:
-    return [json.loads(p) if isinstance(p, str) else {} for p in s]
+    return [properties(p) for p in s]
 
 
 class TrafficLayer(Layer):

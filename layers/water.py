@@ -3,7 +3,6 @@ warning and guarantee levels (entity properties), and hourly rainfall at every s
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import numpy as np
@@ -11,6 +10,7 @@ import pandas as pd
 
 from citybrain.i18n import fmt_number
 from citybrain.queries import geo
+from citybrain.tables import properties
 
 from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, assemble, by_sublayer, classify,
                    columns, empty_features, halo_trace, lookup, part, point_trace, status_colours, status_legend,
@@ -33,7 +33,7 @@ class WaterLayer(Layer):
         ents = geo.layer_entities(st, reg, KINDS)
         if ents.empty:
             return empty_features()
-        props = [json.loads(p) if isinstance(p, str) else {} for p in ents["properties"]]
+        props = [properties(p) for p in ents["properties"]]
         warn = np.array([p.get("warning_level_m") or np.nan for p in props], dtype="float64")
         guar = np.array([p.get("guarantee_level_m") or np.nan for p in props], dtype="float64")
         vals = geo.latest_values_many(st, reg, at, (("water_level", 3.0), ("reservoir_storage_rate", 3.0),

@@ -3,7 +3,6 @@ shelter capacity and occupancy, and supplies against minimum reserves."""
 
 from __future__ import annotations
 
-import json
 
 import pandas as pd
 from dash import Dash, dcc, html
@@ -13,6 +12,7 @@ from citybrain.i18n import fmt_number, register, t
 from citybrain.queries import kpi as qk
 from citybrain.registry import DashboardModule
 from citybrain.ui import export_button, grid
+from citybrain.tables import properties
 
 P = "emergency"
 KPIS = ("open_incidents", "overdue_incidents", "avg_response_min", "shelter_occupancy_rate", "depot_reserve_ratio")
@@ -48,7 +48,7 @@ def funnel_figure(fn: pd.DataFrame, lang: str) -> dict:
 def shelter_figure(ent: pd.DataFrame, lang: str) -> dict:
     """Occupancy against capacity per shelter (largest first)."""
     occ = ent[ent["indicator_id"] == "shelter_occupancy"].copy()
-    occ["capacity"] = [json.loads(p or "{}").get("capacity") for p in occ["properties"]]
+    occ["capacity"] = [properties(p).get("capacity") for p in occ["properties"]]
     occ = occ.sort_values("capacity", ascending=True).tail(12)
     names = kpi.values(occ["name_zh"] if lang == "zh" else occ["name_en"])
     return kpi.figure([

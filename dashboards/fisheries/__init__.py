@@ -13,6 +13,7 @@ from citybrain.i18n import fmt_number, register, t
 from citybrain.queries import kpi as qk
 from citybrain.registry import DashboardModule
 from citybrain.ui import export_button, grid
+from citybrain.tables import properties
 
 P = "fisheries"
 KPIS = ("vessels_at_sea", "vessels_in_port", "vessels_alarm", "supervision_coverage")
@@ -71,7 +72,7 @@ def moratorium_panel(vs: pd.DataFrame, at: datetime, lang: str) -> html.Div:
 def ports_figure(pl: pd.DataFrame, lang: str) -> dict:
     """In-port vessels against estimated capacity per port (a plain figure dict)."""
     names = kpi.values(pl["name_zh"] if lang == "zh" else pl["name_en"])
-    cap = [kpi_json(p).get("capacity_vessels") for p in pl["properties"]]
+    cap = [properties(p).get("capacity_vessels") for p in pl["properties"]]
     return kpi.figure([
         {"type": "bar", "y": names, "x": kpi.values(pl["value"]), "orientation": "h",
          "name": t("fisheries.inport", lang), "marker": {"color": "#35c2ff"},
@@ -79,15 +80,6 @@ def ports_figure(pl: pd.DataFrame, lang: str) -> dict:
         {"type": "scatter", "y": names, "x": cap, "mode": "markers", "name": t("fisheries.capacity", lang),
          "marker": {"symbol": "line-ns-open", "size": 18, "color": "#ffc53d", "line": {"width": 3}}},
     ], 60 + 36 * max(len(pl), 1))
-
-
-def kpi_json(text: str | None) -> dict:
-    import json
-
-    try:
-        return json.loads(text) if text else {}
-    except ValueError:
-        return {}
 
 
 @kpi.cached_layout(P)

@@ -12,6 +12,7 @@ from citybrain.i18n import fmt_number, register, t
 from citybrain.queries import kpi as qk
 from citybrain.registry import DashboardModule
 from citybrain.ui import export_button, grid
+from citybrain.tables import properties
 
 P = "traffic"
 #: plotly.py's "Blues" (what go.Heatmap expanded the name to; plotly.js's own "Blues" differs).
@@ -84,7 +85,7 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
     ov = qk.entity_window_sum(store, region, "overload_cases", at, 24)
     bs = qk.black_spots(store, region, at)
     btab = pd.DataFrame({"spot": bs["name_zh"] if lang == "zh" else bs["name_en"], "accidents": bs["accidents"],
-                         "accidents_90d": [kpi_prop(p, "accidents_90d") for p in bs["properties"]]})
+                         "accidents_90d": [properties(p).get("accidents_90d") for p in bs["properties"]]})
     bcols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in btab.columns]
     ovfig = kpi.figure([{"type": "bar", "x": kpi.values(ov["value"]),
                          "y": kpi.values(ov["name_zh"] if lang == "zh" else ov["name_en"]),
@@ -122,16 +123,6 @@ def kpi_day(at, days: int):
     from datetime import timedelta
 
     return at + timedelta(days=days)
-
-
-def kpi_prop(props: str | None, key: str):
-    """One field of an entity's JSON properties."""
-    import json
-
-    try:
-        return json.loads(props or "{}").get(key)
-    except ValueError:
-        return None
 
 
 def register_callbacks(app: Dash) -> None:

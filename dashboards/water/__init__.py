@@ -3,7 +3,6 @@ reservoir storage and the typhoon in play."""
 
 from __future__ import annotations
 
-import json
 
 import pandas as pd
 from dash import Dash, dcc, html
@@ -13,6 +12,7 @@ from citybrain.i18n import fmt_number, register, t
 from citybrain.queries import kpi as qk
 from citybrain.registry import DashboardModule
 from citybrain.ui import export_button, grid
+from citybrain.tables import properties
 
 P = "water"
 KPIS = ("stations_over_warning", "max_rainfall_24h", "rainfall_1h", "reservoir_storage_rate")
@@ -37,19 +37,12 @@ register({
 })
 
 
-def _p(props: str | None) -> dict:
-    try:
-        return json.loads(props or "{}")
-    except ValueError:
-        return {}
-
-
 def station_table(ent: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Latest level of every station with its warning and guarantee levels and status."""
     lv = ent[ent["indicator_id"] == "water_level"]
     rows = []
     for r in lv.itertuples():
-        p = _p(r.properties)
+        p = properties(r.properties)
         w, g = p.get("warning_level_m"), p.get("guarantee_level_m")
         st = "alarm" if g is not None and r.value >= g else ("warning" if w is not None and r.value >= w else "normal")
         rows.append({"station": r.name_zh if lang == "zh" else r.name_en, "level": round(r.value, 2),
@@ -65,7 +58,7 @@ def typhoon_panel(ty: pd.DataFrame, region: str, lang: str) -> html.Div:
     if ty.empty:
         return html.P(t("water.typhoon.never", lang), id=f"{P}-typhoon-body", className="dash-empty")
     r = ty.iloc[0]
-    p = _p(r["properties"])
+    p = properties(r["properties"])
     close = (p.get("closest_km") or {}).get(region) or {}
     head = t("water.typhoon.active", lang) if bool(r["active"]) else t("water.typhoon.none", lang)
     return html.Div(id=f"{P}-typhoon-body", className="dash-facts", children=[
