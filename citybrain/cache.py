@@ -13,6 +13,7 @@ import hashlib
 import logging
 import pickle
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from cachelib import BaseCache, FileSystemCache, NullCache, RedisCache, SimpleCache
@@ -57,6 +58,23 @@ def backend() -> BaseCache:
     return _backend
 
 
+#: Packages whose code shapes cached values (a change to any of them must not meet old entries).
+CODE_PACKAGES = ("citybrain", "layers", "dashboards")
+
+
+@functools.lru_cache(maxsize=1)
+def code_version() -> str:
+    """A digest of the running code (every .py file of ``CODE_PACKAGES``): part of every key, so a
+    shared cache (files, Redis) never hands a new release a value in an old release's shape."""
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.blake2b(digest_size=6)
+    for pkg in CODE_PACKAGES:
+        for f in sorted((root / pkg).rglob("*.py")):
+            h.update(str(f.relative_to(root)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
 def _key(fn: Callable[..., Any], version: str, args: tuple, kwargs: dict) -> str:
     raw = pickle.dumps((args, sorted(kwargs.items())), protocol=5)
     return f"q:{fn.__module__}.{fn.__qualname__}:{version}:{hashlib.sha1(raw).hexdigest()}"
@@ -64,7 +82,9 @@ def _key(fn: Callable[..., Any], version: str, args: tuple, kwargs: dict) -> str
 
 def get_or_build(key: str, build: Callable[[], Any]) -> Any:
     """The value cached under ``key``, else ``build()`` (then cached). Keys must carry the data
-    version. A cache outage only costs a rebuild; each hit is a fresh copy (backends pickle)."""
+    version. A cache outage only costs a rebuild; each hit is a fresh copy (backends pickle). The
+    running code's digest ends every key (see ``code_version``)."""
+    key = f"{key}:{code_version()}"
     be = backend()
     try:
         hit = be.get(key)

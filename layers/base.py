@@ -31,7 +31,7 @@ from _plotly_utils.utils import to_typed_array_spec
 
 from citybrain import queries
 from citybrain.i18n import register, t
-from citybrain.store import Store
+from citybrain.store import Columns, Store
 
 STATUSES = ("normal", "warning", "alarm")
 #: The product's status colours (assets/citybrain.css --cb-normal/--cb-warning/--cb-alarm).
@@ -114,15 +114,22 @@ class LayerContext:
     track_id: str | None = None  # the typhoon passage picked, if any
 
 
-def arrays(df: pd.DataFrame) -> dict[str, np.ndarray]:
-    """A query result's columns as numpy arrays (row-wise work on these costs far less than pandas)."""
-    return {c: df[c].to_numpy() for c in df.columns}
-
-
-def value_map(values: pd.DataFrame, indicator_id: str) -> dict[str, float]:
+def value_map(values: Columns, indicator_id: str) -> dict[str, float]:
     """One indicator's latest value by entity id, from ``geo.latest_values_many``."""
-    m = values["indicator_id"].to_numpy(object) == indicator_id
-    return dict(zip(values["entity_id"].to_numpy(object)[m].tolist(), values["value"].to_numpy("float64")[m].tolist()))
+    m = values["indicator_id"] == indicator_id
+    return dict(zip(values["entity_id"][m].tolist(), values["value"][m].astype("float64").tolist()))
+
+
+def minutes(ts: np.ndarray) -> list[str]:
+    """Times as 'MM-DD HH:MM' labels ('' where missing), formatted in one numpy call."""
+    a = np.asarray(ts, dtype="datetime64[m]")
+    return [("" if x == "NaT" else f"{x[5:10]} {x[11:16]}") for x in np.datetime_as_string(a).tolist()]
+
+
+def overdue_at(events: Columns, at: datetime) -> np.ndarray:
+    """Whether each incident (``geo.incidents_at``) is past its next due time at ``at`` (else its final due)."""
+    due = np.where(np.isnat(events["next_due"]), events["due_at"], events["next_due"])
+    return ~np.isnat(due) & (due < np.datetime64(at))
 
 
 def lookup(vmap: dict[str, float], ids: Any) -> np.ndarray:
@@ -131,7 +138,7 @@ def lookup(vmap: dict[str, float], ids: Any) -> np.ndarray:
 
 
 def empty_features() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in FEATURE_COLUMNS})
+    return assemble([])
 
 
 Part = dict[str, list]
@@ -157,16 +164,30 @@ def part(rows: dict[str, Any]) -> Part:
     return cols
 
 
+#: Feature columns that hold numbers (float64 when every row has one; else kept as objects).
+_NUMERIC = ("lon", "lat", "value")
+
+
 def assemble(parts: list[Part | pd.DataFrame]) -> pd.DataFrame:
-    """One feature frame from parts (or frames), in order; the empty frame when there are no rows."""
+    """One feature frame from parts (or frames), in order.
+
+    Text columns are plain Python objects (not pandas' Arrow strings: converting a thousand vessel
+    labels there and back costs more than their query); lon/lat (and value, when every row has a
+    number) are float64. A missing text stays None, so ``if row["indicator"]`` stays false."""
     cols: Part = {c: [] for c in FEATURE_COLUMNS}
     for p in parts:
         for c in FEATURE_COLUMNS:
             cols[c] += p[c].tolist() if isinstance(p, pd.DataFrame) else p[c]
-    if not cols["id"]:
-        return empty_features()
-    # a column holding None stays object (None, not NaN: ``if row["indicator"]`` must stay false)
-    return pd.DataFrame({c: pd.Series(v, dtype=object) if None in v else v for c, v in cols.items()})
+    out = pd.DataFrame({c: np.array(v, dtype=object) if v else np.empty(0, dtype=object) for c, v in cols.items()},
+                       dtype=object)
+    for c in _NUMERIC:
+        v = cols[c]
+        if None not in v:
+            try:
+                out.isetitem(FEATURE_COLUMNS.index(c), np.asarray(v, dtype="float64"))
+            except (TypeError, ValueError):  # text values (none of the registered layers has them)
+                pass
+    return out
 
 
 def frame(rows: dict[str, Any]) -> pd.DataFrame:
@@ -177,7 +198,7 @@ def frame(rows: dict[str, Any]) -> pd.DataFrame:
 #: Columns the traces read (a feature frame as plain numpy arrays, see ``columns``).
 TRACE_COLUMNS = ("id", "layer", "sublayer", "kind", "name_zh", "name_en", "lon", "lat", "value", "status",
                  "detail_zh", "detail_en")
-Cols = dict[str, np.ndarray]
+Cols = Columns
 
 
 def columns(feats: pd.DataFrame) -> Cols:

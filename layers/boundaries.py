@@ -26,15 +26,15 @@ class BoundariesLayer(Layer):
 
     def features(self, ctx: LayerContext) -> pd.DataFrame:
         r = geo.region_shapes(ctx.store, ctx.region)
-        geoms = [shapely.from_wkb(bytes(g)) for g in r["geometry"].tolist()]
-        codes = r["region_code"].tolist()  # plain lists once: iterating arrow-backed columns is slow
+        codes = r["region_code"].tolist()
         return frame({
             "id": codes, "layer": self.id,
             "sublayer": ["region" if c == ctx.region else "district" for c in codes],
-            "kind": "region", "name_zh": r["name_zh"].to_numpy(object), "name_en": r["name_en"].to_numpy(object),
-            "lon": r["lon"].to_numpy("float64"), "lat": r["lat"].to_numpy("float64"), "value": None, "unit": "",
+            "kind": "region", "name_zh": r["name_zh"], "name_en": r["name_en"],
+            "lon": r["lon"], "lat": r["lat"], "value": None, "unit": "",
             "status": "none", "detail_zh": [f"行政区划代码 {c}" for c in codes],
-            "detail_en": [f"adcode {c}" for c in codes], "indicator": None, "geometry": geoms})
+            "detail_en": [f"adcode {c}" for c in codes], "indicator": None,
+            "geometry": shapely.from_wkb([bytes(g) for g in r["geometry"]]) if codes else []})
 
     def map_layers(self, ctx: LayerContext) -> list[dict[str, Any]]:
         f = self.features(ctx)

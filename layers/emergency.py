@@ -13,9 +13,9 @@ from citybrain.i18n import fmt_number
 from citybrain.queries import geo
 from citybrain.tables import properties
 
-from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, arrays, assemble, by_sublayer,
-                   classify, columns, empty_features, halo_trace, lookup, part, point_trace, status_colours,
-                   status_legend, value_map)
+from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, assemble, by_sublayer, classify,
+                   columns, empty_features, halo_trace, lookup, minutes, overdue_at, part, point_trace,
+                   status_colours, status_legend, value_map)
 from .traffic import STEP_EN, STEP_ZH
 
 STEP_COLOURS = {"reported": "#ff8c42", "dispatched": "#f5b400", "on_scene": "#35c2ff", "resolved": "#2ecc71",
@@ -36,14 +36,16 @@ def grade_of(wind: float, lang: str) -> str:
     return "—"
 
 
-def pick_track(ctx: LayerContext) -> pd.Series | None:
-    """The typhoon passage to draw: the one asked for, else one whose track spans ``ctx.at``."""
+def pick_track(ctx: LayerContext) -> dict[str, Any] | None:
+    """The typhoon passage to draw (one row of ``geo.typhoons``): the one asked for, else one whose
+    track spans ``ctx.at``."""
     tp = geo.typhoons(ctx.store, ctx.region)
     if ctx.track_id:
-        hit = tp[tp["track_id"] == ctx.track_id]
-        return hit.iloc[0] if len(hit) else None
-    hit = tp[(tp["first_ts"] <= pd.Timestamp(ctx.at)) & (tp["last_ts"] >= pd.Timestamp(ctx.at))]
-    return hit.iloc[0] if len(hit) else None
+        hit = np.flatnonzero(tp["track_id"] == ctx.track_id)
+    else:
+        at = np.datetime64(ctx.at)
+        hit = np.flatnonzero((tp["first_ts"] <= at) & (tp["last_ts"] >= at))
+    return {c: a[hit[0]] for c, a in tp.items()} if len(hit) else None
 
 
 class EmergencyLayer(Layer):
@@ -55,23 +57,24 @@ class EmergencyLayer(Layer):
             return empty_features()
         pts = geo.typhoon_track(ctx.store, tr["track_id"])
         at = pd.Timestamp(ctx.at)
-        past = pts[pts["ts"] <= at]
-        if past.empty:
+        n = int((pts["ts"] <= np.datetime64(ctx.at)).sum())  # best-track points up to now (time order)
+        if not n:
             return empty_features()
-        now = past.iloc[-1]
-        if len(past) < len(pts):  # interpolate between best-track points
-            nxt = pts.iloc[len(past)]
-            f = (at - now["ts"]) / (nxt["ts"] - now["ts"])
-            now = now.copy()
+        past = {c: a[:n] for c, a in pts.items()}
+        now = {c: a[n - 1] for c, a in pts.items()}
+        if n < len(pts["ts"]):  # interpolate between best-track points
+            f = (np.datetime64(ctx.at) - now["ts"]) / (pts["ts"][n] - now["ts"])
             for c in ("lon", "lat"):
-                now[c] = now[c] + f * (nxt[c] - now[c])
-        wind = float(now["wind_ms"]) if pd.notna(now["wind_ms"]) else np.nan
+                now[c] = now[c] + f * (pts[c][n] - now[c])
+        wind = float(now["wind_ms"])
         w, a, d = self.threshold(ctx.store, "typhoon_wind")
         status = classify([wind], w, a, d)[0]
+        hours = [t[:13] for t in np.datetime_as_string(past["ts"], unit="h").tolist()]  # 'YYYY-MM-DDTHH'
         track = part({
-            "id": [f"{tr['track_id']}@{t:%Y%m%d%H}" for t in past["ts"]], "layer": self.id, "sublayer": "typhoon_track",
-            "kind": "typhoon_point", "name_zh": [f"{tr['name_zh']} {t:%m-%d %H时}" for t in past["ts"]],
-            "name_en": [f"{tr['name_en']} {t:%m-%d %H:00}" for t in past["ts"]], "lon": past["lon"], "lat": past["lat"],
+            "id": [f"{tr['track_id']}@{h[:4]}{h[5:7]}{h[8:10]}{h[11:13]}" for h in hours], "layer": self.id,
+            "sublayer": "typhoon_track", "kind": "typhoon_point",
+            "name_zh": [f"{tr['name_zh']} {h[5:10]} {h[11:13]}时" for h in hours],
+            "name_en": [f"{tr['name_en']} {h[5:10]} {h[11:13]}:00" for h in hours], "lon": past["lon"], "lat": past["lat"],
             "value": past["wind_ms"], "unit": "m/s", "status": "none",
             "detail_zh": [f"{grade_of(x, 'zh')} · {fmt_number(x, ' m/s', 'zh')} · {fmt_number(p, ' hPa', 'zh')}"
                           for x, p in zip(past["wind_ms"], past["pressure_hpa"])],
@@ -93,7 +96,7 @@ class EmergencyLayer(Layer):
         st, reg, at = ctx.store, ctx.region, ctx.at
         parts = [self._typhoon(ctx)]
         ents = geo.layer_entities(st, reg, ("shelter", "depot", "rescue_team", "hazard_site"))
-        E = arrays(ents)  # noqa: N806 (numpy columns; pandas per-row work costs more than the queries)
+        E = ents  # noqa: N806 (numpy columns)
         props = np.array([properties(p) for p in E["properties"]] + [None],
                          dtype=object)[:-1]
         kind = E["kind"]
@@ -134,20 +137,20 @@ class EmergencyLayer(Layer):
             "detail_en": [f"rescue team · {fmt_number(p.get('headcount'), 'people', 'en')}" for p in tp],
             "indicator": None, "geometry": None}))
         ev = geo.incidents_at(st, reg, "emergency", at, 24.0 * 30)
-        due_s = ev["next_due"].fillna(ev["due_at"])
-        overdue = (due_s < pd.Timestamp(at)).to_numpy()
-        step = ev["step"].to_numpy(object)
+        overdue = overdue_at(ev, at)
+        step = ev["step"]
         open_ = np.isin(step, ["reported", "dispatched", "on_scene"])
-        rep = [f"{r:%m-%d %H:%M}" for r in ev["reported_at"].tolist()]
-        due = [f"{u:%m-%d %H:%M}" if o else "" for u, o in zip(due_s.tolist(), overdue)]
-        title_zh = ev["title_zh"].to_numpy(object)
+        rep = minutes(ev["reported_at"])
+        due = [u if o else "" for u, o in zip(minutes(np.where(np.isnat(ev["next_due"]), ev["due_at"], ev["next_due"])),
+                                              overdue)]
+        title_zh = ev["title_zh"]
         parts.append(part({
             "id": ev["event_id"], "layer": self.id, "sublayer": "incidents", "kind": ["incident_" + s for s in step],
-            "name_zh": title_zh, "name_en": [e if isinstance(e, str) else z for e, z in zip(ev["title_en"].to_numpy(object), title_zh)],
+            "name_zh": title_zh, "name_en": [e if isinstance(e, str) else z for e, z in zip(ev["title_en"], title_zh)],
             "lon": ev["lon"], "lat": ev["lat"],
             "value": None, "unit": "", "status": np.where(overdue, "alarm", np.where(open_, "warning", "normal")),
             "detail_zh": [f"{k or ''} · {STEP_ZH[s]} · 接报 {r}" + (f" · 超时（时限 {u}）" if o else "")
-                          for k, s, r, o, u in zip(ev["kind_zh"].to_numpy(object), step, rep, overdue, due)],
+                          for k, s, r, o, u in zip(ev["kind_zh"], step, rep, overdue, due)],
             "detail_en": [f"{STEP_EN[s]} · reported {r}" + (f" · overdue (due {u})" if o else "")
                           for s, r, o, u in zip(step, rep, overdue, due)],
             "indicator": None, "geometry": None}))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -49,7 +50,9 @@ class Drawn:
 def view_of(store: Store, region: str, width_px: int = 1100) -> tuple[dict[str, float], float]:
     """Centre and zoom that fit the region's bounding box into about ``width_px`` pixels."""
     r = geo.region_shapes(store, region)
-    row = r[r["region_code"] == region].iloc[0] if (r["region_code"] == region).any() else r.iloc[0]
+    hit = np.flatnonzero(r["region_code"] == region)
+    i = int(hit[0]) if len(hit) else 0
+    row = {c: r[c][i] for c in ("min_lon", "max_lon", "min_lat", "max_lat")}
     dlon = max(float(row["max_lon"] - row["min_lon"]), 0.05)
     dlat = max(float(row["max_lat"] - row["min_lat"]), 0.05)
     span = max(dlon, dlat * 1.25)

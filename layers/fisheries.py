@@ -13,10 +13,11 @@ import pandas as pd
 from citybrain.i18n import fmt_number, register
 from citybrain.queries import geo
 from citybrain.sim import in_moratorium
+from citybrain.store import nrows
 from citybrain.tables import properties
 
 from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, assemble, by_sublayer, columns,
-                   empty_features, halo_trace, lookup, part, pick, point_trace, typed)
+                   empty_features, halo_trace, lookup, minutes, part, pick, point_trace, typed)
 
 VESSEL_COLOURS = {"in_port": "#6f8fb0", "at_sea": "#35c2ff", "fishing": "#2ecc71",
                   "alarm_left_zone": STATUS_COLOURS["alarm"], "alarm_lost": "#ff9f43"}
@@ -41,8 +42,7 @@ class FisheriesLayer(Layer):
         ports = geo.layer_entities(st, reg, ("port",))
         pp = [properties(p) for p in ports["properties"]]
         lev = geo.latest_entity_values(st, reg, "vessels_in_port_by_port", at, 1.0)
-        inport = lookup(dict(zip(lev["entity_id"].tolist(), lev["value"].to_numpy("float64").tolist())),
-                        ports["entity_id"].tolist())
+        inport = lookup(dict(zip(lev["entity_id"].tolist(), lev["value"].tolist())), ports["entity_id"].tolist())
         cap = np.array([p.get("capacity_vessels") or np.nan for p in pp], dtype="float64")
         share = inport / cap * 100
         pstatus = np.where(share >= 100, "warning", "normal")
@@ -54,14 +54,10 @@ class FisheriesLayer(Layer):
             "detail_en": [f"{fmt_number(v, 'vessels', 'en')} in port / room for {fmt_number(c, '', 'en')} (estimate)" for v, c in zip(inport, cap)],
             "indicator": "vessels_in_port_by_port", "geometry": None})
         v = geo.vessel_positions(st, reg, at)
-        alarm = v["status"].str.startswith("alarm").to_numpy()
-        # plain lists (iterating arrow-backed columns row by row costs more than the query); every
-        # position of one time shares its timestamp, so each distinct one is formatted once
-        vs, vsp = v["status"].tolist(), v["speed_kn"].to_numpy("float64").tolist()
-        uts, inv = np.unique(v["ts"].to_numpy("datetime64[us]"), return_inverse=True)
-        vts = np.array([f"{pd.Timestamp(t):%m-%d %H:%M}" for t in uts] + [""], dtype=object)[inv.ravel()].tolist() \
-            if len(uts) else []
-        tid = v["track_id"].to_numpy(object)
+        vs, vsp = v["status"].tolist(), v["speed_kn"].tolist()
+        alarm = np.array([s.startswith("alarm") for s in vs], dtype=bool)
+        vts = minutes(v["ts"])
+        tid = v["track_id"]
         vsp1 = [f"{sp:.1f}" for sp in vsp]  # formatted once for both languages
         vf = part({
             "id": tid, "layer": self.id, "sublayer": "vessels", "kind": [_KIND.get(s) or "vessel_" + s for s in vs],
@@ -71,12 +67,6 @@ class FisheriesLayer(Layer):
             "detail_en": [f"{VESSEL_EN.get(s, s)} · {sp} kn · {t}" for s, sp, t in zip(vs, vsp1, vts)],
             "indicator": None, "geometry": None})
         return assemble([pf, vf])
-
-    def trail(self, ctx: LayerContext) -> pd.DataFrame:
-        """The fleet's positions over the last ``TRAIL_HOURS`` (float32 lon/lat, alarm flag)."""
-        if not self.applies(ctx.store, ctx.region)[0]:
-            return pd.DataFrame({"lon": np.array([], "float32"), "lat": np.array([], "float32"), "alarm": np.array([], "uint8")})
-        return geo.vessel_trail(ctx.store, ctx.region, ctx.at - timedelta(hours=TRAIL_HOURS), ctx.at)
 
     def traces(self, ctx, feats, lang, sublayers, compact=False) -> list[Any]:
         on = set(sublayers)
@@ -90,7 +80,7 @@ class FisheriesLayer(Layer):
         empty = np.array([], "float32")
         # the trail's arrays are encoded once and shared by the trail and density traces
         tlon, tlat = (typed(tr["lon"], "float32"), typed(tr["lat"], "float32")) if tr is not None else ([], [])
-        dlon, dlat = ((typed(ves["lon"], "float32"), typed(ves["lat"], "float32")) if tr is None or tr.empty
+        dlon, dlat = ((typed(ves["lon"], "float32"), typed(ves["lat"], "float32")) if tr is None or not nrows(tr)
                       else (tlon, tlat))
         return [
             {"type": "densitymap", "uid": "fisheries-density", "lon": dlon, "lat": dlat, "radius": 12 if compact else 14,

@@ -11,11 +11,12 @@ import shapely
 
 from citybrain.i18n import fmt_number
 from citybrain.queries import geo
+from citybrain.store import nrows
 from citybrain.tables import properties
 
-from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, arrays, assemble, by_sublayer,
-                   classify, columns, empty_features, halo_trace, lookup, part, pick, point_trace, status_colours,
-                   status_legend, value_map)
+from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, assemble, by_sublayer, classify,
+                   columns, empty_features, halo_trace, lookup, minutes, overdue_at, part, pick, point_trace,
+                   status_colours, status_legend, value_map)
 
 STEP_ZH = {"reported": "已接报", "dispatched": "已派警", "on_scene": "已到场", "resolved": "处置完毕", "closed": "已结案"}
 STEP_EN = {"reported": "reported", "dispatched": "dispatched", "on_scene": "on scene", "resolved": "resolved",
@@ -26,7 +27,7 @@ VALUES = (("congestion_index", 3.0), ("road_speed", 3.0), ("traffic_flow", 1.0),
           ("trucks_weighed", 2.0))
 
 
-def _props(s: pd.Series) -> list[dict]:
+def _props(s: np.ndarray) -> list[dict]:
     return [properties(p) for p in s]
 
 
@@ -36,9 +37,9 @@ class TrafficLayer(Layer):
     def features(self, ctx: LayerContext) -> pd.DataFrame:
         st, reg, at = ctx.store, ctx.region, ctx.at
         ents = geo.layer_entities(st, reg, ("road_segment", "checkpoint", "overload_station", "black_spot"))
-        if ents.empty:
+        if not nrows(ents):
             return empty_features()
-        E = arrays(ents)  # noqa: N806 (numpy columns; pandas per-row work costs more than the queries)
+        E = ents  # noqa: N806 (numpy columns)
         props = np.array(_props(E["properties"]), dtype=object)
         kind = E["kind"]
         vals = geo.latest_values_many(st, reg, at, VALUES)
@@ -95,17 +96,16 @@ class TrafficLayer(Layer):
             "indicator": None, "geometry": None}))
         # accidents of the last 24 h
         ev = geo.incidents_at(st, reg, "traffic", at, 24.0)
-        due = ev["next_due"].fillna(ev["due_at"])
-        overdue = (due < pd.Timestamp(at)).to_numpy()
-        step = ev["step"].to_numpy(object)
+        overdue = overdue_at(ev, at)
+        step = ev["step"]
         open_ = np.isin(step, ["reported", "dispatched", "on_scene"])
-        serious = np.isin(ev["severity"].to_numpy(object), ["serious", "major"])
+        serious = np.isin(ev["severity"], ["serious", "major"])
         status = np.where(overdue | serious, "alarm", np.where(open_, "warning", "normal"))
-        rep = [f"{r:%m-%d %H:%M}" for r in ev["reported_at"].tolist()]
-        title_zh = ev["title_zh"].to_numpy(object)
+        rep = minutes(ev["reported_at"])
+        title_zh = ev["title_zh"]
         parts.append(part({
             "id": ev["event_id"], "layer": self.id, "sublayer": "accidents", "kind": "accident",
-            "name_zh": title_zh, "name_en": [e if isinstance(e, str) else z for e, z in zip(ev["title_en"].to_numpy(object), title_zh)],
+            "name_zh": title_zh, "name_en": [e if isinstance(e, str) else z for e, z in zip(ev["title_en"], title_zh)],
             "lon": ev["lon"], "lat": ev["lat"], "value": None, "unit": "", "status": status,
             "detail_zh": [f"{STEP_ZH[s]} · 报警 {r}" + (" · 超时" if o else "") for s, r, o in zip(step, rep, overdue)],
             "detail_en": [f"{STEP_EN[s]} · reported {r}" + (" · overdue" if o else "") for s, r, o in zip(step, rep, overdue)],

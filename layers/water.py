@@ -10,6 +10,7 @@ import pandas as pd
 
 from citybrain.i18n import fmt_number
 from citybrain.queries import geo
+from citybrain.store import nrows
 from citybrain.tables import properties
 
 from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, assemble, by_sublayer, classify,
@@ -31,20 +32,18 @@ class WaterLayer(Layer):
     def features(self, ctx: LayerContext) -> pd.DataFrame:
         st, reg, at = ctx.store, ctx.region, ctx.at
         ents = geo.layer_entities(st, reg, KINDS)
-        if ents.empty:
+        if not nrows(ents):
             return empty_features()
         props = [properties(p) for p in ents["properties"]]
         warn = np.array([p.get("warning_level_m") or np.nan for p in props], dtype="float64")
         guar = np.array([p.get("guarantee_level_m") or np.nan for p in props], dtype="float64")
         vals = geo.latest_values_many(st, reg, at, (("water_level", 3.0), ("reservoir_storage_rate", 3.0),
                                                     ("rainfall_1h", 2.0)))
-        # the entities' columns as numpy arrays once (pandas ops on a dozen rows cost more than the work)
-        eid, kind = ents["entity_id"].to_numpy(object), ents["kind"].to_numpy(object)
-        nzh, nen = ents["name_zh"].to_numpy(object), ents["name_en"].to_numpy(object)
-        lon, lat = ents["lon"].to_numpy("float64"), ents["lat"].to_numpy("float64")
+        eid, kind, nzh, nen = ents["entity_id"], ents["kind"], ents["name_zh"], ents["name_en"]
+        lon, lat = ents["lon"], ents["lat"]
         lvl = lookup(value_map(vals, "water_level"), eid)
         rate = lookup(value_map(vals, "reservoir_storage_rate"), eid)
-        status = np.full(len(ents), "none", dtype=object)
+        status = np.full(len(eid), "none", dtype=object)
         with np.errstate(invalid="ignore"):
             status[lvl < warn] = "normal"
             status[lvl >= warn] = "warning"

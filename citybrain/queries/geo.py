@@ -1,7 +1,8 @@
 """Queries of the one-map layers (``layers/``): places, latest values at a time, tracks, incidents.
 
-Every function takes the ``Store`` first, binds every value, returns a DataFrame (geometry as WKB
-bytes, WGS-84) and is memoised by data version. "A region" means the region and its children
+Every function takes the ``Store`` first, binds every value, returns ``Columns`` (named numpy arrays,
+the cheapest fetch: the layers work on a few thousand rows, where a DataFrame costs more than the
+query; geometry as WKB bytes, WGS-84) and is memoised by data version. "A region" means the region and its children
 (a city includes its districts); a district also sees rows its city carries (Zhoushan's fleet and
 facilities are stored under 330900), so a district view is never empty.
 """
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from ..cache import cached_query
-from ..store import Store
+from ..store import Columns, Store
 
 #: The region filter every query shares: the region, its children, and its parent's own rows.
 IN_REGION = ("{col} IN (SELECT region_code FROM regions WHERE region_code = ? OR parent_code = ? "
@@ -25,19 +26,19 @@ def _rf(col: str, region: str) -> tuple[str, list[str]]:
 
 
 @cached_query
-def region_shapes(store: Store, region: str) -> pd.DataFrame:
+def region_shapes(store: Store, region: str) -> Columns:
     """The region and its children: names, bounding box and land geometry (WKB)."""
-    return store.df("""SELECT region_code, name_zh, name_en, parent_code, coastal, lon, lat,
+    return store.columns("""SELECT region_code, name_zh, name_en, parent_code, coastal, lon, lat,
                               min_lon, min_lat, max_lon, max_lat, geometry
                        FROM regions WHERE region_code = ? OR parent_code = ? ORDER BY region_code""",
                     [region, region])
 
 
 @cached_query
-def layer_entities(store: Store, region: str, kinds: tuple[str, ...]) -> pd.DataFrame:
+def layer_entities(store: Store, region: str, kinds: tuple[str, ...]) -> Columns:
     """Entities of some kinds in a region, with geometry (WKB) and properties (JSON text)."""
     rsql, rp = _rf("region_code", region)
-    return store.df(f"""SELECT entity_id, kind, name_zh, name_en, region_code, lon, lat, geometry, properties,
+    return store.columns(f"""SELECT entity_id, kind, name_zh, name_en, region_code, lon, lat, geometry, properties,
                                simulated
                         FROM entities WHERE {rsql} AND list_contains(?, kind)
                         ORDER BY kind, entity_id""", [*rp, list(kinds)])
@@ -45,10 +46,10 @@ def layer_entities(store: Store, region: str, kinds: tuple[str, ...]) -> pd.Data
 
 @cached_query
 def latest_entity_values(store: Store, region: str, indicator_id: str, at: datetime,
-                         lookback_h: float = 25.0) -> pd.DataFrame:
+                         lookback_h: float = 25.0) -> Columns:
     """Per entity: the last value of an indicator at or before ``at`` (within ``lookback_h``)."""
     rsql, rp = _rf("region_code", region)
-    return store.df(f"""SELECT entity_id, max(ts) AS ts, arg_max(value, ts) AS value
+    return store.columns(f"""SELECT entity_id, max(ts) AS ts, arg_max(value, ts) AS value
                         FROM observations
                         WHERE ts > ? AND ts <= ? AND indicator_id = ? AND entity_id IS NOT NULL AND {rsql}
                         GROUP BY entity_id ORDER BY entity_id""",
@@ -57,13 +58,13 @@ def latest_entity_values(store: Store, region: str, indicator_id: str, at: datet
 
 @cached_query
 def latest_values_many(store: Store, region: str, at: datetime,
-                       specs: tuple[tuple[str, float], ...]) -> pd.DataFrame:
+                       specs: tuple[tuple[str, float], ...]) -> Columns:
     """``latest_entity_values`` of several indicators in one scan: per (indicator, entity) the last value at
     or before ``at``, each within its own look-back (``specs`` = ((indicator_id, lookback_h), ...))."""
     rsql, rp = _rf("region_code", region)
     ids = [s[0] for s in specs]
     backs = [at - timedelta(hours=float(s[1])) for s in specs]
-    return store.df(f"""SELECT indicator_id, entity_id, max(ts) AS ts, arg_max(value, ts) AS value
+    return store.columns(f"""SELECT indicator_id, entity_id, max(ts) AS ts, arg_max(value, ts) AS value
                         FROM observations
                         WHERE ts > ? AND ts <= ? AND list_contains(?, indicator_id) AND entity_id IS NOT NULL
                           AND {rsql}
@@ -74,18 +75,18 @@ def latest_values_many(store: Store, region: str, at: datetime,
 
 
 @cached_query
-def entity_series(store: Store, entity_id: str, indicator_id: str, start: datetime, end: datetime) -> pd.DataFrame:
+def entity_series(store: Store, entity_id: str, indicator_id: str, start: datetime, end: datetime) -> Columns:
     """One entity's series of one indicator (the detail panel's sparkline)."""
-    return store.df("""SELECT ts, value FROM observations
+    return store.columns("""SELECT ts, value FROM observations
                        WHERE ts BETWEEN ? AND ? AND indicator_id = ? AND entity_id = ? ORDER BY ts""",
                     [start, end, indicator_id, entity_id])
 
 
 @cached_query
-def vessel_positions(store: Store, region: str, at: datetime) -> pd.DataFrame:
+def vessel_positions(store: Store, region: str, at: datetime) -> Columns:
     """Each vessel's position at ``at`` (positions are every 5 minutes; the last one at or before)."""
     rsql, rp = _rf("region_code", region)
-    return store.df(f"""SELECT track_id, lon, lat, status, speed_kn, ts FROM tracks
+    return store.columns(f"""SELECT track_id, lon, lat, status, speed_kn, ts FROM tracks
                         WHERE kind = 'vessel' AND ts = (SELECT max(ts) FROM tracks WHERE kind = 'vessel'
                                                           AND ts <= ? AND ts > ? - INTERVAL 1 HOUR)
                           AND {rsql}
@@ -93,27 +94,28 @@ def vessel_positions(store: Store, region: str, at: datetime) -> pd.DataFrame:
 
 
 @cached_query
-def vessel_trail(store: Store, region: str, start: datetime, end: datetime) -> pd.DataFrame:
+def vessel_trail(store: Store, region: str, start: datetime, end: datetime) -> Columns:
     """Every vessel position in ``(start, end]`` (trails and density; tens of thousands of rows)."""
     rsql, rp = _rf("region_code", region)
-    return store.df(f"""SELECT lon::FLOAT AS lon, lat::FLOAT AS lat,
+    return store.columns(f"""SELECT lon::FLOAT AS lon, lat::FLOAT AS lat,
                                (status LIKE 'alarm%')::UTINYINT AS alarm
-                        FROM tracks WHERE kind = 'vessel' AND ts > ? AND ts <= ? AND {rsql}""",
+                        FROM tracks WHERE kind = 'vessel' AND ts > ? AND ts <= ? AND {rsql}
+                        ORDER BY track_id, ts""",
                     [start, end, *rp])
 
 
 @cached_query
 def vessel_span(store: Store) -> tuple[datetime | None, datetime | None]:
     """First and last time of the vessel positions."""
-    row = store.df("SELECT min(ts) AS a, max(ts) AS b FROM tracks WHERE kind = 'vessel'")
-    a, b = row["a"].iloc[0], row["b"].iloc[0]
+    row = store.columns("SELECT min(ts) AS a, max(ts) AS b FROM tracks WHERE kind = 'vessel'")
+    a, b = pd.Timestamp(row["a"][0]), pd.Timestamp(row["b"][0])
     return (None if pd.isna(a) else a.to_pydatetime(), None if pd.isna(b) else b.to_pydatetime())
 
 
 @cached_query
-def typhoons(store: Store, region: str) -> pd.DataFrame:
+def typhoons(store: Store, region: str) -> Columns:
     """Typhoons that affected a region (best track within 300 km), with their track ids and spans."""
-    return store.df("""
+    return store.columns("""
         SELECT e.entity_id, e.name_zh, e.name_en, e.lon, e.lat, e.properties, t.track_id,
                min(t.ts) AS first_ts, max(t.ts) AS last_ts
         FROM entities e JOIN tracks t
@@ -126,18 +128,18 @@ def typhoons(store: Store, region: str) -> pd.DataFrame:
 
 
 @cached_query
-def typhoon_track(store: Store, track_id: str) -> pd.DataFrame:
+def typhoon_track(store: Store, track_id: str) -> Columns:
     """One best track: time, position, wind, pressure, grade."""
-    return store.df("""SELECT ts, lon, lat, wind_ms, pressure_hpa, grade, source FROM tracks
+    return store.columns("""SELECT ts, lon, lat, wind_ms, pressure_hpa, grade, source FROM tracks
                        WHERE kind = 'typhoon' AND track_id = ? ORDER BY ts""", [track_id])
 
 
 @cached_query
-def incidents_at(store: Store, region: str, dataset: str, at: datetime, since_h: float) -> pd.DataFrame:
+def incidents_at(store: Store, region: str, dataset: str, at: datetime, since_h: float) -> Columns:
     """Incidents of a dataset as they stood at ``at``: reported in the ``since_h`` hours before and
     not yet closed then; with the life-cycle step reached at ``at`` and whether its next step is overdue."""
     rsql, rp = _rf("region_code", region)
-    return store.df(f"""
+    return store.columns(f"""
         WITH e AS (
             SELECT event_id, kind, entity_id, title_zh, title_en, severity, lon, lat, reported_at,
                    dispatched_at, on_scene_at, resolved_at, closed_at, due_at, properties,

@@ -12,7 +12,7 @@ from dash import dcc, html
 from citybrain import queries
 from citybrain.i18n import fmt_number, register, t
 from citybrain.queries import geo
-from citybrain.store import Store
+from citybrain.store import Columns, Store
 from citybrain.ui import export_button
 from layers.base import STATUS_COLOURS, STATUS_ICONS, status_label
 from layers.registry import get
@@ -43,9 +43,10 @@ register({
 def window_options(store: Store, region: str, lang: str) -> list[dict[str, str]]:
     """Replay windows: the last 24 h, the last 7 days, and each typhoon passage that touched the region."""
     opts = [{"label": t("map.window.24h", lang), "value": "24h"}, {"label": t("map.window.7d", lang), "value": "7d"}]
-    for r in geo.typhoons(store, region).itertuples():
-        name = r.name_zh if lang == "zh" else r.name_en
-        opts.append({"label": f"{t('map.window.typhoon', lang)} · {name} · {r.track_id}", "value": f"ty:{r.track_id}"})
+    tp = geo.typhoons(store, region)
+    for zh, en, tid in zip(tp["name_zh"], tp["name_en"], tp["track_id"]):
+        name = zh if lang == "zh" else en
+        opts.append({"label": f"{t('map.window.typhoon', lang)} · {name} · {tid}", "value": f"ty:{tid}"})
     return opts
 
 
@@ -55,8 +56,8 @@ def window_of(store: Store, region: str, value: str | None) -> dict[str, Any]:
     if value and value.startswith("ty:"):
         tid = value[3:]
         tr = geo.typhoon_track(store, tid)
-        if len(tr):
-            a, b = tr["ts"].iloc[0].to_pydatetime(), tr["ts"].iloc[-1].to_pydatetime()
+        if len(tr["ts"]):
+            a, b = pd.Timestamp(tr["ts"][0]).to_pydatetime(), pd.Timestamp(tr["ts"][-1]).to_pydatetime()
             n = int((b - a).total_seconds() // 3600)
             return {"start": a.isoformat(), "step": 60, "n": n, "track": tid}
     if value == "7d":
@@ -144,11 +145,11 @@ def alerts(feats: dict[str, pd.DataFrame], lang: str, limit: int = 60) -> list[A
     return out
 
 
-def sparkline(frame_: pd.DataFrame, colour: str, start: datetime | None = None, end: datetime | None = None,
+def sparkline(frame_: Columns, colour: str, start: datetime | None = None, end: datetime | None = None,
               daily: bool = False) -> go.Figure:
     """A small trend chart over ``[start, end]``: ticks as whole hours (or days for a daily series), never
     plotly's automatic sub-second ticks that a series of one or two points gets ("23:59:59.999")."""
-    few = len(frame_) < 6
+    few = len(frame_["ts"]) < 6
     fig = go.Figure(go.Scatter(x=frame_["ts"], y=frame_["value"], mode="lines+markers" if few else "lines",
                                line={"color": colour, "width": 2}, marker={"size": 6, "color": colour},
                                hovertemplate=("%{x|%m-%d}" if daily else "%{x|%m-%d %H:%M}") + " %{y}<extra></extra>"))
@@ -185,7 +186,7 @@ def detail(store: Store, feats: pd.DataFrame, layer_id: str, fid: str, at: datet
         daily = bool(len(row)) and pd.notna(row["cadence_s"].iloc[0]) and float(row["cadence_s"].iloc[0]) >= 86_400
         span = timedelta(days=DAILY_SPAN_DAYS) if daily else timedelta(hours=24)
         s = geo.entity_series(store, ent, r["indicator"], at - span, at)
-        if len(s):
+        if len(s["ts"]):
             title = t("map.trend.days", lang).format(n=DAILY_SPAN_DAYS) if daily else t("map.trend", lang)
             body += [html.Div(f"{title}（{unit}）" if lang == "zh" else f"{title} ({unit})", className="map-muted"),
                      dcc.Graph(id=f"{P}-spark", figure=sparkline(s, STATUS_COLOURS.get(r["status"], "#35c2ff"),
