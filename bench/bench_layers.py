@@ -36,8 +36,9 @@ def _callback(layer, ctx: LayerContext) -> list[dict]:
     """What the /map callback does for one layer: features, trace dicts and their digests (the JSON
     serialisation of every trace), through the same memoised path (``layers.figure.draw``)."""
     subs = tuple(s.id for s in layer.sublayers)
-    traces, _digests = cached_traces(ctx.store, layer.id, ctx.region, ctx.at, ctx.window_h, ctx.track_id, "zh",
-                                     subs, False)
+    with cache.request_scope():  # one callback is one HTTP request
+        traces, _digests = cached_traces(ctx.store, layer.id, ctx.region, ctx.at, ctx.window_h, ctx.track_id, "zh",
+                                         subs, False)
     return traces
 
 

@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         serve_locally=True,
     )
     app.server.config["CITYBRAIN_SETTINGS"] = settings
+    cache.install_request_scope(app.server)
     modules = all_modules()
     for m in modules:
         dash.register_page(m.id, path=m.path, name=m.title_zh, title=f"{m.title_zh} · {t('app.title')}",

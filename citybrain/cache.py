@@ -8,11 +8,13 @@ every worker, without any message passing.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import hashlib
 import logging
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -80,11 +82,54 @@ def _key(fn: Callable[..., Any], version: str, args: tuple, kwargs: dict) -> str
     return f"q:{fn.__module__}.{fn.__qualname__}:{version}:{hashlib.sha1(raw).hexdigest()}"
 
 
+#: The values looked up during the current request (see ``request_scope``); None outside one.
+_request_memo: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("citybrain_memo", default=None)
+
+
+@contextlib.contextmanager
+def request_scope() -> Iterator[dict[str, Any]]:
+    """Within this block, each key is looked up in the shared cache (or built) at most once: a page
+    that asks for the same query several times (the one-map's layers share coverage, indicators and
+    features) neither rebuilds it nor unpickles it again. The app opens one scope per HTTP request.
+    Values found here are shared within the scope, so callers must not change them in place."""
+    token = _request_memo.set({})
+    try:
+        yield _request_memo.get()  # type: ignore[misc]
+    finally:
+        _request_memo.reset(token)
+
+
+def install_request_scope(server: Any) -> None:
+    """Open a ``request_scope`` for every request of a Flask ``server``."""
+    from flask import g
+
+    @server.before_request
+    def _open_scope() -> None:
+        g._citybrain_memo_scope = scope = request_scope()
+        scope.__enter__()
+
+    @server.teardown_request
+    def _close_scope(_exc: BaseException | None) -> None:
+        scope = g.pop("_citybrain_memo_scope", None)
+        if scope is not None:
+            scope.__exit__(None, None, None)
+
+
 def get_or_build(key: str, build: Callable[[], Any]) -> Any:
     """The value cached under ``key``, else ``build()`` (then cached). Keys must carry the data
-    version. A cache outage only costs a rebuild; each hit is a fresh copy (backends pickle). The
-    running code's digest ends every key (see ``code_version``)."""
+    version. A cache outage only costs a rebuild; each hit is a fresh copy (backends pickle), except
+    within one ``request_scope``. The running code's digest ends every key (see ``code_version``)."""
     key = f"{key}:{code_version()}"
+    memo = _request_memo.get()
+    if memo is not None and key in memo:
+        return memo[key]
+    value = _shared_get_or_build(key, build)
+    if memo is not None:
+        memo[key] = value
+    return value
+
+
+def _shared_get_or_build(key: str, build: Callable[[], Any]) -> Any:
     be = backend()
     try:
         hit = be.get(key)

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from _plotly_utils.utils import to_typed_array_spec
 
-from citybrain import queries
+from citybrain.queries import geo
 from citybrain.i18n import register, t
 from citybrain.store import Columns, Store
 
@@ -120,10 +120,13 @@ def value_map(values: Columns, indicator_id: str) -> dict[str, float]:
     return dict(zip(values["entity_id"][m].tolist(), values["value"][m].astype("float64").tolist()))
 
 
-def minutes(ts: np.ndarray) -> list[str]:
-    """Times as 'MM-DD HH:MM' labels ('' where missing), formatted in one numpy call."""
-    a = np.asarray(ts, dtype="datetime64[m]")
-    return [("" if x == "NaT" else f"{x[5:10]} {x[11:16]}") for x in np.datetime_as_string(a).tolist()]
+def minutes(ts: np.ndarray) -> np.ndarray:
+    """Times as 'MM-DD HH:MM' labels ('' where missing); each distinct minute is formatted once (a
+    fleet's positions share one time)."""
+    uniq, inv = np.unique(np.asarray(ts, dtype="datetime64[m]"), return_inverse=True)
+    labels = np.array([("" if x == "NaT" else f"{x[5:10]} {x[11:16]}") for x in np.datetime_as_string(uniq).tolist()]
+                      + [""], dtype=object)
+    return labels[inv.ravel()]
 
 
 def overdue_at(events: Columns, at: datetime) -> np.ndarray:
@@ -141,26 +144,27 @@ def empty_features() -> pd.DataFrame:
     return assemble([])
 
 
-Part = dict[str, list]
+Part = dict[str, np.ndarray]
 
 
 def part(rows: dict[str, Any]) -> Part:
-    """Columns of some features as plain lists (``FEATURE_COLUMNS``; missing ones None; one scalar
+    """Columns of some features as numpy arrays (``FEATURE_COLUMNS``; missing ones None; one scalar
     fills every row). Layers build parts and ``assemble`` them once: a DataFrame per part and a
     ``pd.concat`` cost more than the layer's queries."""
     n = max((len(v) for v in rows.values() if hasattr(v, "__len__") and not isinstance(v, str)), default=0)
     cols: Part = {}
-    seen: dict[int, list] = {}  # one column passed twice (e.g. id and name) is converted once
     for c in FEATURE_COLUMNS:
         v = rows.get(c)
         if v is None or isinstance(v, str):
-            cols[c] = [v] * n
-        elif id(v) in seen:
-            cols[c] = list(seen[id(v)])
-        elif isinstance(v, (pd.Series, pd.Index, np.ndarray)):
-            cols[c] = seen[id(v)] = np.asarray(v).tolist()  # via numpy: iterating arrow-backed strings is slow
-        else:
-            cols[c] = seen[id(v)] = list(v)
+            cols[c] = np.full(n, v, dtype=object)
+        elif isinstance(v, np.ndarray) and v.dtype.kind in "Ofiub":
+            cols[c] = v
+        elif isinstance(v, (pd.Series, pd.Index)):
+            cols[c] = v.to_numpy(dtype=object if v.dtype.kind not in "fiub" else None)
+        else:  # a list (or another sequence): one object per row, never a nested array
+            arr = np.empty(len(v), dtype=object)
+            arr[:] = list(v)
+            cols[c] = arr
     return cols
 
 
@@ -174,19 +178,20 @@ def assemble(parts: list[Part | pd.DataFrame]) -> pd.DataFrame:
     Text columns are plain Python objects (not pandas' Arrow strings: converting a thousand vessel
     labels there and back costs more than their query); lon/lat (and value, when every row has a
     number) are float64. A missing text stays None, so ``if row["indicator"]`` stays false."""
-    cols: Part = {c: [] for c in FEATURE_COLUMNS}
-    for p in parts:
-        for c in FEATURE_COLUMNS:
-            cols[c] += p[c].tolist() if isinstance(p, pd.DataFrame) else p[c]
-    out = pd.DataFrame({c: np.array(v, dtype=object) if v else np.empty(0, dtype=object) for c, v in cols.items()},
-                       dtype=object)
+    arrays = {c: [p[c].to_numpy() if isinstance(p, pd.DataFrame) else p[c] for p in parts] for c in FEATURE_COLUMNS}
+    numeric: dict[int, np.ndarray] = {}
     for c in _NUMERIC:
-        v = cols[c]
-        if None not in v:
+        pieces = arrays[c]
+        if all(a.dtype.kind in "fiub" or not np.equal(a, None).any() for a in pieces):
             try:
-                out.isetitem(FEATURE_COLUMNS.index(c), np.asarray(v, dtype="float64"))
+                numeric[FEATURE_COLUMNS.index(c)] = (np.concatenate([a.astype("float64") for a in pieces])
+                                                     if pieces else np.empty(0, "float64"))
             except (TypeError, ValueError):  # text values (none of the registered layers has them)
                 pass
+    out = pd.DataFrame({c: np.concatenate([a.astype(object, copy=False) for a in arrays[c]]) if arrays[c]
+                        else np.empty(0, dtype=object) for c in FEATURE_COLUMNS}, dtype=object)
+    for i, a in numeric.items():
+        out.isetitem(i, a)
     return out
 
 
@@ -253,14 +258,14 @@ def hover(frame_: Any, lang: str) -> list[str]:
 
 def point_trace(uid: str, sub: Any, lang: str, colour: Any, size: Any = 10,
                 visible: bool = True, opacity: float = 0.9, name: str = "") -> dict[str, Any]:
-    """A clickable circle-marker trace of features (customdata = [layer, id]), as a plain trace dict
+    """A clickable circle-marker trace of features (customdata = 'layer|id', as the alert list's keys), as a plain trace dict
     with float32 typed arrays (building ``go.Scattermap`` objects costs more than the query)."""
     layer, ids = np.asarray(sub["layer"], dtype=object), np.asarray(sub["id"], dtype=object)
     return {"type": "scattermap", "uid": uid, "name": name or uid, "mode": "markers",
             "lon": typed(sub["lon"], "float32"), "lat": typed(sub["lat"], "float32"),
             "marker": {"color": _arr(colour), "size": _arr(size), "opacity": opacity},
             "hovertext": hover(sub, lang), "hoverinfo": "text",
-            "customdata": np.stack([layer, ids], axis=1).tolist() if len(ids) else [],
+            "customdata": [f"{la}|{i}" for la, i in zip(layer.tolist(), ids.tolist())],
             "visible": visible, "showlegend": False}
 
 
@@ -307,27 +312,21 @@ class Layer(ABC):
 
     def applies(self, store: Store, region: str) -> tuple[bool, str | None]:
         """Whether the layer's dataset covers the region (the coverage table), and why not."""
-        cov = queries.coverage(store, region)
-        hit = np.flatnonzero(cov["dataset"].to_numpy(object) == self.dataset)
-        if not len(hit) or bool(cov["applicable"].to_numpy()[hit[0]]):
+        cov = geo.dataset_coverage(store, region, self.dataset)
+        if not len(cov["applicable"]) or bool(cov["applicable"][0]):
             return True, None
-        reason = cov["reason"].to_numpy(object)[hit[0]]
-        return False, None if pd.isna(reason) else str(reason)
+        reason = cov["reason"][0]
+        return False, None if reason is None else str(reason)
 
-    def threshold(self, store: Store, indicator_id: str,
-                  indicators: pd.DataFrame | None = None) -> tuple[float | None, float | None, str]:
-        """Thresholds of an indicator: the layer's own, else the indicator table's (``indicators``: that
-        table when the caller already holds it)."""
+    def threshold(self, store: Store, indicator_id: str) -> tuple[float | None, float | None, str]:
+        """Thresholds of an indicator: the layer's own, else the indicator table's."""
         if indicator_id in self.thresholds:
             return self.thresholds[indicator_id]
-        ind = queries.indicators(store) if indicators is None else indicators
-        hit = np.flatnonzero(ind["indicator_id"].to_numpy(object) == indicator_id)
-        if not len(hit):
+        th = geo.indicator_thresholds(store, indicator_id)
+        if not len(th["direction"]):
             return None, None, "down"
-        i = hit[0]
-        warn, alarm = ind["warn"].to_numpy(object)[i], ind["alarm"].to_numpy(object)[i]
-        return (None if pd.isna(warn) else float(warn), None if pd.isna(alarm) else float(alarm),
-                str(ind["direction"].to_numpy(object)[i]))
+        warn, alarm = float(th["warn"][0]), float(th["alarm"][0])
+        return (None if np.isnan(warn) else warn, None if np.isnan(alarm) else alarm, str(th["direction"][0]))
 
     def default_sublayers(self) -> list[str]:
         return [s.id for s in self.sublayers if s.default]

@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from citybrain import queries
 from citybrain.i18n import fmt_number
 from citybrain.queries import geo
 from citybrain.tables import properties
@@ -105,8 +104,7 @@ class EmergencyLayer(Layer):
         occ = lookup(value_map(vals, "shelter_occupancy"), E["entity_id"][m])
         rate = lookup(value_map(vals, "shelter_occupancy_rate"), E["entity_id"][m])
         cap = [p.get("capacity") for p in props[m]]
-        ind = queries.indicators(st)
-        w, a, d = self.threshold(st, "shelter_occupancy_rate", ind)
+        w, a, d = self.threshold(st, "shelter_occupancy_rate")
         parts.append(part({
             "id": E["entity_id"][m], "layer": self.id, "sublayer": "shelters", "kind": "shelter",
             "name_zh": E["name_zh"][m], "name_en": E["name_en"][m], "lon": E["lon"][m], "lat": E["lat"][m],
@@ -119,7 +117,7 @@ class EmergencyLayer(Layer):
         m = kind == "depot"
         rr = lookup(value_map(geo.latest_values_many(st, reg, at, (("depot_reserve_ratio", 49.0),)),
                               "depot_reserve_ratio"), E["entity_id"][m])
-        w, a, d = self.threshold(st, "depot_reserve_ratio", ind)
+        w, a, d = self.threshold(st, "depot_reserve_ratio")
         parts.append(part({
             "id": E["entity_id"][m], "layer": self.id, "sublayer": "depots", "kind": "depot",
             "name_zh": E["name_zh"][m], "name_en": E["name_en"][m], "lon": E["lon"][m], "lat": E["lat"][m],

@@ -97,10 +97,12 @@ def base_layout(store: Store, region: str, map_layers: list[dict[str, Any]], com
     }
 
 
-def map_figure(region: str, layer_ids: list[str], at: datetime | None, lang: str, compact: bool = False,
-               *, sublayers: dict[str, list[str]] | None = None, track_id: str | None = None,
-               store: Store | None = None) -> go.Figure:
-    """The one-map of ``region`` at ``at`` (default: the store's anchor) with the given layers.
+def map_figure_dict(region: str, layer_ids: list[str], at: datetime | None, lang: str, compact: bool = False,
+                    *, sublayers: dict[str, list[str]] | None = None, track_id: str | None = None,
+                    store: Store | None = None) -> dict[str, Any]:
+    """The one-map of ``region`` at ``at`` (default: the store's anchor) with the given layers, as a
+    plain figure dict ``{"data": [...], "layout": {...}}`` (what Dash sends; the trace dicts are built
+    valid, so no ``go.Figure`` validation or deep copy is paid).
 
     ``compact`` (overview cards, the wall): fleets drawn as density, no per-vessel points."""
     store = store or get_store()
@@ -110,5 +112,10 @@ def map_figure(region: str, layer_ids: list[str], at: datetime | None, lang: str
     if "boundaries" not in ids and any(get(i).id for i in ids if i in {la.id for la in all_layers()}):
         ids = ["boundaries", *ids]
     d = draw(ctx, ids, lang, sublayers, compact)
-    # the trace dicts are built valid (and memoised); re-validating them costs more than drawing them
-    return go.Figure(data=d.traces, layout=base_layout(store, region, d.map_layers, compact), _validate=False)
+    return {"data": list(d.traces), "layout": base_layout(store, region, d.map_layers, compact)}
+
+
+def map_figure(region: str, layer_ids: list[str], at: datetime | None, lang: str, compact: bool = False,
+               **kw: Any) -> go.Figure:
+    """``map_figure_dict`` as a ``go.Figure`` (for callers that restyle it with plotly's API)."""
+    return go.Figure(map_figure_dict(region, layer_ids, at, lang, compact, **kw), _validate=False)

@@ -26,6 +26,20 @@ def _rf(col: str, region: str) -> tuple[str, list[str]]:
 
 
 @cached_query
+def dataset_coverage(store: Store, region: str, dataset: str) -> Columns:
+    """Whether a dataset covers a region (the coverage table: ``applicable``, ``reason``); no row
+    means the table says nothing (taken as covered)."""
+    return store.columns("SELECT applicable, reason FROM coverage WHERE region_code = ? AND dataset = ?",
+                         [region, dataset])
+
+
+@cached_query
+def indicator_thresholds(store: Store, indicator_id: str) -> Columns:
+    """An indicator's warning and alarm thresholds and direction (no row for an unknown indicator)."""
+    return store.columns("SELECT warn, alarm, direction FROM indicators WHERE indicator_id = ?", [indicator_id])
+
+
+@cached_query
 def region_shapes(store: Store, region: str) -> Columns:
     """The region and its children: names, bounding box and land geometry (WKB)."""
     return store.columns("""SELECT region_code, name_zh, name_en, parent_code, coastal, lon, lat,

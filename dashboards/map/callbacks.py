@@ -130,9 +130,9 @@ def register_callbacks(app: Dash) -> None:
         else:
             pts = (click or {}).get("points") or []
             cd = pts[0].get("customdata") if pts else None
-            if not cd or len(cd) < 2:
+            if not isinstance(cd, str) or "|" not in cd:
                 return no_update, no_update
-            layer_id, fid = cd[0], cd[1]
+            layer_id, fid = cd.split("|", 1)
         ctx = _ctx(ctxdata, win, step)
         feats = cached_features(ctx.store, layer_id, ctx.region, ctx.at, ctx.window_h, ctx.track_id)
         panel = detail(ctx.store, feats, layer_id, fid, ctx.at, ctxdata["lang"])

@@ -39,32 +39,19 @@ register({
 })
 
 
-def small_map(region: str, lang: str, at) -> go.Figure:
-    """The compact one-map from ``layers.figure`` (offline style)."""
-    from layers.figure import map_figure
+def small_map(region: str, lang: str, at) -> dict:
+    """The compact one-map from ``layers.figure`` (offline style), as a plain figure dict."""
+    from layers.figure import map_figure_dict
 
-    fig = map_figure(region, MAP_LAYERS, at, lang, compact=True)
-    fig.update_layout(height=420, margin={"l": 0, "r": 0, "t": 0, "b": 0})
+    fig = map_figure_dict(region, MAP_LAYERS, at, lang, compact=True)
+    fig["layout"].update(height=420, margin={"l": 0, "r": 0, "t": 0, "b": 0})
     return fig
 
 
-def _fig_dict(fig: go.Figure) -> dict:
-    """``fig.to_dict()`` without its deep copies: the figure is thrown away, so its own (validated,
-    freshly built) trace and layout dicts can be handed over as they are."""
-    from _plotly_utils.utils import convert_to_base64
-
-    res = {"data": list(fig._data), "layout": fig._layout}
-    if fig._frame_objs:
-        res["frames"] = [f._props for f in fig._frame_objs]
-    convert_to_base64(res)
-    return res
-
-
 def map_dict(store, region: str, lang: str, at) -> dict:
-    """``small_map`` as a plain figure dict, memoised per (data version, region, lang, moment): the
-    one-map's figure is the costliest part of the cockpit and changes only with the data."""
-    return kpi.memo(store, "overview.map", (region, lang, at, MAP_LAYERS),
-                    lambda: _fig_dict(small_map(region, lang, at)))
+    """``small_map`` memoised per (data version, region, lang, moment): the one-map's figure is the
+    costliest part of the cockpit and changes only with the data."""
+    return kpi.memo(store, "overview.map", (region, lang, at, MAP_LAYERS), lambda: small_map(region, lang, at))
 
 
 def change_table(vals: list[kpi.KpiValue], lang: str) -> pd.DataFrame:

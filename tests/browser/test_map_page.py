@@ -48,7 +48,7 @@ def test_map_page_end_to_end(open_page):
     xy = w.page.evaluate(f"""() => {{
         const gd = document.querySelector('{GRAPH}');
         const tr = gd._fullData.find(t => t.uid === 'traffic-checkpoints');
-        const i = tr.customdata.findIndex(c => c[1] === 'TRF-330225-CP01');
+        const i = tr.customdata.indexOf('traffic|TRF-330225-CP01');
         const m = gd._fullLayout.map._subplot.map;
         const p = m.project([tr.lon[i], tr.lat[i]]);
         const r = m.getCanvas().getBoundingClientRect();
