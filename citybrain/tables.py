@@ -31,6 +31,7 @@ TABLES: dict[str, list[Column]] = {
         _c("min_lon", "DOUBLE", True), _c("min_lat", "DOUBLE", True),
         _c("max_lon", "DOUBLE", True), _c("max_lat", "DOUBLE", True),
         _c("geometry", "BLOB", True),
+        _c("outline", "VARCHAR"),  # the land simplified for drawing (~40 m, 1 m precision), GeoJSON
     ],
     "indicators": [
         _c("indicator_id", "VARCHAR", True), _c("name_zh", "VARCHAR", True), _c("name_en", "VARCHAR", True),

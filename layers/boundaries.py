@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -38,17 +39,17 @@ class BoundariesLayer(Layer):
             "geometry": shapely.from_wkb([bytes(g) for g in r["geometry"]]) if codes else []})
 
     def map_layers(self, ctx: LayerContext) -> list[dict[str, Any]]:
-        f = self.features(ctx)
+        r = geo.region_shapes(ctx.store, ctx.region)
+        sub = np.where(r["region_code"] == ctx.region, "region", "district")
         out = []
-        for sub, fill, width in (("region", True, 2.0), ("district", False, 1.0)):
-            part = f[f["sublayer"] == sub]
-            if part.empty:
+        for name, fill, width in (("region", True, 2.0), ("district", False, 1.0)):
+            m = (sub == name) & np.array([isinstance(o, str) for o in r["outline"]], dtype=bool)
+            if not m.any():
                 continue
-            # simplified to ~40 m and 1 m precision, serialised by GEOS (C) rather than Python loops
-            shapes = shapely.to_geojson(shapely.set_precision(shapely.simplify(part["geometry"].to_numpy(), 0.0004), 1e-5))
+            # the outline simplified at build time (datasets/boundaries/loader.py)
             src = {"type": "FeatureCollection", "features": [
-                {"type": "Feature", "properties": {"id": i}, "geometry": json.loads(g)}
-                for i, g in zip(part["id"].tolist(), shapes.tolist())]}
+                {"type": "Feature", "properties": {"id": i}, "geometry": json.loads(o)}
+                for i, o in zip(r["region_code"][m].tolist(), r["outline"][m].tolist())]}
             if fill:
                 out.append({"sourcetype": "geojson", "source": src, "type": "fill", "color": LAND,
                             "opacity": 1.0, "below": "traces"})

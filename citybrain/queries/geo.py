@@ -41,9 +41,10 @@ def indicator_thresholds(store: Store, indicator_id: str) -> Columns:
 
 @cached_query
 def region_shapes(store: Store, region: str) -> Columns:
-    """The region and its children: names, bounding box and land geometry (WKB)."""
+    """The region and its children: names, bounding box, land geometry (WKB) and the simplified
+    outline the map draws (GeoJSON text)."""
     return store.columns("""SELECT region_code, name_zh, name_en, parent_code, coastal, lon, lat,
-                              min_lon, min_lat, max_lon, max_lat, geometry
+                              min_lon, min_lat, max_lon, max_lat, geometry, outline
                        FROM regions WHERE region_code = ? OR parent_code = ? ORDER BY region_code""",
                     [region, region])
 

@@ -11,6 +11,10 @@ from citybrain.geo import geometry_gcj02_to_wgs84
 from citybrain.regions import REGIONS
 
 
+#: Simplification of the drawn land outline (degrees; ~40 m, invisible at region zoom).
+OUTLINE_TOLERANCE_DEG = 0.0004
+
+
 def load(ctx: LoadContext) -> None:
     src = ctx.read("data/boundaries_gcj02.geojson")
     rows = []
@@ -27,5 +31,7 @@ def load(ctx: LoadContext) -> None:
             "parent_code": REGIONS[rec.adcode].parent, "coastal": REGIONS[rec.adcode].coastal,
             "lon": c.x, "lat": c.y, "min_lon": x0, "min_lat": y0, "max_lon": x1, "max_lat": y1,
             "geometry": shapely.to_wkb(geom),
+            # the map draws this simplified outline (computed once here, not on every map request)
+            "outline": shapely.to_geojson(shapely.set_precision(shapely.simplify(geom, OUTLINE_TOLERANCE_DEG), 1e-5)),
         })
     ctx.emit("regions", pd.DataFrame(rows))
