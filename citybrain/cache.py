@@ -99,6 +99,18 @@ def request_scope() -> Iterator[dict[str, Any]]:
         _request_memo.reset(token)
 
 
+def data_version(store: Any) -> str:
+    """``store.version``, read once per request scope (one request answers from one data version;
+    outside a scope, on every call)."""
+    memo = _request_memo.get()
+    if memo is None:
+        return store.version
+    key = f"data-version:{store.path}"
+    if key not in memo:
+        memo[key] = store.version
+    return memo[key]
+
+
 def install_request_scope(server: Any) -> None:
     """Open a ``request_scope`` for every request of a Flask ``server``."""
     from flask import g
@@ -155,7 +167,7 @@ def cached_query(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(store, *args: Any, **kwargs: Any) -> Any:
-        return get_or_build(_key(fn, store.version, args, kwargs), lambda: fn(store, *args, **kwargs))
+        return get_or_build(_key(fn, data_version(store), args, kwargs), lambda: fn(store, *args, **kwargs))
 
     wrapper.uncached = fn  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]

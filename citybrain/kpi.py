@@ -100,7 +100,7 @@ _DEFS: dict[str, dict[str, Indicator]] = {}
 
 def definitions(store: Store) -> dict[str, Indicator]:
     """Every indicator's definition, by id (built once per data version in this process)."""
-    version = store.version
+    version = cache.data_version(store)
     hit = _DEFS.get(version)
     if hit is not None:
         return hit
@@ -256,7 +256,7 @@ def cards(prefix: str, store: Store, region: str, ids: tuple[str, ...], at: date
 def memo(store: Store, name: str, parts: tuple[Any, ...], build: Callable[[], Any]) -> Any:
     """``build()`` memoised in the shared cache under (``name``, data version, ``parts``)."""
     raw = json.dumps(parts, default=str, ensure_ascii=False).encode()
-    return cache.get_or_build(f"memo:{name}:{store.version}:{hashlib.sha1(raw).hexdigest()}", build)
+    return cache.get_or_build(f"memo:{name}:{cache.data_version(store)}:{hashlib.sha1(raw).hexdigest()}", build)
 
 
 def cached_layout(module_id: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -296,7 +296,7 @@ _ANCHOR: dict[str, datetime] = {}
 def _anchor(store: Store) -> datetime:
     """``queries.anchor`` once per data version in this process (the anchor is part of the data:
     a new version is a new key), so a page build does not re-read the meta table per helper."""
-    version = store.version
+    version = cache.data_version(store)
     hit = _ANCHOR.get(version)
     if hit is None:
         hit = queries.anchor(store)

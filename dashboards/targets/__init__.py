@@ -7,7 +7,6 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-import pandas as pd
 from dash import Dash, Input, Output, State, dcc, html
 
 from citybrain import kpi
@@ -16,7 +15,7 @@ from citybrain.queries import kpi as qk
 from citybrain.regions import region_name
 from citybrain.registry import DashboardModule
 from citybrain.store import get_store
-from citybrain.ui import export_button, grid
+from citybrain.ui import export_button, grid, records
 
 P = "targets"
 TRACK = ("achieved", "on_track", "off_track", "unmonitored")
@@ -38,39 +37,37 @@ register({
 })
 
 
-def assess(rows: pd.DataFrame, live: dict[tuple[str, str], float], now: datetime) -> pd.DataFrame:
-    """Add latest, progress (0..1) and track status to pivoted target rows."""
-    latest, prog, track = [], [], []
-    # only the columns the rule reads, iterated like ``itertuples`` does (Series by Series)
-    for reg, ind, cur, base, tgt, by, ty in zip(rows["region_code"], rows["indicator_id"], rows["current"],
-                                                rows["baseline"], rows["target"], rows["baseline_year"],
-                                                rows["target_year"]):
-        lv = live.get((reg, ind))
-        v = lv if lv is not None else (None if pd.isna(cur) else float(cur))
-        p = kpi.target_progress(None if pd.isna(base) else base, v, None if pd.isna(tgt) else tgt)
+Row = dict[str, Any]
+
+
+def assess(rows: list[Row], live: dict[tuple[str, str], float], now: datetime) -> list[Row]:
+    """Target rows (``ui.records`` of ``target_rows``) with latest, progress (0..1) and track status."""
+    out = []
+    for r in rows:
+        lv = live.get((r["region_code"], r["indicator_id"]))
+        v = lv if lv is not None else (None if r["current"] is None else float(r["current"]))
+        p = kpi.target_progress(r["baseline"], v, r["target"])
         if p is None:
             s = "unmonitored"
         elif p >= 1:
             s = "achieved"
         else:
-            y0 = by if not pd.isna(by) else 2020
-            y1 = ty if not pd.isna(ty) else now.year
+            y0 = r["baseline_year"] if r["baseline_year"] is not None else 2020
+            y1 = r["target_year"] if r["target_year"] is not None else now.year
             expected = 1.0 if y1 <= y0 else min(1.0, (now.year - y0) / (y1 - y0))
             s = "on_track" if p >= expected else "off_track"
-        latest.append(v)
-        prog.append(p)
-        track.append(s)
-    return rows.assign(latest=latest, progress=prog, track=track)
+        out.append({**r, "latest": v, "progress": p, "track": s})
+    return out
 
 
-def target_table(region: str | None) -> pd.DataFrame:
+def target_table(region: str | None) -> list[Row]:
     """Assessed targets of one region (or all), using live KPIs where an indicator measures one."""
     store = get_store()
     at = kpi.resolve(None, None)[3]
-    rows = qk.target_rows(store, region)
+    rows = records(qk.target_rows(store, region))  # ~130 rows: plain dicts cost less than pandas ops
     live = {}
     for live_id, tid in kpi.TARGET_LINKS.items():
-        for reg in rows.loc[rows["indicator_id"] == tid, "region_code"].unique():
+        for reg in dict.fromkeys(r["region_code"] for r in rows if r["indicator_id"] == tid):
             snap = qk.snapshot(store, reg, (live_id,), at)
             if len(snap):
                 live[(reg, tid)] = float(snap["value"].iloc[0])
@@ -78,38 +75,31 @@ def target_table(region: str | None) -> pd.DataFrame:
 
 
 def _fmt(v, unit, lang):
-    return "—" if v is None or pd.isna(v) else fmt_number(v, unit, lang, digits=2)
+    return "—" if v is None else fmt_number(v, unit, lang, digits=2)
 
 
-def grid_rows(df: pd.DataFrame, lang: str) -> pd.DataFrame:
-    return pd.DataFrame({
-        "indicator": df["name_zh"] if lang == "zh" else df["name_en"].fillna(df["name_zh"]),
-        "domain": [domain_label(d, lang) for d in df["domain"]],
-        "attribute": df["attribute"].fillna("—"),
-        "baseline": [_fmt(v, u, lang) + (f" ({int(y)})" if not pd.isna(y) else "")
-                     for v, u, y in zip(df["baseline"], df["unit"], df["baseline_year"])],
-        "latest": [_fmt(v, u, lang) for v, u in zip(df["latest"], df["unit"])],
-        "target": [_fmt(v, u, lang) + (f" ({int(y)})" if not pd.isna(y) else "")
-                   for v, u, y in zip(df["target"], df["unit_target"], df["target_year"])],
-        "progress": ["—" if p is None or pd.isna(p) else f"{min(p, 9.99) * 100:.0f}%" for p in df["progress"]],
-        "track": [f"{ICON[s]} {t('targets.' + s, lang)}" for s in df["track"]],
-        "quote": df["quote"],
-    })
+def _year(y) -> str:
+    return f" ({int(y)})" if y is not None else ""
 
 
-def records(frame: pd.DataFrame) -> list[dict]:
-    """``frame`` as grid rows, missing values as ``None`` (what ``ui.grid`` makes of a frame, without
-    its whole-frame ``astype(object).where(...)`` pass)."""
-    cols = [[None if m else v for v, m in zip(frame[c].tolist(), frame[c].isna().tolist())] for c in frame.columns]
-    return [dict(zip(frame.columns, row)) for row in zip(*cols)]
+def grid_rows(rows: list[Row], lang: str) -> list[Row]:
+    """The grid's rows (formatted texts) of assessed targets."""
+    return [{
+        "indicator": r["name_zh"] if lang == "zh" else (r["name_en"] or r["name_zh"]),
+        "domain": domain_label(r["domain"], lang),
+        "attribute": r["attribute"] or "—",
+        "baseline": _fmt(r["baseline"], r["unit"], lang) + _year(r["baseline_year"]),
+        "latest": _fmt(r["latest"], r["unit"], lang),
+        "target": _fmt(r["target"], r["unit_target"], lang) + _year(r["target_year"]),
+        "progress": "—" if r["progress"] is None else f"{min(r['progress'], 9.99) * 100:.0f}%",
+        "track": f"{ICON[r['track']]} {t('targets.' + r['track'], lang)}",
+        "quote": r["quote"],
+    } for r in rows]
 
 
-def table_grid(df: pd.DataFrame, lang: str) -> Any:
-    """The indicator grid of ``df`` (rows filled in directly: same ``rowData`` as ``grid`` builds)."""
-    rows = grid_rows(df, lang)
-    g = grid(f"{P}-grid", rows.iloc[0:0], columns(lang), lang, height="480px")
-    g.rowData = records(rows)
-    return g
+def table_grid(df: list[Row], lang: str) -> Any:
+    """The indicator grid of ``df``."""
+    return grid(f"{P}-grid", grid_rows(df, lang), columns(lang), lang, height="480px")
 
 
 def columns(lang: str) -> list[dict]:
@@ -120,10 +110,10 @@ def columns(lang: str) -> list[dict]:
     return cols
 
 
-def summary_figure(df: pd.DataFrame, by: str, lang: str, labels=None) -> dict:
+def summary_figure(df: list[Row], by: str, lang: str, labels=None) -> dict:
     colors = {"achieved": "#3ddc97", "on_track": "#35c2ff", "off_track": "#ff4d4f", "unmonitored": "#6b7f95"}
     # count per (group, track) like groupby().size().unstack(): groups sorted, missing groups dropped
-    ct = Counter((g, s) for g, s in zip(df[by].tolist(), df["track"].tolist()) if g is not None and g == g)
+    ct = Counter((r[by], r["track"]) for r in df if r[by] is not None)
     keys = sorted({g for g, _ in ct})
     y = [labels(v) for v in keys] if labels else keys
     return kpi.figure([{"type": "bar", "y": y, "x": [ct.get((g, s), 0) for g in keys], "orientation": "h",
@@ -136,8 +126,8 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
     """The targets page of ``region`` with a domain filter and a region comparison."""
     store, region, lang, at = kpi.resolve(region, lang)
     allt = target_table(None)
-    df = allt[allt["region_code"] == region]
-    domains = sorted(df["domain"].unique())
+    df = [r for r in allt if r["region_code"] == region]
+    domains = sorted({r["domain"] for r in df})
     return kpi.page(P, t("targets.title", lang), t("targets.intro", lang), region, lang, [
         dcc.Store(id=f"{P}-ctx", data={"region": region, "lang": lang}),
         html.Div(className="dash-controls", children=[
@@ -167,8 +157,8 @@ def register_callbacks(app: Dash) -> None:
         region, lang = data["region"], data["lang"]
         df = target_table(region)
         if domain:
-            df = df[df["domain"] == domain]
-        return (records(grid_rows(df, lang)),
+            df = [r for r in df if r["domain"] == domain]
+        return (grid_rows(df, lang),
                 export_button(f"{P}-export", "targets", {"region": region, "domain": domain or None}, lang))
 
     kpi.register_drill(app, P)
