@@ -113,5 +113,10 @@ def test_map_page_lixin_and_english(open_page):
     assert "One map" in w.page.inner_text("#map-title")
     legend = w.page.inner_text("#map-legend-fisheries")
     assert "Not applicable" in legend and "利辛" in legend
+    # the English header stays one line at 1920 px, so the whole time bar (marks included) is on screen
+    nav = w.page.locator("#shell-nav").bounding_box()
+    assert nav["height"] < 50, nav
+    bar = w.page.locator(".map-timebar").bounding_box()
+    assert bar["y"] + bar["height"] <= 1080, bar
     w.shot("map_lixin_en")
     w.assert_clean()
