@@ -1,17 +1,18 @@
-"""Per dashboard module: server time of its layout against the raw DuckDB queries it runs, and the
-cached repeat. Usage: ``CITYBRAIN_DB=... python -m bench.bench_dashboards [region]``.
+"""Per dashboard module: server time of its layout and of its drill-down callback (a KPI card
+clicked) against the raw DuckDB queries each runs, and the cached repeat.
+Usage: ``CITYBRAIN_DB=... python -m bench.bench_dashboards [region]``.
 
-For each module, in one run, medians of repeated timings:
+For each module and each of the two requests, in one run, medians of repeated timings:
 - *raw DuckDB*: the exact SQL with the exact parameters the layout ran (recorded from ``Store``),
   replayed on a DuckDB cursor and materialised the way ``Store`` does (``.df()`` / ``fetchnumpy`` /
   ``fetchone``), as Arrow tables (DuckDB's own columnar result: the budget's baseline, as for the
   one-map layers) and as numpy arrays (the cheapest fetch, the stricter reference).
-- *layout (no cache)*: the layout with a null cache (every query runs, no memo across requests; one
+- *server (no cache)*: the layout or callback with a null cache (every query runs, no memo across requests; one
   request scope per call, as the server opens per HTTP request) — the budget is ≤ 1.5× raw.
 - *build*: the page-building share alone (queries answered from an in-process cache, layout memo
   off) — what Python adds on top of the queries.
-- *cached repeat*: the layout again with an in-process cache (the per-data-version layout memo
-  hits) — the budget is < 10 ms; *fs cached*: the same with the filesystem cache the server uses
+- *cached repeat*: the same request again with an in-process cache (the per-data-version layout
+  memo hits; a drill-down's queries hit) — the budget is < 10 ms; *fs cached*: the same with the filesystem cache the server uses
   by default (shared by gunicorn workers).
 The overview embeds the one-map (``layers.figure.map_figure``, owned by the layers module): its
 build time is printed on its own so the cockpit's own share stays visible.
@@ -19,6 +20,7 @@ build time is printed on its own so the cockpit's own share stays visible.
 
 from __future__ import annotations
 
+import functools
 import statistics
 import sys
 import tempfile
@@ -67,17 +69,15 @@ def main(region: str = "330225") -> None:
             return originals[name](self, sql, params)
         return rec
 
-    rows = []
-    mods = {m.id: m for m in builtin_modules()}
     fs_dir = Path(tempfile.mkdtemp(prefix="bench-dash-cache-"))
-    for mid in MINE:
-        m = mods[mid]
-        build = getattr(m.layout, "uncached", m.layout)
+
+    def measure(label: str, call, build) -> list:
+        """One table row: ``call`` (one request: a layout, or a callback) against its raw queries."""
         _use(settings, "null")
         for name in fetches:
             setattr(Store, name, recorder(name))
         recorded.clear()
-        request(m.layout, region=region, lang="zh")
+        request(call)
         queries = list(recorded)
         for name in fetches:
             setattr(Store, name, originals[name])
@@ -107,22 +107,44 @@ def main(region: str = "330225") -> None:
 
         # interleave the measurements so machine noise hits all alike; medians of each
         raw_np()
-        raw_ms, uncached = paired(raw, lambda: request(m.layout, region=region, lang="zh"), repeat=9)
+        raw_ms, uncached = paired(raw, lambda: request(call), repeat=9)
         raw_np_ms = median_ms(raw_np, repeat=9, warmup=0)
         raw_arrow_ms = median_ms(raw_arrow, repeat=9, warmup=1)
         _use(settings, "simple")
-        build_ms = median_ms(lambda: request(build, region=region, lang="zh"), repeat=7, warmup=1)
-        request(m.layout, region=region, lang="zh")
-        cached = median_ms(lambda: request(m.layout, region=region, lang="zh"), repeat=15, warmup=2)
+        build_ms = median_ms(lambda: request(build), repeat=7, warmup=1)
+        request(call)
+        cached = median_ms(lambda: request(call), repeat=15, warmup=2)
         _use(settings, "filesystem", cache_dir=fs_dir)
-        request(m.layout, region=region, lang="zh")
-        fs_cached = median_ms(lambda: request(m.layout, region=region, lang="zh"), repeat=15, warmup=2)
-        rows.append([mid, len(queries), round(raw_ms, 1), round(raw_arrow_ms, 1), round(raw_np_ms, 1), round(uncached, 1),
-                     f"{uncached / raw_arrow_ms:.2f}×", f"{uncached / raw_ms:.2f}×", f"{uncached / raw_np_ms:.2f}×",
-                     round(build_ms, 1), round(cached, 2), round(fs_cached, 2)])
-    print_table(f"dashboards, region {region} (store {store.version}); goals: ratio ≤ 1.5×, cached < 10 ms",
-                ["module", "queries", "raw ms (product's fetch)", "raw ms Arrow", "raw ms numpy", "layout ms (no cache)",
-                 "ratio vs Arrow (budget)", "ratio vs product's fetch", "ratio vs numpy", "build ms", "cached repeat ms", "fs cached ms"], rows)
+        request(call)
+        fs_cached = median_ms(lambda: request(call), repeat=15, warmup=2)
+        return [label, len(queries), round(raw_ms, 1), round(raw_arrow_ms, 1), round(raw_np_ms, 1), round(uncached, 1),
+                f"{uncached / raw_arrow_ms:.2f}×", f"{uncached / raw_ms:.2f}×", f"{uncached / raw_np_ms:.2f}×",
+                round(build_ms, 1), round(cached, 2), round(fs_cached, 2)]
+
+    header = ["module", "queries", "raw ms (product's fetch)", "raw ms Arrow", "raw ms numpy", "server ms (no cache)",
+              "ratio vs Arrow (budget)", "ratio vs product's fetch", "ratio vs numpy", "build ms", "cached repeat ms",
+              "fs cached ms"]
+    mods = {m.id: m for m in builtin_modules()}
+    rows = []
+    for mid in MINE:
+        m = mods[mid]
+        build = getattr(m.layout, "uncached", m.layout)
+        rows.append(measure(mid, functools.partial(m.layout, region=region, lang="zh"),
+                            functools.partial(build, region=region, lang="zh")))
+    print_table(f"dashboards: page layout, region {region} (store {store.version}); goals: ratio ≤ 1.5×, "
+                "cached < 10 ms", header, rows)
+
+    # the drill-down callback of every module's first KPI (a click on a card: trend + region comparison)
+    rows = []
+    defs = kpi.definitions(store)
+    for mid in MINE:
+        ind = next((i for i in mods[mid].indicators if i in defs), None)
+        if ind is None:
+            continue
+        drill = functools.partial(kpi.drill_figures, mid, ind, region, "7d", "zh")
+        rows.append(measure(f"{mid} ({ind})", drill, drill))
+    print_table("dashboards: drill-down callback (card click, 7-day range); goals: ratio ≤ 1.5×, cached < 10 ms",
+                header, rows)
 
     # the overview's embedded one-map, on its own (layers.figure.map_figure, not the cockpit's code)
     from dashboards.overview import MAP_LAYERS, small_map

@@ -26,8 +26,9 @@ def dark(fig: go.Figure, height: int = 300, **kw: Any) -> go.Figure:
 
 
 @functools.lru_cache(maxsize=1)
-def _template() -> dict[str, Any]:
-    """plotly.py's default template as a plain dict (what ``go.Figure`` would embed)."""
+def plotly_template() -> dict[str, Any]:
+    """plotly.py's default template as a plain dict (what ``go.Figure`` would embed); shared, never
+    to be changed in place."""
     return go.Figure().to_dict()["layout"]["template"]
 
 
@@ -51,4 +52,4 @@ def figure(data: list[dict[str, Any]], height: int = 300, **layout: Any) -> dict
         "plot_bgcolor": "rgba(0,0,0,0)",
         "font": {"color": "#cfe6ff", "size": 13, "family": "Noto Sans CJK SC, sans-serif"},
         "legend": {"orientation": "h", "y": -0.15}, **layout, "xaxis": xaxis, "yaxis": yaxis,
-        "template": _template()}}
+        "template": plotly_template()}}

@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from . import cache, queries
@@ -356,30 +355,38 @@ def drill_panel(prefix: str, region: str, lang: str) -> html.Div:
     ])
 
 
-def drill_figures(prefix: str, ind_id: str, region: str, rng: str, lang: str) -> tuple[str, go.Figure, go.Figure, Any]:
-    """Title, trend figure, region comparison and export link of one drill-down view."""
+def drill_figures(prefix: str, ind_id: str, region: str, rng: str,
+                  lang: str) -> tuple[str, dict[str, Any], dict[str, Any], Any]:
+    """Title, trend figure, region comparison and export link of one drill-down view (figures as
+    plain dicts, ``figures.figure``: a drill-down is a click, plotly.py's validation would double it)."""
     store = get_store()
     ind = definitions(store)[ind_id]
     at = queries.anchor(store)
     start = at - timedelta(days=RANGES.get(rng, 7))
     s = queries.series(store, ind_id, region, start, at)
-    trend = go.Figure(go.Scatter(x=s["ts"], y=s["value"], mode="lines", line={"color": "#35c2ff"},
-                                 name=ind.name(lang)))
+    shapes, notes = [], []
     for thr, st in ((ind.warn, "warning"), (ind.alarm, "alarm")):
-        if thr is not None:
-            trend.add_hline(y=thr, line={"color": STATUS_COLOR[st], "dash": "dash"},
-                            annotation_text=f"{STATUS_ICON[st]} {t(f'kpi.status.{st}', lang)} {fmt_number(thr, ind.unit, lang)}")
-    dark(trend, 280, title={"text": f"{t('kpi.drill.series', lang)} · {region_name(region, lang)}", "font": {"size": 14}},
-         yaxis_title=ind.unit)
+        if thr is not None:  # a dashed threshold line across the plot, labelled at its right end
+            shapes.append({"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": thr, "y1": thr,
+                           "line": {"color": STATUS_COLOR[st], "dash": "dash"}})
+            notes.append({"text": f"{STATUS_ICON[st]} {t(f'kpi.status.{st}', lang)} {fmt_number(thr, ind.unit, lang)}",
+                          "xref": "x domain", "x": 1, "xanchor": "right", "yref": "y", "y": thr,
+                          "yanchor": "bottom", "showarrow": False})
     if s.empty:
-        trend.add_annotation(text=t("kpi.empty", lang), showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)
+        notes.append({"text": t("kpi.empty", lang), "showarrow": False, "xref": "paper", "yref": "paper",
+                      "x": 0.5, "y": 0.5})
+    trend = figure([{"type": "scatter", "x": values(s["ts"]), "y": values(s["value"]), "mode": "lines",
+                     "line": {"color": "#35c2ff"}, "name": ind.name(lang)}], 280,
+                   title={"text": f"{t('kpi.drill.series', lang)} · {region_name(region, lang)}", "font": {"size": 14}},
+                   yaxis={"title": {"text": ind.unit}}, shapes=shapes, annotations=notes)
     rc = qk.region_compare(store, ind_id, at)
-    names = rc["name_zh"] if lang == "zh" else rc["name_en"]
-    sts = [status(v, ind) for v in rc["value"]]
-    bars = go.Figure(go.Bar(x=names, y=rc["value"], marker_color=[STATUS_COLOR[x] for x in sts],
-                            text=[f"{STATUS_ICON[x]} {fmt_number(v, ind.unit, lang)}" for x, v in zip(sts, rc["value"])],
-                            textposition="auto"))
-    dark(bars, 280, title={"text": t("kpi.drill.regions", lang), "font": {"size": 14}})
+    names = values(rc["name_zh"] if lang == "zh" else rc["name_en"])
+    vals = values(rc["value"])
+    sts = [status(v, ind) for v in vals]
+    bars = figure([{"type": "bar", "x": names, "y": vals, "marker": {"color": [STATUS_COLOR[x] for x in sts]},
+                    "text": [f"{STATUS_ICON[x]} {fmt_number(v, ind.unit, lang)}" for x, v in zip(sts, vals)],
+                    "textposition": "auto"}], 280,
+                  title={"text": t("kpi.drill.regions", lang), "font": {"size": 14}})
     link = export_button(f"{prefix}-drill-link", "observations",
                          export_params(ind_id, region, start, at + timedelta(seconds=1)), lang)
     return f"{ind.name(lang)}（{ind.unit}）" if lang == "zh" else f"{ind.name(lang)} ({ind.unit})", trend, bars, link

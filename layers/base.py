@@ -172,13 +172,13 @@ def part(rows: dict[str, Any]) -> Part:
 _NUMERIC = ("lon", "lat", "value")
 
 
-def assemble(parts: list[Part | pd.DataFrame]) -> pd.DataFrame:
-    """One feature frame from parts (or frames), in order.
+def assemble(parts: list[Part]) -> pd.DataFrame:
+    """One feature frame from parts, in order.
 
     Text columns are plain Python objects (not pandas' Arrow strings: converting a thousand vessel
     labels there and back costs more than their query); lon/lat (and value, when every row has a
     number) are float64. A missing text stays None, so ``if row["indicator"]`` stays false."""
-    arrays = {c: [p[c].to_numpy() if isinstance(p, pd.DataFrame) else p[c] for p in parts] for c in FEATURE_COLUMNS}
+    arrays = {c: [p[c] for p in parts] for c in FEATURE_COLUMNS}
     numeric: dict[int, np.ndarray] = {}
     for c in _NUMERIC:
         pieces = arrays[c]

@@ -12,9 +12,9 @@ from citybrain.i18n import fmt_number
 from citybrain.queries import geo
 from citybrain.tables import properties
 
-from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, assemble, by_sublayer, classify,
-                   columns, empty_features, halo_trace, lookup, minutes, overdue_at, part, point_trace,
-                   status_colours, status_legend, value_map)
+from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, Part, SubLayer, assemble, by_sublayer,
+                   classify, columns, halo_trace, lookup, minutes, overdue_at, part, point_trace, status_colours,
+                   status_legend, value_map)
 from .traffic import STEP_EN, STEP_ZH
 
 STEP_COLOURS = {"reported": "#ff8c42", "dispatched": "#f5b400", "on_scene": "#35c2ff", "resolved": "#2ecc71",
@@ -50,15 +50,16 @@ def pick_track(ctx: LayerContext) -> dict[str, Any] | None:
 class EmergencyLayer(Layer):
     """Typhoon, shelters, depots, rescue teams and incidents."""
 
-    def _typhoon(self, ctx: LayerContext) -> pd.DataFrame:
+    def _typhoon(self, ctx: LayerContext) -> list[Part]:
+        """The passage's best track up to ``ctx.at`` and its centre now (no parts when none is in play)."""
         tr = pick_track(ctx)
         if tr is None:
-            return empty_features()
+            return []
         pts = geo.typhoon_track(ctx.store, tr["track_id"])
         at = pd.Timestamp(ctx.at)
         n = int((pts["ts"] <= np.datetime64(ctx.at)).sum())  # best-track points up to now (time order)
         if not n:
-            return empty_features()
+            return []
         past = {c: a[:n] for c, a in pts.items()}
         now = {c: a[n - 1] for c, a in pts.items()}
         if n < len(pts["ts"]):  # interpolate between best-track points
@@ -89,11 +90,11 @@ class EmergencyLayer(Layer):
             "detail_en": [f"{at:%Y-%m-%d %H:%M} {grade_of(wind, 'en')} · max wind {fmt_number(wind, 'm/s', 'en')} · "
                           f"{fmt_number(now['pressure_hpa'], 'hPa', 'en')}"],
             "indicator": None, "geometry": None})
-        return assemble([track, centre])
+        return [track, centre]
 
     def features(self, ctx: LayerContext) -> pd.DataFrame:
         st, reg, at = ctx.store, ctx.region, ctx.at
-        parts = [self._typhoon(ctx)]
+        parts = self._typhoon(ctx)
         ents = geo.layer_entities(st, reg, ("shelter", "depot", "rescue_team", "hazard_site"))
         E = ents  # noqa: N806 (numpy columns)
         props = np.array([properties(p) for p in E["properties"]] + [None],

@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from citybrain import queries
+from citybrain.figures import plotly_template
 from citybrain.queries import geo
 from citybrain.store import Store, get_store
 
@@ -94,6 +95,7 @@ def base_layout(store: Store, region: str, map_layers: list[dict[str, Any]], com
         "showlegend": False, "uirevision": region, "clickmode": "event",
         "font": {"family": FONT, "color": "#e6f1ff", "size": 14 if compact else 13},
         "hoverlabel": {"font": {"family": FONT, "size": 15}, "bgcolor": "#0d2033", "bordercolor": "#35c2ff"},
+        "template": plotly_template(),  # what go.Figure embeds: the same look with or without plotly.py
     }
 
 
