@@ -40,7 +40,8 @@ STATUS_ICONS = {"normal": "●", "warning": "▲", "alarm": "■", "none": "○"
 
 #: Kinds of feature that exist only when observed (see ``Layer.observed``).
 OBSERVED_KINDS = ("vessel_", "incident_", "accident", "typhoon")
-#: Columns of every layer's feature frame.
+#: Columns of every layer's feature frame (``geometry``: a shapely geometry, WKB bytes, or None for a
+#: point at lon/lat).
 FEATURE_COLUMNS = ["id", "layer", "sublayer", "kind", "name_zh", "name_en", "lon", "lat", "value", "unit",
                    "status", "detail_zh", "detail_en", "indicator", "geometry"]
 

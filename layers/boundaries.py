@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import shapely
 
 from citybrain.i18n import register
 from citybrain.queries import geo
@@ -36,7 +35,8 @@ class BoundariesLayer(Layer):
             "lon": r["lon"], "lat": r["lat"], "value": None, "unit": "",
             "status": "none", "detail_zh": [f"行政区划代码 {c}" for c in codes],
             "detail_en": [f"adcode {c}" for c in codes], "indicator": None,
-            "geometry": shapely.from_wkb([bytes(g) for g in r["geometry"]]) if codes else []})
+            # the land polygons as WKB: only the GeoJSON export decodes them (the map draws the outline)
+            "geometry": r["geometry"]})
 
     def map_layers(self, ctx: LayerContext) -> list[dict[str, Any]]:
         r = geo.region_shapes(ctx.store, ctx.region)

@@ -31,6 +31,8 @@ def feature_collection(feats: pd.DataFrame, meta: dict[str, Any]) -> dict[str, A
     out = []
     for r in feats.itertuples(index=False):
         g = r.geometry if r.geometry is not None and not (isinstance(r.geometry, float)) else None
+        if isinstance(g, (bytes, bytearray, memoryview)):  # WKB, decoded only when exported
+            g = shapely.from_wkb(bytes(g))
         geom = shapely.geometry.mapping(g) if g is not None else {"type": "Point", "coordinates": [float(r.lon), float(r.lat)]}
         val = None if r.value is None or pd.isna(r.value) else (float(r.value) if not isinstance(r.value, str) else r.value)
         out.append({"type": "Feature", "id": r.id, "geometry": geom, "properties": {

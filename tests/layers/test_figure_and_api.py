@@ -7,6 +7,8 @@ import json
 from datetime import datetime
 
 import pytest
+import shapely
+import shapely.geometry
 
 from citybrain.app_factory import create_app
 from citybrain.store import get_store
@@ -63,6 +65,10 @@ def test_geojson(client, layer_id):
     for f in fc["features"]:
         assert f["geometry"]["type"] in ("Point", "LineString", "MultiPolygon", "Polygon")
         assert {"kind", "status", "layer"} <= set(f["properties"])
+    if layer_id == "boundaries":  # the full land polygon (not the simplified outline the map draws)
+        land = shapely.geometry.shape(fc["features"][0]["geometry"])
+        assert land.geom_type in ("Polygon", "MultiPolygon") and shapely.get_num_coordinates(land) > 3000
+        assert land.contains(shapely.Point(121.87, 29.47))  # Dancheng, Xiangshan's county seat
 
 
 def test_geojson_not_applicable_and_bad_input(client):
