@@ -4,6 +4,7 @@ shelter capacity and occupancy, and supplies against minimum reserves."""
 from __future__ import annotations
 
 
+import numpy as np
 import pandas as pd
 from dash import Dash, dcc, html
 
@@ -46,17 +47,22 @@ def funnel_figure(fn: pd.DataFrame, lang: str) -> dict:
 
 
 def shelter_figure(ent: pd.DataFrame, lang: str) -> dict:
-    """Occupancy against capacity per shelter (largest first)."""
-    occ = ent[ent["indicator_id"] == "shelter_occupancy"].copy()
-    occ["capacity"] = [properties(p).get("capacity") for p in occ["properties"]]
-    occ = occ.sort_values("capacity", ascending=True).tail(12)
-    names = kpi.values(occ["name_zh"] if lang == "zh" else occ["name_en"])
+    """Occupancy against capacity per shelter (the 12 largest, largest at the top)."""
+    m = (ent["indicator_id"] == "shelter_occupancy").to_numpy()
+    names = (ent["name_zh"] if lang == "zh" else ent["name_en"]).to_numpy(object)[m]
+    capacity = [properties(p).get("capacity") for p in ent["properties"].to_numpy(object)[m]]
+    cap = np.array([np.nan if c is None else c for c in capacity], "float64")
+    occ = ent["value"].to_numpy("float64")[m]
+    # ascending by capacity, unknown capacities last (pandas' sort_values order), then the last 12
+    known = np.flatnonzero(~np.isnan(cap))
+    order = np.concatenate([known[np.argsort(cap[known], kind="quicksort")], np.flatnonzero(np.isnan(cap))])[-12:]
+    y = kpi.values(names[order])
     return kpi.figure([
-        {"type": "bar", "y": names, "x": kpi.values(occ["capacity"]), "orientation": "h",
+        {"type": "bar", "y": y, "x": [capacity[i] for i in order], "orientation": "h",
          "name": "容量" if lang == "zh" else "capacity", "marker": {"color": "#1f4a6e"}},
-        {"type": "bar", "y": names, "x": kpi.values(occ["value"]), "orientation": "h",
+        {"type": "bar", "y": y, "x": kpi.values(occ[order]), "orientation": "h",
          "name": "在安置" if lang == "zh" else "occupants", "marker": {"color": "#ffc53d"}},
-    ], 90 + 26 * max(len(occ), 1), barmode="overlay")
+    ], 90 + 26 * max(len(order), 1), barmode="overlay")
 
 
 @kpi.cached_layout(P)
