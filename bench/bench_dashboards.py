@@ -40,14 +40,15 @@ def _use(settings, spec: str, **kw) -> None:
     cache._backend = cache.make_backend(settings.model_copy(update={"cache": spec, **kw}))
 
 
-def paired(a, b, repeat: int = 9) -> tuple[float, float]:
-    """Median ms of ``a`` and of ``b``, run alternately (one warm-up each)."""
-    a(), b()
-    ta, tb = [], []
+def interleaved(*fns, repeat: int = 11) -> list[float]:
+    """Median ms of each of ``fns``, run round-robin (one warm-up each) so machine noise hits all alike."""
+    for f in fns:
+        f()
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
-        ta.append(median_ms(a, repeat=1, warmup=0))
-        tb.append(median_ms(b, repeat=1, warmup=0))
-    return statistics.median(ta), statistics.median(tb)
+        for f, ts in zip(fns, times):
+            ts.append(median_ms(f, repeat=1, warmup=0))
+    return [statistics.median(ts) for ts in times]
 
 
 def request(fn, *args, **kwargs):
@@ -105,11 +106,8 @@ def main(region: str = "330225") -> None:
                 res.fetchone() if how == "scalar" else res.fetchnumpy()
                 cur.close()
 
-        # interleave the measurements so machine noise hits all alike; medians of each
-        raw_np()
-        raw_ms, uncached = paired(raw, lambda: request(call), repeat=9)
-        raw_np_ms = median_ms(raw_np, repeat=9, warmup=0)
-        raw_arrow_ms = median_ms(raw_arrow, repeat=9, warmup=1)
+        raw_ms, raw_arrow_ms, raw_np_ms, uncached = interleaved(raw, raw_arrow, raw_np, lambda: request(call),
+                                                                repeat=15)
         _use(settings, "simple")
         build_ms = median_ms(lambda: request(build), repeat=7, warmup=1)
         request(call)
