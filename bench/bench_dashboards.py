@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 from bench.common import median_ms, print_table
-from citybrain import cache, kpi
+from citybrain import cache, drill, kpi
 from citybrain.registry import builtin_modules
 from citybrain.settings import get_settings
 from citybrain.store import Store, get_store
@@ -139,8 +139,8 @@ def main(region: str = "330225") -> None:
         ind = next((i for i in mods[mid].indicators if i in defs), None)
         if ind is None:
             continue
-        drill = functools.partial(kpi.drill_figures, mid, ind, region, "7d", "zh")
-        rows.append(measure(f"{mid} ({ind})", drill, drill))
+        click = functools.partial(drill.drill_figures, mid, ind, region, "7d", "zh")
+        rows.append(measure(f"{mid} ({ind})", click, click))
     print_table("dashboards: drill-down callback (card click, 7-day range); goals: ratio ≤ 1.5×, cached < 10 ms",
                 header, rows)
 

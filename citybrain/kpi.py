@@ -4,8 +4,8 @@ An indicator's definition (unit, direction, warn/alarm thresholds) comes from th
 table. ``status`` is the one rule for normal / warning / alarm; ``kpi_values`` gives what a card
 (or the wall, or an export) shows for a region at a moment; ``card`` draws it with colour AND icon
 AND text, a sparkline, target progress and an export link to ``/api/v1/observations.csv`` with
-exactly the card's filters; ``drill_panel``/``register_drill`` give every dashboard the same
-drill-down by time range and region.
+exactly the card's filters; ``kpi.page`` places the drill-down panel (``citybrain.drill``) that
+gives every dashboard the same drill-down by time range and region.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import dcc, html
 
-from . import cache, queries
+from . import cache, drill, queries
 from .figures import dark, figure, values  # noqa: F401  (re-exported for the dashboards)
 from .i18n import fmt_number, register, t
 from .queries import kpi as qk
@@ -36,7 +36,6 @@ STATUS_ICON = {"normal": "●", "warning": "▲", "alarm": "■", "none": "○",
 STATUS_COLOR = {"normal": "#3ddc97", "warning": "#ffc53d", "alarm": "#ff4d4f", "none": "#8fb3d9", "nodata": "#6b7f95"}
 #: Live indicators that measure a planning indicator of the targets table.
 TARGET_LINKS = {"supervision_coverage": "fishing_vessel_digital_coverage_rate"}
-RANGES = {"1d": 1, "7d": 7, "30d": 30, "90d": 90}
 
 register({
     "kpi.status.normal": ("正常", "normal"), "kpi.status.warning": ("预警", "warning"),
@@ -321,7 +320,7 @@ def page(prefix: str, title: str, intro: str, region: str, lang: str, children: 
     """A dashboard page: heading, the module's content and its drill-down panel."""
     return html.Div(id=f"{prefix}-page", className="cb-page dash-page", children=[
         html.Div(className="cb-heading", children=[html.H1(f"{title} · {region_name(region, lang)}"), html.P(intro)]),
-        *children, drill_panel(prefix, region, lang)])
+        *children, drill.drill_panel(prefix, region, lang)])
 
 
 def section(prefix: str, key: str, title: str, children: list[Any], export: Any = None) -> html.Section:
@@ -335,86 +334,6 @@ def not_applicable(prefix: str, reason: str | None, lang: str) -> html.Div:
     return html.Div(id=f"{prefix}-na", className="kpi-na", children=[
         html.Span("ⓘ", className="kpi-na-icon", **{"aria-hidden": "true"}),
         html.Strong(t("kpi.na", lang)), html.P(reason or "")])
-
-
-def drill_panel(prefix: str, region: str, lang: str) -> html.Div:
-    """The (hidden) drill-down panel of a module: range picker, trend, region comparison, export."""
-    return html.Div(id=f"{prefix}-drill", className="kpi-drill kpi-drill-closed", children=[
-        dcc.Store(id=f"{prefix}-drill-ctx", data={"region": region, "lang": lang, "ind": None}),
-        html.Div(className="kpi-drill-head", children=[
-            html.H3(id=f"{prefix}-drill-title"),
-            html.Button(t("kpi.drill.close", lang), id=f"{prefix}-drill-close", n_clicks=0, className="kpi-close")]),
-        html.Div(className="kpi-drill-controls", children=[
-            html.Span(t("kpi.drill.range", lang)),
-            dcc.RadioItems(id=f"{prefix}-drill-range", value="7d", inline=True, className="kpi-range",
-                           options=[{"label": t(f"kpi.range.{k}", lang), "value": k} for k in RANGES]),
-            html.Span(id=f"{prefix}-drill-export")]),
-        html.Div(className="kpi-drill-body", children=[
-            dcc.Graph(id=f"{prefix}-drill-series", config={"displayModeBar": False}, className="kpi-drill-graph"),
-            dcc.Graph(id=f"{prefix}-drill-regions", config={"displayModeBar": False}, className="kpi-drill-graph")]),
-    ])
-
-
-def drill_figures(prefix: str, ind_id: str, region: str, rng: str,
-                  lang: str) -> tuple[str, dict[str, Any], dict[str, Any], Any]:
-    """Title, trend figure, region comparison and export link of one drill-down view (figures as
-    plain dicts, ``figures.figure``: a drill-down is a click, plotly.py's validation would double it)."""
-    store = get_store()
-    ind = definitions(store)[ind_id]
-    at = queries.anchor(store)
-    start = at - timedelta(days=RANGES.get(rng, 7))
-    s = queries.series(store, ind_id, region, start, at)
-    shapes, notes = [], []
-    for thr, st in ((ind.warn, "warning"), (ind.alarm, "alarm")):
-        if thr is not None:  # a dashed threshold line across the plot, labelled at its right end
-            shapes.append({"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": thr, "y1": thr,
-                           "line": {"color": STATUS_COLOR[st], "dash": "dash"}})
-            notes.append({"text": f"{STATUS_ICON[st]} {t(f'kpi.status.{st}', lang)} {fmt_number(thr, ind.unit, lang)}",
-                          "xref": "x domain", "x": 1, "xanchor": "right", "yref": "y", "y": thr,
-                          "yanchor": "bottom", "showarrow": False})
-    if s.empty:
-        notes.append({"text": t("kpi.empty", lang), "showarrow": False, "xref": "paper", "yref": "paper",
-                      "x": 0.5, "y": 0.5})
-    trend = figure([{"type": "scatter", "x": values(s["ts"]), "y": values(s["value"]), "mode": "lines",
-                     "line": {"color": "#35c2ff"}, "name": ind.name(lang)}], 280,
-                   title={"text": f"{t('kpi.drill.series', lang)} · {region_name(region, lang)}", "font": {"size": 14}},
-                   yaxis={"title": {"text": ind.unit}}, shapes=shapes, annotations=notes)
-    rc = qk.region_compare(store, ind_id, at)
-    names = values(rc["name_zh"] if lang == "zh" else rc["name_en"])
-    vals = values(rc["value"])
-    sts = [status(v, ind) for v in vals]
-    bars = figure([{"type": "bar", "x": names, "y": vals, "marker": {"color": [STATUS_COLOR[x] for x in sts]},
-                    "text": [f"{STATUS_ICON[x]} {fmt_number(v, ind.unit, lang)}" for x, v in zip(sts, vals)],
-                    "textposition": "auto"}], 280,
-                  title={"text": t("kpi.drill.regions", lang), "font": {"size": 14}})
-    link = export_button(f"{prefix}-drill-link", "observations",
-                         export_params(ind_id, region, start, at + timedelta(seconds=1)), lang)
-    return f"{ind.name(lang)}（{ind.unit}）" if lang == "zh" else f"{ind.name(lang)} ({ind.unit})", trend, bars, link
-
-
-def register_drill(app: Dash, prefix: str) -> None:
-    """Register the drill-down callback of ``prefix``'s cards against ``app``."""
-
-    @app.callback(Output(f"{prefix}-drill", "className"), Output(f"{prefix}-drill-title", "children"),
-                  Output(f"{prefix}-drill-series", "figure"), Output(f"{prefix}-drill-regions", "figure"),
-                  Output(f"{prefix}-drill-export", "children"), Output(f"{prefix}-drill-ctx", "data"),
-                  Input({"type": f"{prefix}-kpi", "ind": ALL}, "n_clicks"), Input(f"{prefix}-drill-range", "value"),
-                  Input(f"{prefix}-drill-close", "n_clicks"), State(f"{prefix}-drill-ctx", "data"),
-                  prevent_initial_call=True)
-    def _drill(clicks, rng, _close, data):
-        trig = ctx.triggered_id
-        data = dict(data or {})
-        if trig == f"{prefix}-drill-close":
-            data["ind"] = None
-            return "kpi-drill kpi-drill-closed", no_update, no_update, no_update, no_update, data
-        if isinstance(trig, dict):
-            if not any(c for c in clicks if c):
-                return (no_update,) * 6
-            data["ind"] = trig["ind"]
-        if not data.get("ind"):
-            return (no_update,) * 6
-        title, trend, bars, link = drill_figures(prefix, data["ind"], data["region"], rng, data["lang"])
-        return "kpi-drill kpi-drill-open", title, trend, bars, link, data
 
 
 def to_json(kv: KpiValue) -> dict[str, Any]:

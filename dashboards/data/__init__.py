@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 from dash import Dash, html
 
-from citybrain import kpi
+from citybrain import drill, kpi
 from citybrain.i18n import cadence_label, register, t
 from citybrain.queries import freshness
 from citybrain.queries import kpi as qk
@@ -80,7 +80,7 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
 
 def register_callbacks(app: Dash) -> None:
     """No KPI cards here; the drill panel is still wired so the page contract is uniform."""
-    kpi.register_drill(app, P)
+    drill.register_drill(app, P)
 
 
 MODULE = DashboardModule(

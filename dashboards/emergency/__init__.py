@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from dash import Dash, dcc, html
 
-from citybrain import kpi
+from citybrain import drill, kpi
 from citybrain.i18n import fmt_number, register, t
 from citybrain.queries import kpi as qk
 from citybrain.registry import DashboardModule
@@ -125,7 +125,7 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
 
 def register_callbacks(app: Dash) -> None:
     """The drill-down of the KPI cards."""
-    kpi.register_drill(app, P)
+    drill.register_drill(app, P)
 
 
 MODULE = DashboardModule(

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Dash, dcc, html
 
-from citybrain import kpi
+from citybrain import drill, kpi
 from citybrain.i18n import fmt_number, register, t
 from citybrain.registry import DashboardModule
 from citybrain.ui import export_button, grid
@@ -116,7 +116,7 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
 
 def register_callbacks(app: Dash) -> None:
     """The drill-down of the KPI cards."""
-    kpi.register_drill(app, P)
+    drill.register_drill(app, P)
 
 
 MODULE = DashboardModule(

@@ -9,7 +9,7 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, dcc, html
 
-from citybrain import kpi
+from citybrain import drill, kpi
 from citybrain.i18n import domain_label, fmt_number, register, t
 from citybrain.queries import kpi as qk
 from citybrain.regions import region_name
@@ -161,7 +161,7 @@ def register_callbacks(app: Dash) -> None:
         return (grid_rows(df, lang),
                 export_button(f"{P}-export", "targets", {"region": region, "domain": domain or None}, lang))
 
-    kpi.register_drill(app, P)
+    drill.register_drill(app, P)
 
 
 MODULE = DashboardModule(

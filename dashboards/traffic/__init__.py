@@ -7,7 +7,7 @@ import pandas as pd
 from plotly.colors import get_colorscale
 from dash import Dash, dcc, html
 
-from citybrain import kpi
+from citybrain import drill, kpi
 from citybrain.i18n import fmt_number, register, t
 from citybrain.queries import kpi as qk
 from citybrain.registry import DashboardModule
@@ -127,7 +127,7 @@ def kpi_day(at, days: int):
 
 def register_callbacks(app: Dash) -> None:
     """The drill-down of the KPI cards."""
-    kpi.register_drill(app, P)
+    drill.register_drill(app, P)
 
 
 MODULE = DashboardModule(
