@@ -33,3 +33,46 @@ def test_code_version_changes_with_the_code(monkeypatch, tmp_path):
     finally:
         monkeypatch.undo()
         cache.code_version.cache_clear()
+
+
+def test_request_scope_builds_each_key_once_per_request(monkeypatch, tmp_path):
+    """Within one HTTP request a key is built once (even with no shared cache); the next request builds
+    it again; outside a request nothing is memoised."""
+    from flask import Flask
+
+    monkeypatch.setattr(cache, "_backend", cache.make_backend(Settings(cache="null", db=tmp_path / "s.duckdb")))
+    builds: list[int] = []
+
+    def build() -> int:
+        builds.append(1)
+        return len(builds)
+
+    app = Flask(__name__)
+    cache.install_request_scope(app)
+
+    @app.route("/probe")
+    def probe():
+        first, second = cache.get_or_build("probe:1", build), cache.get_or_build("probe:1", build)
+        return {"first": first, "second": second}
+
+    client = app.test_client()
+    assert client.get("/probe").get_json() == {"first": 1, "second": 1}
+    assert client.get("/probe").get_json() == {"first": 2, "second": 2}  # a new request, a new scope
+    assert cache._request_memo.get() is None  # closed after each request
+    assert cache.get_or_build("probe:1", build) == 3 and cache.get_or_build("probe:1", build) == 4
+
+
+def test_data_version_is_read_once_per_scope(tmp_path):
+    class FakeStore:
+        path = tmp_path / "store.duckdb"
+        reads = 0
+
+        @property
+        def version(self) -> str:
+            FakeStore.reads += 1
+            return f"v{FakeStore.reads}"
+
+    st = FakeStore()
+    with cache.request_scope():
+        assert cache.data_version(st) == cache.data_version(st) == "v1"
+    assert cache.data_version(st) == "v2" and cache.data_version(st) == "v3"  # outside a scope: every call
