@@ -24,9 +24,15 @@ GRID_THEME = ("themeAlpine.withParams({backgroundColor: '#0d2033', foregroundCol
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """``frame`` as grid rows (one dict per row), missing values as ``None``; built column by column
-    from plain lists (a whole-frame ``astype(object).where(...).to_dict`` costs several times more)."""
+    (a whole-frame ``astype(object).where(...).to_dict`` costs several times more)."""
     names = [str(c) for c in frame.columns]
-    cols = [[None if m else v for v, m in zip(frame[c].tolist(), frame[c].isna().tolist())] for c in frame.columns]
+    cols = []
+    for c in frame.columns:
+        col = frame[c]
+        if pd.api.types.is_datetime64_any_dtype(col.dtype):  # NaT -> None (to_numpy keeps NaT)
+            cols.append([None if m else v for v, m in zip(col.tolist(), col.isna().tolist())])
+        else:
+            cols.append(col.to_numpy(dtype=object, na_value=None).tolist())
     return [dict(zip(names, row)) for row in zip(*cols)]
 
 
