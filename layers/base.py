@@ -204,21 +204,20 @@ def frame(rows: dict[str, Any]) -> pd.DataFrame:
 #: Columns the traces read (a feature frame as plain numpy arrays, see ``columns``).
 TRACE_COLUMNS = ("id", "layer", "sublayer", "kind", "name_zh", "name_en", "lon", "lat", "value", "status",
                  "detail_zh", "detail_en")
-Cols = Columns
 
 
-def columns(feats: pd.DataFrame) -> Cols:
+def columns(feats: pd.DataFrame) -> Columns:
     """The trace columns of a feature frame as numpy arrays (slicing these is far cheaper than pandas)."""
     return {c: feats[c].to_numpy() for c in TRACE_COLUMNS}
 
 
-def pick(cols: Cols, mask: Any) -> Cols:
+def pick(cols: Columns, mask: Any) -> Columns:
     """Rows of ``cols`` where ``mask`` is true."""
     m = np.asarray(mask, dtype=bool)
     return {c: a[m] for c, a in cols.items()}
 
 
-def by_sublayer(cols: Cols, *subs: str) -> Cols:
+def by_sublayer(cols: Columns, *subs: str) -> Columns:
     """Rows of some sub-layers."""
     return pick(cols, np.isin(cols["sublayer"], list(subs)))
 
