@@ -17,6 +17,7 @@ from .queries import kpi as qk
 from .regions import region_name
 from .store import get_store
 from .ui import export_button
+from .semantics.status import label as status_label
 
 #: The drill-down's time ranges (days).
 RANGES = {"1d": 1, "7d": 7, "30d": 30, "90d": 90}
@@ -54,7 +55,7 @@ def drill_figures(prefix: str, ind_id: str, region: str, rng: str,
         if thr is not None:  # a dashed threshold line across the plot, labelled at its right end
             shapes.append({"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": thr, "y1": thr,
                            "line": {"color": kpi.STATUS_COLOR[st], "dash": "dash"}})
-            notes.append({"text": f"{kpi.STATUS_ICON[st]} {t(f'kpi.status.{st}', lang)} {fmt_number(thr, ind.unit, lang)}",
+            notes.append({"text": f"{status_label(st, lang)} {fmt_number(thr, ind.unit, lang)}",
                           "xref": "x domain", "x": 1, "xanchor": "right", "yref": "y", "y": thr,
                           "yanchor": "bottom", "showarrow": False})
     if s.empty:

@@ -42,6 +42,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "fresh.fresh": ("正常更新", "fresh"),
     "fresh.stale": ("数据超时", "stale"),
     "fresh.none": ("无时序", "no series"),
+    "fresh.na": ("本地区不适用", "not applicable here"),
+    "fresh.last": ("最后更新", "last update"),
     "sim.no": ("真实", "real"),
     "sim.yes": ("模拟", "simulated"),
     "sim.partly": ("部分模拟", "partly simulated"),

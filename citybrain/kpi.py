@@ -27,21 +27,24 @@ from . import cache, drill, queries
 from .figures import dark, figure, values  # noqa: F401  (re-exported for the dashboards)
 from .i18n import fmt_number, register, t
 from .queries import kpi as qk
+from .semantics import freshness, periods, scope
+from .semantics import status as sem_status
 from .regions import region_name
 from .store import Store, get_store
-from .ui import export_button
+from .ui import export_button, stale_note
 
 log = logging.getLogger(__name__)
-STATUS_ICON = {"normal": "●", "warning": "▲", "alarm": "■", "none": "○", "nodata": "—"}
-STATUS_COLOR = {"normal": "#3ddc97", "warning": "#ffc53d", "alarm": "#ff4d4f", "none": "#8fb3d9", "nodata": "#6b7f95"}
+#: The one palette and icon set (``citybrain.semantics.status``), under the names the pages use.
+STATUS_ICON = sem_status.ICONS
+STATUS_COLOR = sem_status.COLOURS
 #: Live indicators that measure a planning indicator of the targets table.
 TARGET_LINKS = {"supervision_coverage": "fishing_vessel_digital_coverage_rate"}
 
 register({
-    "kpi.status.normal": ("正常", "normal"), "kpi.status.warning": ("预警", "warning"),
-    "kpi.status.alarm": ("告警", "alarm"), "kpi.status.none": ("未设阈值", "no threshold"),
-    "kpi.status.nodata": ("无数据", "no data"),
     "kpi.asof": ("截至", "as of"), "kpi.vs1d": ("较昨日", "vs yesterday"), "kpi.vs7d": ("较上周", "vs last week"),
+    "kpi.running": ("今日截至 {t}（进行中）", "Today up to {t} (running)"),
+    "kpi.vs1d.same": ("较昨日同时段", "vs same hours yesterday"),
+    "kpi.vs7d.same": ("较上周同时段", "vs same hours last week"),
     "kpi.target": ("目标", "target"), "kpi.progress": ("完成度", "progress"),
     "kpi.drill": ("点击查看趋势与地区对比", "Click for trend and region comparison"),
     "kpi.drill.range": ("时间范围", "Time range"), "kpi.drill.close": ("关闭", "Close"),
@@ -66,6 +69,7 @@ class Indicator:
     warn: float | None
     alarm: float | None
     cadence_s: int
+    dataset: str = ""
 
     def name(self, lang: str = "zh") -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -83,6 +87,11 @@ class KpiValue:
     value_7d: float | None = None
     spark: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["ts", "value"]))
     target: dict[str, Any] | None = None
+    #: The value's period is still running (quality ``partial``); value_1d/value_7d then hold the same
+    #: hours of the day and the week before (``citybrain.semantics.periods``).
+    running: bool = False
+    #: The indicator's feed is overdue (``citybrain.semantics.freshness``).
+    stale: bool = False
 
     @property
     def status(self) -> str:
@@ -104,28 +113,15 @@ def definitions(store: Store) -> dict[str, Indicator]:
         return hit
     df = queries.indicators(store)
     defs = {r.indicator_id: Indicator(r.indicator_id, r.name_zh, r.name_en, r.unit, r.domain, r.direction,
-                                      _num(r.warn), _num(r.alarm), int(r.cadence_s)) for r in df.itertuples()}
+                                      _num(r.warn), _num(r.alarm), int(r.cadence_s), r.dataset) for r in df.itertuples()}
     _DEFS.clear()  # one data version is served at a time
     _DEFS[version] = defs
     return defs
 
 
 def status(value: float | None, ind: Indicator) -> str:
-    """normal / warning / alarm from the thresholds and direction; 'none' without thresholds.
-
-    ``direction == 'down'`` (lower is better): warning at >= warn, alarm at >= alarm.
-    ``direction == 'up'`` (higher is better): warning below warn, alarm below alarm."""
-    if value is None or pd.isna(value):
-        return "nodata"
-    if ind.warn is None and ind.alarm is None:
-        return "none"
-    if ind.direction == "up":
-        if ind.alarm is not None and value < ind.alarm:
-            return "alarm"
-        return "warning" if ind.warn is not None and value < ind.warn else "normal"
-    if ind.alarm is not None and value >= ind.alarm:
-        return "alarm"
-    return "warning" if ind.warn is not None and value >= ind.warn else "normal"
+    """The status of ``value`` against ``ind``'s thresholds: ``citybrain.semantics.status.status``."""
+    return sem_status.status(value, ind.warn, ind.alarm, ind.direction)
 
 
 def target_progress(baseline: float | None, latest: float | None, target: float | None) -> float | None:
@@ -139,8 +135,10 @@ def target_progress(baseline: float | None, latest: float | None, target: float 
 
 
 def kpi_values(store: Store, region: str, ids: tuple[str, ...], at: datetime) -> list[KpiValue]:
-    """Card values for ``ids`` in ``region`` at ``at`` (two queries, both cached)."""
+    """Card values for ``ids`` in ``region`` at ``at`` (two queries, both cached); a running period
+    is compared with the same hours before, a stale feed is marked."""
     defs = definitions(store)
+    stale = set(freshness.stale_datasets(store, region, freshness.now()))
     snap = qk.snapshot(store, region, ids, at)
     sp = qk.sparks(store, region, ids, at)
     rows = {r.indicator_id: r for r in snap.itertuples(index=False)}
@@ -169,7 +167,10 @@ def kpi_values(store: Store, region: str, ids: tuple[str, ...], at: datetime) ->
                       row.ts if row is not None else None,
                       _num(row.value_1d) if row is not None else None,
                       _num(row.value_7d) if row is not None else None,
-                      groups.get(i, empty))
+                      groups.get(i, empty), stale=defs[i].dataset in stale)
+        if row is not None and periods.is_running(getattr(row, "quality", None)):
+            kv.running = True
+            kv.value_1d, kv.value_7d = periods.comparisons(store, region, i, row.ts, at)
         tid = links.get(i)
         if tid in tpos:
             r = tg.iloc[tpos[tid]]
@@ -182,7 +183,7 @@ def kpi_values(store: Store, region: str, ids: tuple[str, ...], at: datetime) ->
 def status_badge(st: str, lang: str) -> html.Span:
     """Status as icon + text + colour class (never colour alone)."""
     return html.Span([html.Span(STATUS_ICON[st], className="kpi-icon", **{"aria-hidden": "true"}), " ",
-                      t(f"kpi.status.{st}", lang)], className=f"kpi-status kpi-{st}")
+                      sem_status.word(st, lang)], className=f"kpi-status kpi-{st}")
 
 
 def _delta(now: float | None, before: float | None, ind: Indicator, label: str, lang: str) -> html.Span | None:
@@ -217,6 +218,7 @@ def card(prefix: str, kv: KpiValue, lang: str, at: datetime) -> html.Div:
     st = kv.status
     ind = kv.ind
     when = pd.Timestamp(kv.ts).strftime("%m-%d %H:%M") if kv.ts is not None else "—"
+    asof = (t("kpi.running", lang).format(t=f"{at:%H:%M}") if kv.running else f"{t('kpi.asof', lang)} {when}")
     tgt = None
     if kv.target and kv.target["value"] is not None:
         p = kv.target["progress"]
@@ -234,9 +236,10 @@ def card(prefix: str, kv: KpiValue, lang: str, at: datetime) -> html.Div:
                                                       status_badge(st, lang)]),
             html.Div(fmt_number(kv.value, ind.unit, lang), className="kpi-value"),
             html.Div(className="kpi-meta", children=[
-                html.Span(f"{t('kpi.asof', lang)} {when}", className="kpi-time"),
-                _delta(kv.value, kv.value_1d, ind, "kpi.vs1d", lang),
-                _delta(kv.value, kv.value_7d, ind, "kpi.vs7d", lang)]),
+                html.Span(asof, className="kpi-time kpi-running" if kv.running else "kpi-time"),
+                _delta(kv.value, kv.value_1d, ind, "kpi.vs1d.same" if kv.running else "kpi.vs1d", lang),
+                _delta(kv.value, kv.value_7d, ind, "kpi.vs7d.same" if kv.running else "kpi.vs7d", lang),
+                html.Span(freshness.label("stale", lang), className="cb-stale-badge") if kv.stale else None]),
             dcc.Graph(figure=sparkline(kv.spark, st), config={"staticPlot": True, "displayModeBar": False},
                       className="kpi-spark", style={"height": "38px"}),
             tgt,
@@ -260,8 +263,9 @@ def memo(store: Store, name: str, parts: tuple[Any, ...], build: Callable[[], An
 def cached_layout(module_id: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Memoise a module's ``layout(region, lang, **query)`` per (data version, region, lang).
 
-    Everything a page shows (values, "as of" times, freshness) comes from the store at its anchor,
-    so the data version in the key keeps a cached page exactly as fresh as a rebuilt one; other
+    Everything a page shows (values, "as of" times) comes from the store at its anchor, so the data
+    version in the key keeps a cached page exactly as fresh as a rebuilt one; which feeds are
+    overdue depends on the clock too, so the set of stale datasets is part of the key; other
     query parameters are ignored by the layouts and are not part of the key. ``layout.uncached``
     builds without the memo."""
 
@@ -269,7 +273,8 @@ def cached_layout(module_id: str) -> Callable[[Callable[..., Any]], Callable[...
         @functools.wraps(build)
         def layout(region: str | None = None, lang: str | None = None, **q: Any) -> Any:
             store, region, lang, _at = resolve(region, lang)
-            return memo(store, f"layout.{module_id}", (region, lang), lambda: build(region=region, lang=lang))
+            stale = tuple(freshness.stale_datasets(store, region, freshness.now()))
+            return memo(store, f"layout.{module_id}", (region, lang, stale), lambda: build(region=region, lang=lang))
 
         layout.uncached = build  # type: ignore[attr-defined]
         return layout
@@ -305,21 +310,23 @@ def _anchor(store: Store) -> datetime:
 
 def applicable(store: Store, region: str, dataset: str) -> tuple[bool, str | None]:
     """Whether ``dataset`` applies to ``region`` and, if not, the coverage table's reason."""
-    return coverage_map(store, region).get(dataset, (True, None))
+    return scope.applicable(store, region, dataset)
 
 
 def coverage_map(store: Store, region: str) -> dict[str, tuple[bool, str | None]]:
-    """``applicable`` for every dataset of the coverage table at once (one query); a dataset the
-    table does not list applies."""
-    cov = queries.coverage(store, region)
-    return {ds: (bool(ok), None if reason is None or pd.isna(reason) else str(reason))
-            for ds, ok, reason in zip(cov["dataset"].tolist(), cov["applicable"].tolist(), cov["reason"].tolist())}
+    """``applicable`` for every dataset (``citybrain.semantics.scope.coverage_map``)."""
+    return scope.coverage_map(store, region)
 
 
 def page(prefix: str, title: str, intro: str, region: str, lang: str, children: list[Any]) -> html.Div:
-    """A dashboard page: heading, the module's content and its drill-down panel."""
+    """A dashboard page: heading, the stale note of its feeds, the module's content and its drill-down."""
+    from .registry import all_modules
+
+    datasets = next((m.datasets for m in all_modules() if m.id == prefix), ())
+    states = freshness.dataset_states(get_store(), region, freshness.now())
     return html.Div(id=f"{prefix}-page", className="cb-page dash-page", children=[
         html.Div(className="cb-heading", children=[html.H1(f"{title} · {region_name(region, lang)}"), html.P(intro)]),
+        stale_note(prefix, states, datasets, lang),
         *children, drill.drill_panel(prefix, region, lang)])
 
 

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
         default=None,
         description="The store's 'now' for simulated feeds (China Standard Time, naive). "
                     "Default: build time floored to 5 minutes.")
+    clock: datetime | None = Field(
+        default=None,
+        description="A fixed wall clock (China Standard Time, naive) freshness is judged at, for replays and "
+                    "tests. Default: the real time.")
     log_level: str = Field(default="INFO", description="Python logging level.")
     auth: Literal["off", "local", "header"] = Field(
         default="off", description="off (first run), local (own users and login page) or header (trust a "

@@ -71,10 +71,26 @@ def export_button(id_: str, endpoint: str, params: dict[str, Any], lang: str = "
 
 
 def badge(status: str, lang: str = "zh") -> html.Span:
-    """A status badge with icon and text (never colour alone)."""
-    icons = {"fresh": "●", "stale": "▲", "none": "○", "normal": "●", "warning": "▲", "alarm": "■"}
-    return html.Span([html.Span(icons.get(status, "●"), className="cb-icon"), " ",
-                      t(f"fresh.{status}", lang)], className=f"cb-badge cb-{status}")
+    """A freshness badge with icon and text (never colour alone): ``semantics.freshness.label``."""
+    from .semantics.freshness import label
+
+    return html.Span(label(status, lang), className=f"cb-badge cb-{status}")
+
+
+def stale_note(prefix: str, states: dict[str, dict[str, Any]], datasets: tuple[str, ...] | list[str],
+               lang: str = "zh") -> html.Div | None:
+    """The one way a page says that feeds it shows are overdue (/, /d/*, /map; the wall and the catalog
+    use the same icon and word): '◷ 数据超时 · 渔业（最后更新 07-15 12:00）'. None when all are fresh."""
+    from .i18n import domain_label
+    from .semantics.freshness import label
+
+    stale = [(d, states[d]["last_ts"]) for d in datasets if d in states and states[d]["state"] == "stale"]
+    if not stale:
+        return None
+    parts = [f"{domain_label(d, lang)}（{t('fresh.last', lang)} {ts:%m-%d %H:%M}）" if lang == "zh"
+             else f"{domain_label(d, lang)} ({t('fresh.last', lang)} {ts:%m-%d %H:%M})" for d, ts in stale]
+    return html.Div(className="cb-stale-note", id=f"{prefix}-stale", role="alert",
+                    children=[html.Strong(label("stale", lang)), " · ", ("、" if lang == "zh" else "; ").join(parts)])
 
 
 def heading(title: str, intro: str | None = None) -> html.Div:

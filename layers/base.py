@@ -31,12 +31,14 @@ from _plotly_utils.utils import to_typed_array_spec
 
 from citybrain.queries import geo
 from citybrain.i18n import register, t
+from citybrain.semantics import scope
+from citybrain.semantics import status as sem
 from citybrain.store import Columns, Store
 
 STATUSES = ("normal", "warning", "alarm")
-#: The product's status colours (assets/citybrain.css --cb-normal/--cb-warning/--cb-alarm).
-STATUS_COLOURS = {"normal": "#2ecc71", "warning": "#f5b400", "alarm": "#ff4d4f", "none": "#8fb3d1"}
-STATUS_ICONS = {"normal": "●", "warning": "▲", "alarm": "■", "none": "○"}
+#: The product's one palette and icon set (``citybrain.semantics.status``; the CSS uses the same).
+STATUS_COLOURS = sem.COLOURS
+STATUS_ICONS = sem.ICONS
 
 #: Kinds of feature that exist only when observed (see ``Layer.observed``).
 OBSERVED_KINDS = ("vessel_", "incident_", "accident", "typhoon")
@@ -46,35 +48,17 @@ FEATURE_COLUMNS = ["id", "layer", "sublayer", "kind", "name_zh", "name_en", "lon
                    "status", "detail_zh", "detail_en", "indicator", "geometry"]
 
 register({
-    "layers.status.normal": ("正常", "normal"), "layers.status.warning": ("预警", "warning"),
-    "layers.status.alarm": ("告警", "alarm"), "layers.status.none": ("无阈值", "no threshold"),
     "layers.not_applicable": ("本地区不适用", "Not applicable to this region"),
 })
 
-
-def status_label(status: str, lang: str) -> str:
-    """Icon and word of a status, e.g. '▲ 预警'."""
-    return f"{STATUS_ICONS.get(status, '○')} {t('layers.status.' + status, lang)}"
+#: Icon and word of a status, e.g. '▲ 预警' (the one definition: ``citybrain.semantics.status.label``).
+status_label = sem.label
 
 
-def classify(values: Any, warn: float | None, alarm: float | None, direction: str = "down") -> np.ndarray:
-    """Status of each value against warning and alarm thresholds.
-
-    ``direction='down'``: higher is worse (level, congestion) — warning at ``>= warn``;
-    ``'up'``: lower is worse (coverage, reserve ratio) — warning at ``<= warn``. NaN -> 'none'."""
-    v = np.asarray(values, dtype="float64")
-    out = np.full(v.shape, "normal", dtype=object)
-    if warn is None and alarm is None:
-        out[:] = "none"
-        return out
-    worse = (lambda x, th: x >= th) if direction != "up" else (lambda x, th: x <= th)
-    with np.errstate(invalid="ignore"):
-        if warn is not None and not pd.isna(warn):
-            out[worse(v, warn)] = "warning"
-        if alarm is not None and not pd.isna(alarm):
-            out[worse(v, alarm)] = "alarm"
-    out[np.isnan(v)] = "none"
-    return out
+def classify(values: Any, warn: Any, alarm: Any, direction: str = "down") -> np.ndarray:
+    """Status of each value (``citybrain.semantics.status.classify``); a place without a value is
+    drawn as ``none``."""
+    return sem.classify(values, warn, alarm, direction, missing="none")
 
 
 @dataclass(frozen=True)
@@ -286,8 +270,8 @@ def status_colours(statuses: Any) -> list[str]:
 def status_legend(what_zh: str, what_en: str, thresholds_zh: str = "", thresholds_en: str = "") -> list[LegendItem]:
     """The three status rows (normal / warning / alarm) of one kind of thing."""
     extra = (f"（{thresholds_zh}）" if thresholds_zh else "", f" ({thresholds_en})" if thresholds_en else "")
-    return [LegendItem(f"{what_zh} {STATUS_ICONS[s]} {t('layers.status.' + s, 'zh')}" + (extra[0] if s == "normal" else ""),
-                       f"{what_en} {STATUS_ICONS[s]} {t('layers.status.' + s, 'en')}" + (extra[1] if s == "normal" else ""),
+    return [LegendItem(f"{what_zh} {STATUS_ICONS[s]} {sem.word(s, 'zh')}" + (extra[0] if s == "normal" else ""),
+                       f"{what_en} {STATUS_ICONS[s]} {sem.word(s, 'en')}" + (extra[1] if s == "normal" else ""),
                        STATUS_COLOURS[s], "dot", s) for s in STATUSES]
 
 
@@ -312,11 +296,7 @@ class Layer(ABC):
 
     def applies(self, store: Store, region: str) -> tuple[bool, str | None]:
         """Whether the layer's dataset covers the region (the coverage table), and why not."""
-        cov = geo.dataset_coverage(store, region, self.dataset)
-        if not len(cov["applicable"]) or bool(cov["applicable"][0]):
-            return True, None
-        reason = cov["reason"][0]
-        return False, None if reason is None else str(reason)
+        return scope.applicable(store, region, self.dataset)
 
     def threshold(self, store: Store, indicator_id: str) -> tuple[float | None, float | None, str]:
         """Thresholds of an indicator: the layer's own, else the indicator table's."""
@@ -362,6 +342,24 @@ class Layer(ABC):
             return True
         kinds = feats["kind"].astype(str)
         return bool(kinds.str.startswith(OBSERVED_KINDS).any())
+
+    def raised_thresholds(self, store: Store, raised: pd.DataFrame) -> list[float | None]:
+        """The threshold each raised feature crossed (for the alarm set): the alarm threshold of an
+        alarm, the warning threshold of a warning, from ``threshold``; a layer with per-entity
+        thresholds (water levels) overrides this."""
+        out: list[float | None] = []
+        for ind, st in zip(raised["indicator"].tolist(), raised["status"].tolist()):
+            if not (isinstance(ind, str) and ind):
+                out.append(None)
+                continue
+            warn, alarm, _ = self.threshold(store, ind)
+            out.append(alarm if st == "alarm" else warn)
+        return out
+
+    def raised_times(self, raised: pd.DataFrame, at: datetime) -> list[datetime]:
+        """When each raised feature's state was observed (for the alarm set); the moment drawn unless
+        a layer knows better."""
+        return [at] * len(raised)
 
     def counts(self, feats: pd.DataFrame) -> dict[str, int]:
         """Things on the map and how many are in warning or alarm."""

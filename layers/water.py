@@ -10,7 +10,7 @@ import pandas as pd
 
 from citybrain.i18n import fmt_number
 from citybrain.queries import geo
-from citybrain.store import nrows
+from citybrain.store import Store, nrows
 from citybrain.tables import properties
 
 from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, assemble, by_sublayer, classify,
@@ -43,11 +43,7 @@ class WaterLayer(Layer):
         lon, lat = ents["lon"], ents["lat"]
         lvl = lookup(value_map(vals, "water_level"), eid)
         rate = lookup(value_map(vals, "reservoir_storage_rate"), eid)
-        status = np.full(len(eid), "none", dtype=object)
-        with np.errstate(invalid="ignore"):
-            status[lvl < warn] = "normal"
-            status[lvl >= warn] = "warning"
-            status[lvl >= guar] = "alarm"
+        status = classify(lvl, warn, guar, "down")  # each station's own warning / guarantee level
 
         def det(lang: str) -> list[str]:
             out = []
@@ -77,6 +73,24 @@ class WaterLayer(Layer):
             "detail_en": [f"rain in the last hour {fmt_number(r, 'mm', 'en')}" for r in rain],
             "indicator": "rainfall_1h", "geometry": None})
         return assemble([levels, rains])
+
+    def raised_thresholds(self, store: Store, raised: pd.DataFrame) -> list[float | None]:
+        """A station's own warning / guarantee level (from its properties) for its level; the
+        indicator's thresholds for rainfall."""
+        levels = raised[raised["indicator"] == "water_level"]
+        props: dict[str, dict] = {}
+        if len(levels):
+            ents = geo.entities_by_id(store, tuple(levels["id"].tolist()))
+            props = {e: properties(p) for e, p in zip(ents["entity_id"], ents["properties"])}
+        base = super().raised_thresholds(store, raised)
+        out: list[float | None] = []
+        for fid, ind, st, b in zip(raised["id"].tolist(), raised["indicator"].tolist(), raised["status"].tolist(), base):
+            if ind == "water_level":
+                p = props.get(fid, {})
+                out.append(p.get("guarantee_level_m") if st == "alarm" else p.get("warning_level_m"))
+            else:
+                out.append(b)
+        return out
 
     def traces(self, ctx, feats, lang, sublayers, compact=False) -> list[Any]:
         on = set(sublayers)

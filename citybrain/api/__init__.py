@@ -9,6 +9,7 @@ from . import health, v1
 from . import layers as _layers  # noqa: F401  (adds /api/v1/layers routes before the blueprint is built)
 from . import dashboards as _dashboards  # noqa: F401  (adds /api/v1/dashboards)
 from . import wall as _wall  # noqa: F401  (adds /api/v1/wall/status)
+from . import alarms as _alarms  # noqa: F401  (adds /api/v1/alarms)
 
 
 def register_api(server: Flask, settings: Settings) -> None:

@@ -7,13 +7,11 @@ parameter, return DataFrames, and are memoised by data version (``citybrain.cach
 """
 
 from .core import (  # noqa: F401
-    STALE_FACTOR,
     anchor,
     coverage,
     dataset_stats,
     datasets,
     entities,
-    freshness,
     indicator_stats,
     indicators,
     latest_values,

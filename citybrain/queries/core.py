@@ -13,10 +13,6 @@ import pandas as pd
 from ..cache import cached_query
 from ..store import Store
 
-#: A feed is stale when its last value is older than this many cadences.
-STALE_FACTOR = 2.0
-
-
 @cached_query
 def regions(store: Store) -> pd.DataFrame:
     """All regions with names, centre and bounding box (no geometry)."""
@@ -67,14 +63,6 @@ def dataset_stats(store: Store) -> pd.DataFrame:
         FROM datasets d LEFT JOIN counts c ON c.dataset = d.name
         LEFT JOIN batches b ON b.dataset = d.name
         GROUP BY d.name, b.loaded_at, b.batch_id ORDER BY d.name""")
-
-
-def freshness(last_ts: datetime | None, cadence_s: int, now: datetime) -> str:
-    """'fresh', 'stale' or 'none' — the one rule for every panel, card and catalog row."""
-    if last_ts is None or pd.isna(last_ts):
-        return "none"
-    age = (now - pd.Timestamp(last_ts).to_pydatetime()).total_seconds()
-    return "fresh" if age <= STALE_FACTOR * cadence_s else "stale"
 
 
 @cached_query

@@ -2,9 +2,9 @@
 
 Every function takes the ``Store`` first, binds every value, returns ``Columns`` (named numpy arrays,
 the cheapest fetch: the layers work on a few thousand rows, where a DataFrame costs more than the
-query; geometry as WKB bytes, WGS-84) and is memoised by data version. "A region" means the region and its children
-(a city includes its districts); a district also sees rows its city carries (Zhoushan's fleet and
-facilities are stored under 330900), so a district view is never empty.
+query; geometry as WKB bytes, WGS-84) and is memoised by data version. "A region" is the one scope of
+``citybrain.semantics.scope``: the region and its districts; a city's own rows (Zhoushan's fleet is
+stored under 330900) belong to the city, not to its districts.
 """
 
 from __future__ import annotations
@@ -14,23 +14,20 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from ..cache import cached_query
+from ..semantics import scope
 from ..store import Columns, Store
-
-#: The region filter every query shares: the region, its children, and its parent's own rows.
-IN_REGION = ("{col} IN (SELECT region_code FROM regions WHERE region_code = ? OR parent_code = ? "
-             "UNION ALL SELECT parent_code FROM regions WHERE region_code = ? AND parent_code IS NOT NULL)")
 
 
 def _rf(col: str, region: str) -> tuple[str, list[str]]:
-    return IN_REGION.format(col=col), [region, region, region]
+    """The one region scope (``citybrain.semantics.scope``)."""
+    return scope.in_region(col, region)
 
 
 @cached_query
-def dataset_coverage(store: Store, region: str, dataset: str) -> Columns:
-    """Whether a dataset covers a region (the coverage table: ``applicable``, ``reason``); no row
-    means the table says nothing (taken as covered)."""
-    return store.columns("SELECT applicable, reason FROM coverage WHERE region_code = ? AND dataset = ?",
-                         [region, dataset])
+def entities_by_id(store: Store, ids: tuple[str, ...]) -> Columns:
+    """Entities by id: kind, names, region and properties (JSON text)."""
+    return store.columns("""SELECT entity_id, kind, name_zh, name_en, region_code, properties FROM entities
+                            WHERE list_contains(?, entity_id) ORDER BY entity_id""", [list(ids)])
 
 
 @cached_query

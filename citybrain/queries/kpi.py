@@ -2,7 +2,8 @@
 
 Every function takes the ``Store`` first and is memoised by data version. ``at`` is the moment the
 screen shows (normally ``queries.anchor(store)``); "region" filters on entities, events and tracks
-include a city's districts, region-level KPI series match the region code exactly.
+use the one region scope (``citybrain.semantics.scope``), region-level KPI series match the region
+code exactly.
 """
 
 from __future__ import annotations
@@ -12,24 +13,22 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from ..cache import cached_query
+from ..semantics import scope
 from ..store import Store
 
-#: Entities/events/tracks of a region or of its districts.
-IN_REGION = "({col} = ? OR {col} IN (SELECT region_code FROM regions WHERE parent_code = ?))"
-
-
 def _in(col: str = "region_code") -> str:
-    return IN_REGION.format(col=col)
+    """The one region scope (``citybrain.semantics.scope``); takes the region code twice."""
+    return scope.sql(col)
 
 
 @cached_query
 def snapshot(store: Store, region: str, ids: tuple[str, ...], at: datetime) -> pd.DataFrame:
     """Per indicator (region level): latest value and time, and the values a day and a week before."""
     return store.df("""
-        WITH s AS (SELECT indicator_id, ts, value FROM observations
+        WITH s AS (SELECT indicator_id, ts, value, quality FROM observations
                    WHERE region_code = ? AND entity_id IS NULL AND list_contains(?, indicator_id)
                      AND ts <= ? AND ts > ? - INTERVAL 90 DAY)
-        SELECT indicator_id, max(ts) AS ts, arg_max(value, ts) AS value,
+        SELECT indicator_id, max(ts) AS ts, arg_max(value, ts) AS value, arg_max(quality, ts) AS quality,
                arg_max(value, ts) FILTER (WHERE ts <= (SELECT max(ts) FROM s s2 WHERE s2.indicator_id = s.indicator_id) - INTERVAL 1 DAY) AS value_1d,
                arg_max(value, ts) FILTER (WHERE ts <= (SELECT max(ts) FROM s s2 WHERE s2.indicator_id = s.indicator_id) - INTERVAL 7 DAY) AS value_7d
         FROM s GROUP BY indicator_id ORDER BY indicator_id""", [region, list(ids), at, at])

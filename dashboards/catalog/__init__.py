@@ -8,19 +8,20 @@ import pandas as pd
 from dash import html
 
 from citybrain import queries
-from citybrain.build import CST
 from citybrain.i18n import cadence_label, domain_label, fmt_number, t
 from citybrain.regions import REGIONS, region_name
 from citybrain.registry import DashboardModule
 from citybrain.settings import get_settings
 from citybrain.store import StoreMissing, get_store
+from citybrain.semantics import freshness as sem_fresh
 from citybrain.ui import export_button, grid, heading
 
 P = "catalog"
 
 
 def _now() -> datetime:
-    return datetime.now(CST).replace(tzinfo=None)
+    """The one clock freshness is judged at (``citybrain.semantics.freshness``)."""
+    return sem_fresh.now()
 
 
 def _fmt_ts(v) -> str:
@@ -40,7 +41,7 @@ def dataset_table(region: str, lang: str) -> pd.DataFrame:
         "span": [f"{_fmt_ts(a)} ~ {_fmt_ts(b)}" if pd.notna(a) else "—" for a, b in zip(ds["first_ts"], ds["last_ts"])],
         "last": [_fmt_ts(v) for v in ds["last_ts"]],
         "cadence": [cadence_label(c, lang) for c in ds["cadence"]],
-        "freshness": [t("fresh." + queries.freshness(v if pd.notna(v) else None, int(c), now), lang)
+        "freshness": [sem_fresh.label(sem_fresh.freshness(v, c, now), lang)
                       for v, c in zip(ds["last_ts"], ds["cadence_s"])],
         "owner": ds["owner_zh"] if lang == "zh" else ds["owner_en"],
         "classification": [t(f"cls.{c}", lang) for c in ds["classification"]],
@@ -67,7 +68,7 @@ def indicator_table(region: str, lang: str) -> pd.DataFrame:
                        for w, a, u in zip(ind["warn"], ind["alarm"], ind["unit"])],
         "rows": ind["rows"].fillna(0).astype("int64"),
         "last": [_fmt_ts(v) for v in ind["last_ts"]],
-        "freshness": [t("fresh." + queries.freshness(v if pd.notna(v) else None, int(c), now), lang)
+        "freshness": [sem_fresh.label(sem_fresh.freshness(v, c, now), lang)
                       for v, c in zip(ind["last_ts"], ind["cadence_s"])],
         "owner": ind["owner_zh"],
         "classification": [t(f"cls.{c}", lang) for c in ind["classification"]],
@@ -83,7 +84,7 @@ def _cols(keys: list[str], lang: str, wide: tuple[str, ...] = ()) -> list[dict]:
         if k in wide:
             d.update(minWidth=260, flex=1)
         if k == "freshness":
-            d["cellClassRules"] = {"cb-cell-stale": f"params.value == '{t('fresh.stale', lang)}'"}
+            d["cellClassRules"] = {"cb-cell-stale": f"params.value == '{sem_fresh.label('stale', lang)}'"}
         out.append(d)
     return out
 

@@ -8,7 +8,7 @@ from dash import Dash, html
 
 from citybrain import drill, kpi
 from citybrain.i18n import cadence_label, register, t
-from citybrain.queries import freshness
+from citybrain.semantics import freshness as sem_fresh
 from citybrain.queries import kpi as qk
 from citybrain.registry import DashboardModule
 from citybrain.ui import export_button, grid
@@ -34,10 +34,10 @@ def dataset_rows(region: str, lang: str) -> pd.DataFrame:
     store, region, lang, at = kpi.resolve(region, lang)
     df = qk.dataset_freshness(store, region)
     fresh = []
+    now = sem_fresh.now()
     for last, cad in zip(df["last_ts"], df["cadence_s"]):
-        f = freshness(None if pd.isna(last) else last, int(cad), at)
-        fresh.append(t("data.static", lang) if f == "none" else
-                     (("● " if f == "fresh" else "▲ ") + t(f"fresh.{f}", lang)))
+        f = sem_fresh.freshness(last, cad, now)
+        fresh.append(t("data.static", lang) if f == "none" else sem_fresh.label(f, lang))
     return pd.DataFrame({
         "dataset": df["dataset"], "title": df["title_zh"] if lang == "zh" else df["title_en"],
         "owner": df["owner_zh"] if lang == "zh" else df["owner_en"],

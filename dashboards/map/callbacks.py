@@ -16,6 +16,7 @@ from _plotly_utils.utils import convert_to_base64
 from dash import ALL, Dash, Input, Output, Patch, State, no_update
 
 from citybrain.i18n import t
+from citybrain.semantics.alarms import alarm_set
 from citybrain.store import get_store
 from layers.base import LayerContext
 from layers.figure import base_layout, draw
@@ -62,7 +63,7 @@ def render(ctxdata: dict, win: dict, step: int | None, layer_ids: list[str], sub
     return {"ctx": ctx, "drawn": d, "traces": tj,
             "uids": [{"uid": x.get("uid"), "h": h, "layer": o} for x, h, o in zip(tj, d.digests, d.owners)],
             "legend": legend(shown, d.not_applicable, extra, lang, no_data),
-            "alerts": alerts({i: d.features[i] for i in shown}, lang),
+            "alerts": alerts(alarm_set(ctx.store, ctxdata["region"], ctx.at), lang),
             "counts": counts(stats, ctxdata["region"], ctx.at, win.get("track"), lang),
             "label": f"{ctx.at:%Y-%m-%d %H:%M}" + (f" · {win['track']}" if win.get("track") else "")}
 

@@ -14,6 +14,7 @@ from citybrain.i18n import fmt_number, register, t
 from citybrain.queries import geo
 from citybrain.store import Columns, Store
 from citybrain.ui import export_button
+from citybrain.semantics.status import word as status_word
 from layers.base import STATUS_COLOURS, STATUS_ICONS, status_label
 from layers.registry import get
 
@@ -113,35 +114,31 @@ def counts(stats: dict[str, dict[str, int]], region: str, at: datetime, track: s
         rows.append(html.Div(className="map-count", id=f"{P}-count-{lid}", children=[
             html.Span(layer.title(lang), className="map-count-title"),
             html.Span(f"{fmt_number(c['total'], '', lang)} {t('map.total', lang)}", className="map-count-n"),
-            html.Span(f"{STATUS_ICONS['warning']} {c['warning']}", className="map-count-w", title=t("layers.status.warning", lang)),
-            html.Span(f"{STATUS_ICONS['alarm']} {c['alarm']}", className="map-count-a", title=t("layers.status.alarm", lang)),
+            html.Span(f"{STATUS_ICONS['warning']} {c['warning']}", className="map-count-w", title=status_word("warning", lang)),
+            html.Span(f"{STATUS_ICONS['alarm']} {c['alarm']}", className="map-count-a", title=status_word("alarm", lang)),
             export_button(f"{P}-export-{lid}", f"layers/{lid}", params, lang, fmt="geojson"),
         ]))
     return rows
 
 
-def alerts(feats: dict[str, pd.DataFrame], lang: str, limit: int = 60) -> list[Any]:
-    """Everything in warning or alarm, alarm first; each item zooms the map to itself when clicked."""
-    items = []
-    for lid, f in feats.items():
-        if f.empty:
-            continue
-        a = get(lid).alerts(f)
-        for r in a.itertuples():
-            items.append((0 if r.status == "alarm" else 1, lid, r))
-    items.sort(key=lambda x: (x[0], x[1]))
-    if not items:
+def alerts(raised: pd.DataFrame, lang: str, limit: int = 60) -> list[Any]:
+    """The region's alarm set (``citybrain.semantics.alarms``), alarm first; an item of a map layer
+    zooms the map to itself when clicked, an indicator of the whole region is listed as text."""
+    if raised.empty:
         return [html.P(t("map.no_alerts", lang), className="map-empty")]
     out = []
-    for i, (_, lid, r) in enumerate(items[:limit]):
-        name = r.name_zh if lang == "zh" else (r.name_en or r.name_zh)
-        out.append(html.Button(
-            id={"type": f"{P}-alert", "index": f"{lid}|{r.id}"}, n_clicks=0, className=f"map-alert cb-{r.status}",
-            children=[html.Span(status_label(r.status, lang), className="map-alert-status"),
-                      html.Span(f"{get(lid).title(lang)} · {name}", className="map-alert-name"),
-                      html.Span(r.detail_zh if lang == "zh" else r.detail_en, className="map-alert-detail")]))
-    if len(items) > limit:
-        out.append(html.P(f"… +{len(items) - limit}", className="map-empty"))
+    for r in raised.head(limit).itertuples():
+        title = r.title_zh if lang == "zh" else r.title_en
+        body = [html.Span(status_label(r.severity, lang), className="map-alert-status"),
+                html.Span(title, className="map-alert-name")]
+        layer_id, _, fid = r.id.partition(":")
+        if layer_id == "kpi":
+            out.append(html.Div(body, className=f"map-alert map-alert-kpi cb-{r.severity}", id=f"{P}-alert-{r.id}"))
+        else:
+            out.append(html.Button(id={"type": f"{P}-alert", "index": f"{layer_id}|{fid}"}, n_clicks=0,
+                                   className=f"map-alert cb-{r.severity}", children=body))
+    if len(raised) > limit:
+        out.append(html.P(f"… +{len(raised) - limit}", className="map-empty"))
     return out
 
 

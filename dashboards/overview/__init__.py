@@ -13,6 +13,8 @@ from citybrain import drill, kpi
 from citybrain.i18n import fmt_number, register, t
 from citybrain.registry import DashboardModule
 from citybrain.ui import export_button, grid
+from citybrain.semantics.alarms import alarm_set, counts as alarm_counts
+from citybrain.semantics.status import ICONS, label as status_label
 
 log = logging.getLogger(__name__)
 P = "overview"
@@ -24,6 +26,8 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     "emergency": ("open_incidents", "overdue_incidents", "shelter_occupancy_rate", "avg_response_min"),
 }
 MAP_LAYERS = ["fisheries", "traffic", "water", "emergency"]
+#: How many items of the alarm set the header names (the count covers all of them).
+CHIPS = 8
 
 register({
     "overview.title": ("领导驾驶舱", "Leaders' cockpit"),
@@ -32,6 +36,7 @@ register({
                        "one-map. Click a card for its trend and a region comparison."),
     "overview.alarms": ("当前告警/预警", "Alarms and warnings now"),
     "overview.alarm_n": ("项告警", "in alarm"), "overview.warn_n": ("项预警", "warning"),
+    "overview.alarms.all": ("在一张图上查看全部", "See all on the one-map"),
     "overview.changes": ("变化（较昨日 / 较上周）", "What changed (vs yesterday / last week)"),
     "overview.map": ("态势一张图", "One-map"),
     "overview.na": ("本地区不适用", "Not applicable here"),
@@ -64,7 +69,7 @@ def change_table(vals: list[kpi.KpiValue], lang: str) -> pd.DataFrame:
         "now": [fmt_number(v.value, v.ind.unit, lang) for v in vals],
         "d1": [d(v.value, v.value_1d, v.ind.unit) for v in vals],
         "d7": [d(v.value, v.value_7d, v.ind.unit) for v in vals],
-        "status": [f"{kpi.STATUS_ICON[v.status]} {t('kpi.status.' + v.status, lang)}" for v in vals],
+        "status": [status_label(v.status, lang) for v in vals],
     })
 
 
@@ -82,8 +87,8 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
         else:
             na.append(html.Li(f"{t('domain.' + ds, lang)}：{reason}" if lang == "zh" else f"{t('domain.' + ds, lang)}: {reason}"))
     vals = kpi.kpi_values(store, region, tuple(ids), at)
-    alarm = [v for v in vals if v.status == "alarm"]
-    warn = [v for v in vals if v.status == "warning"]
+    raised = alarm_set(store, region, at)  # the one alarm set (/map, the wall ticker and the API show it too)
+    n = alarm_counts(raised)
     ch = change_table(vals, lang)
     try:
         mapc = dcc.Graph(id=f"{P}-map", figure=map_dict(store, region, lang, at), config={"displayModeBar": False},
@@ -94,12 +99,14 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
     return kpi.page(P, t("overview.title", lang), t("overview.intro", lang), region, lang, [
         html.Div(id=f"{P}-alarms", className="dash-alarmbar", children=[
             html.Span(t("overview.alarms", lang)),
-            html.Span([html.Span("■ ", **{"aria-hidden": "true"}), html.Strong(str(len(alarm))), " ",
+            html.Span([html.Span(f"{ICONS['alarm']} ", **{"aria-hidden": "true"}), html.Strong(str(n["alarm"])), " ",
                        t("overview.alarm_n", lang)], className="kpi-status kpi-alarm", id=f"{P}-alarm-count"),
-            html.Span([html.Span("▲ ", **{"aria-hidden": "true"}), html.Strong(str(len(warn))), " ",
+            html.Span([html.Span(f"{ICONS['warning']} ", **{"aria-hidden": "true"}), html.Strong(str(n["warning"])), " ",
                        t("overview.warn_n", lang)], className="kpi-status kpi-warning", id=f"{P}-warn-count"),
-            *[html.Span(f"{kpi.STATUS_ICON[v.status]} {v.ind.name(lang)} {fmt_number(v.value, v.ind.unit, lang)}",
-                        className=f"kpi-chip kpi-{v.status}") for v in alarm + warn],
+            dcc.Link(t("overview.alarms.all", lang), href=f"/map?region={region}&lang={lang}", className="cb-link",
+                     id=f"{P}-alarms-link"),
+            *[html.Span(f"{ICONS[r.severity]} {r.title_zh if lang == 'zh' else r.title_en}",
+                        className=f"kpi-chip kpi-{r.severity}") for r in raised.head(CHIPS).itertuples()],
         ]),
         html.Div([kpi.card(P, v, lang, at) for v in vals], className="kpi-cards", id=f"{P}-cards"),
         html.Div(className="dash-grid", children=[

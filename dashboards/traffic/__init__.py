@@ -13,6 +13,7 @@ from citybrain.queries import kpi as qk
 from citybrain.registry import DashboardModule
 from citybrain.ui import export_button, grid
 from citybrain.tables import properties
+from citybrain.semantics.status import label as status_label
 
 P = "traffic"
 #: plotly.py's "Blues" (what go.Heatmap expanded the name to; plotly.js's own "Blues" differs).
@@ -78,7 +79,7 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
     ind = kpi.definitions(store)["congestion_index"]
     ctab = pd.DataFrame({"segment": cong["name_zh"] if lang == "zh" else cong["name_en"],
                          "tpi": cong["value"].round(2),
-                         "status": [f"{kpi.STATUS_ICON[kpi.status(v, ind)]} {t('kpi.status.' + kpi.status(v, ind), lang)}"
+                         "status": [status_label(kpi.status(v, ind), lang)
                                     for v in cong["value"]],
                          "speed": [fmt_number(v, "km/h", lang) for v in cong["speed"]]})
     ccols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in ctab.columns]

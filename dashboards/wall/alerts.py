@@ -1,9 +1,10 @@
-"""The scrolling alert ticker: current warnings and alarms from every feed of a region.
+"""The scrolling alert ticker: the region's alarm set (``citybrain.semantics.alarms``), the same set the
+cockpit header counts, /map lists and ``/api/v1/alarms`` serves.
 
-Items come from the KPI statuses (one definition: ``citybrain.kpi.status``), water stations at or
-over their warning level, overdue incidents and vessels in alarm. Each item carries its status as
-icon + text (never colour alone). The track holds the items twice so a CSS animation can loop it
-seamlessly; it is replaced only when the items change, so the scroll does not restart on refresh.
+The track starts with the counts, then names the items (alarms first, at most ``MAX_ITEMS``); each
+carries its status as icon + text (never colour alone). The track holds the items twice so a CSS
+animation can loop it seamlessly; it is replaced only when the items change, so the scroll does not
+restart on refresh.
 """
 
 from __future__ import annotations
@@ -12,65 +13,46 @@ from datetime import datetime
 
 from dash import html
 
-from citybrain import kpi
-from citybrain.i18n import fmt_number, register, t
-from citybrain.queries import kpi as qk
+from citybrain.i18n import register, t
+from citybrain.semantics.alarms import alarm_set, counts
+from citybrain.semantics.status import ICONS, word as status_word
 from citybrain.store import Store
 
 from .panels import Part, sig_of
 
 register({
-    "wall.alert.station": ("水位超警", "Water level over warning"),
-    "wall.alert.overdue": ("事件超时", "Overdue incident"),
-    "wall.alert.vessels": ("渔船告警", "Vessels in alarm"),
     "wall.alert.none": ("当前无预警告警 · 各项指标正常", "No warnings or alarms · all indicators normal"),
+    "wall.alert.counts": ("告警 {a} 项 · 预警 {w} 项", "{a} alarms · {w} warnings"),
+    "wall.alert.more": ("另有 {n} 项见一张图", "{n} more on the one-map"),
 })
 MAX_ITEMS = 30
 
 
-def alert_items(store: Store, region: str, lang: str, at: datetime) -> list[tuple[str, str]]:
-    """(status, text) of every current warning and alarm of ``region``, alarms first (at most 30)."""
-    from dashboards.overview import DOMAINS
-
-    items: list[tuple[str, str]] = []
-    ids = tuple(i for ds, g in DOMAINS.items() if kpi.applicable(store, region, ds)[0] for i in g)
-    for kv in kpi.kpi_values(store, region, ids, at):
-        if kv.status in ("warning", "alarm"):
-            items.append((kv.status, f"{kv.ind.name(lang)} {fmt_number(kv.value, kv.ind.unit, lang)}"))
-    if kpi.applicable(store, region, "water")[0]:
-        from dashboards.water import station_table
-
-        tab = station_table(qk.entity_latest(store, region, ("water_level",), at), lang)
-        for r in tab[tab["margin"].fillna(-1) >= 0].itertuples():
-            st = "alarm" if r.guarantee is not None and r.level >= (r.guarantee or 1e9) else "warning"
-            items.append((st, f"{t('wall.alert.station', lang)} {r.station} {r.level:.2f} m"))
-    if kpi.applicable(store, region, "emergency")[0]:
-        op = qk.open_incidents(store, region, at)
-        for r in op[op["overdue"].fillna(False).astype(bool)].itertuples():
-            items.append(("alarm", f"{t('wall.alert.overdue', lang)} {(r.title_zh if lang == 'zh' else r.title_en) or r.kind}"))
-    if kpi.applicable(store, region, "fisheries")[0]:
-        vs = qk.vessel_status(store, region, at)
-        bad = vs[vs["status"].str.startswith("alarm")]
-        if len(bad):
-            ids_ = "、".join(bad["entity_id"].head(5).tolist()) + ("…" if len(bad) > 5 else "")
-            items.append(("alarm", f"{t('wall.alert.vessels', lang)} "
-                                   f"{fmt_number(len(bad), '艘' if lang == 'zh' else '', lang)}：{ids_}"))
-    items.sort(key=lambda x: 0 if x[0] == "alarm" else 1)
-    return items[:MAX_ITEMS]
+def alert_items(store: Store, region: str, lang: str, at: datetime) -> list[tuple[str, str, str]]:
+    """(id, status, text) of the first ``MAX_ITEMS`` items of the region's alarm set."""
+    raised = alarm_set(store, region, at)
+    return [(r.id, r.severity, r.title_zh if lang == "zh" else r.title_en) for r in raised.head(MAX_ITEMS).itertuples()]
 
 
 def ticker_parts(store: Store, region: str, lang: str, at: datetime) -> list[Part]:
     """The ticker track (items twice, for a seamless loop; speed proportional to length)."""
+    raised = alarm_set(store, region, at)
     items = alert_items(store, region, lang, at)
+    n = counts(raised)
     if not items:
-        items = [("normal", t("wall.alert.none", lang))]
-
-    def one(suffix: str) -> list[html.Span]:
-        return [html.Span(className=f"wall-tick wall-tick-{st}", children=[
-            html.Span(kpi.STATUS_ICON[st], className=f"kpi-{st}", **{"aria-hidden": "true"}), " ",
-            html.Strong(t(f"kpi.status.{st}", lang), className=f"kpi-{st}"), " ", text]) for st, text in items]
-
-    chars = sum(len(x[1]) + 8 for x in items)
+        ticks = [html.Span(className="wall-tick wall-tick-normal", children=[
+            html.Span(ICONS["normal"], className="kpi-normal", **{"aria-hidden": "true"}), " ",
+            t("wall.alert.none", lang)])]
+    else:
+        ticks = [html.Span(t("wall.alert.counts", lang).format(a=n["alarm"], w=n["warning"]),
+                           className="wall-tick wall-tick-count")]
+        ticks += [html.Span(className=f"wall-tick wall-tick-{st}", **{"data-alarm": aid}, children=[
+            html.Span(ICONS[st], className=f"kpi-{st}", **{"aria-hidden": "true"}), " ",
+            html.Strong(status_word(st, lang), className=f"kpi-{st}"), " ", text]) for aid, st, text in items]
+        if len(raised) > len(items):
+            ticks.append(html.Span(t("wall.alert.more", lang).format(n=len(raised) - len(items)),
+                                   className="wall-tick wall-tick-count"))
+    chars = sum(len(x[2]) + 8 for x in items) + 20
     secs = max(20, round(chars * 0.35))
-    track = html.Div(one("a") + one("b"), className="wall-ticker-track", style={"animationDuration": f"{secs}s"})
-    return [Part(sig_of(items, lang), track)]
+    track = html.Div(ticks + ticks, className="wall-ticker-track", style={"animationDuration": f"{secs}s"})
+    return [Part(sig_of(items, lang, n["alarm"], n["warning"]), track)]

@@ -23,6 +23,7 @@ from citybrain import kpi, queries
 from citybrain.i18n import fmt_number, register, t
 from citybrain.queries import kpi as qk
 from citybrain.store import Store
+from citybrain.semantics.status import label as status_label
 
 register({
     "wall.na": ("本地区不适用", "Not applicable in this region"),
@@ -131,7 +132,7 @@ def kpi_hero(store: Store, region: str, lang: str, at: datetime, ind: str, key: 
     for thr, name in ((kv.ind.warn, "warning"), (kv.ind.alarm, "alarm")):
         if thr is not None:
             fig.add_hline(y=thr, line={"color": kpi.STATUS_COLOR[name], "dash": "dash", "width": 3},
-                          annotation_text=f"{kpi.STATUS_ICON[name]} {t('kpi.status.' + name, lang)} {thr:g}",
+                          annotation_text=f"{status_label(name, lang)} {thr:g}",
                           annotation_font={"size": 20, "color": kpi.STATUS_COLOR[name]})
     return [kpi_card(kv, lang, big=True), graph(key, wall_figure(fig, 560), 560)]
 

@@ -92,8 +92,11 @@ def parse_now(v: str | None) -> datetime | None:
 
 
 def real_now() -> datetime:
-    """The real wall-clock time in China Standard Time (naive, like the store's times)."""
-    return datetime.now(CST).replace(tzinfo=None)
+    """The wall clock in China Standard Time (naive, like the store's times): the one clock of
+    ``citybrain.semantics.freshness`` (the real time unless CITYBRAIN_CLOCK fixes it)."""
+    from citybrain.semantics.freshness import now
+
+    return now()
 
 
 def step_for(step_id: str, known_indicators: set[str] | None = None) -> Step | None:

@@ -19,6 +19,7 @@ from dash import dcc, html
 from citybrain import kpi, queries
 from citybrain.i18n import register, t
 from citybrain.queries import kpi as qk
+from citybrain.semantics import freshness as sem_fresh
 from citybrain.store import Store
 
 from . import alerts, panels
@@ -31,8 +32,7 @@ register({
     "wall.step.water": ("智慧水利", "Water and flood defence"), "wall.step.emergency": ("应急指挥", "Emergency command"),
     "wall.step.fisheries": ("智慧渔港", "Smart fishing ports"),
     "wall.kpis": ("关键指标", "Key indicators"),
-    "wall.datatime": ("数据时间", "Data as of"), "wall.fresh": ("正常更新", "live"),
-    "wall.stale": ("数据超时", "STALE"), "wall.stale.last": ("最后更新", "last update"),
+    "wall.datatime": ("数据时间", "Data as of"),
     "wall.nodata": ("无时序", "no series"),
     "wall.online": ("在线", "online"), "wall.lost": ("连接中断", "connection lost"),
     "wall.lost.sub": ("connection lost · 正在自动重连", "reconnecting automatically"),
@@ -132,7 +132,7 @@ def _when(ts: Any, now: datetime) -> str:
 def panel_state(store: Store, region: str, panel: Panel, now: datetime) -> tuple[str, Any, list[str]]:
     """(``fresh`` / ``stale`` / ``none`` / ``na``, the oldest data time, stale dataset names) of a panel.
 
-    The rule is ``queries.freshness`` with each dataset's manifest cadence, measured against ``now``."""
+    The rule is ``citybrain.semantics.freshness`` with each dataset's cadence, measured against ``now``."""
     if not panel.datasets:
         return "none", None, []
     fr = qk.dataset_freshness(store, region)
@@ -141,7 +141,7 @@ def panel_state(store: Store, region: str, panel: Panel, now: datetime) -> tuple
     if rows.empty:
         return "na", None, []
     last = rows["last_ts"].dropna()
-    stale = [r for r in rows.itertuples() if queries.freshness(r.last_ts, int(r.cadence_s), now) == "stale"]
+    stale = [r for r in rows.itertuples() if sem_fresh.freshness(r.last_ts, r.cadence_s, now) == "stale"]
     state = "stale" if stale else ("fresh" if len(last) else "none")
     return state, (last.min() if len(last) else None), [r.dataset for r in stale]
 
@@ -164,13 +164,13 @@ def head(panel: Panel, lang: str, state: str, last: Any, stale: list[str], now: 
     if last is not None:
         out.append(html.Span(f"{t('wall.datatime', lang)} {_when(last, now)}", className="wall-panel-time"))
     if state == "fresh":
-        out.append(html.Span(["● ", t("wall.fresh", lang)], className="wall-fresh"))
+        out.append(html.Span(sem_fresh.label("fresh", lang), className="wall-fresh"))
     elif state == "stale":
-        out.append(html.Span(["◷ ", t("wall.stale", lang)], className="wall-stale-badge"))
+        out.append(html.Span(sem_fresh.label("stale", lang), className="wall-stale-badge"))
         out.append(html.Div(className="wall-stale-banner", role="alert", children=[
-            html.Span("◷ " + t("wall.stale", lang)),
-            html.Span(f"（{t('wall.stale.last', lang)} {_when(last, now)}）" if lang == "zh"
-                      else f"({t('wall.stale.last', lang)} {_when(last, now)})")]))
+            html.Span(sem_fresh.label("stale", lang)),
+            html.Span(f"（{t('fresh.last', lang)} {_when(last, now)}）" if lang == "zh"
+                      else f"({t('fresh.last', lang)} {_when(last, now)})")]))
     return out
 
 

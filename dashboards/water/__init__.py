@@ -13,6 +13,7 @@ from citybrain.queries import kpi as qk
 from citybrain.registry import DashboardModule
 from citybrain.ui import export_button, grid
 from citybrain.tables import properties
+from citybrain.semantics.status import label as status_label
 
 P = "water"
 KPIS = ("stations_over_warning", "max_rainfall_24h", "rainfall_1h", "reservoir_storage_rate")
@@ -48,7 +49,7 @@ def station_table(ent: pd.DataFrame, lang: str) -> pd.DataFrame:
         rows.append({"station": r.name_zh if lang == "zh" else r.name_en, "level": round(r.value, 2),
                      "warning": w, "guarantee": g,
                      "margin": None if w is None else round(r.value - w, 2),
-                     "status": f"{kpi.STATUS_ICON[st]} {t('kpi.status.' + st, lang)}"})
+                     "status": status_label(st, lang)})
     return pd.DataFrame(rows, columns=["station", "level", "warning", "guarantee", "margin", "status"]).sort_values(
         "margin", ascending=False)
 

@@ -1,0 +1,74 @@
+"""Freshness of a feed against its cadence, measured against the one clock.
+
+A feed is **stale** when its newest row is older than ``STALE_FACTOR`` cadences at the moment the
+screen is drawn (``clock()``: the real time in China Standard Time, or the fixed
+``CITYBRAIN_CLOCK`` of a replay or a test). A static dataset (no time series) is ``none``. Every
+screen (/, /d/*, /map, /wall, /catalog) asks ``dataset_states`` and says stale the same way
+(``citybrain.ui.stale_note``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone, timedelta
+from typing import Any
+
+import pandas as pd
+
+#: A feed is stale when its last value is older than this many cadences.
+STALE_FACTOR = 2.0
+CST = timezone(timedelta(hours=8))
+
+
+def clock(fixed: datetime | None = None) -> datetime:
+    """The moment freshness is judged at: ``fixed`` (settings.clock) or now in CST (naive)."""
+    if fixed is not None:
+        return fixed
+    return datetime.now(CST).replace(tzinfo=None, microsecond=0)
+
+
+def now() -> datetime:
+    """``clock`` with the running app's settings (``CITYBRAIN_CLOCK``)."""
+    from ..settings import get_settings
+
+    return clock(get_settings().clock)
+
+
+#: Icons of the freshness states (never colour alone); ``label`` adds the word.
+ICONS = {"fresh": "●", "stale": "◷", "none": "○", "na": "ⓘ"}
+
+
+def label(state: str, lang: str) -> str:
+    """Icon and word of a freshness state, e.g. '◷ 数据超时'."""
+    from ..i18n import t
+
+    return f"{ICONS.get(state, '○')} {t('fresh.' + state, lang)}"
+
+
+def freshness(last_ts: Any, cadence_s: Any, now: datetime) -> str:
+    """'fresh', 'stale' or 'none' (no series): the one rule for every panel, card and catalog row."""
+    if last_ts is None or pd.isna(last_ts) or cadence_s is None or pd.isna(cadence_s):
+        return "none"
+    age = (now - pd.Timestamp(last_ts).to_pydatetime()).total_seconds()
+    return "fresh" if age <= STALE_FACTOR * float(cadence_s) else "stale"
+
+
+def dataset_states(store: Any, region: str, now: datetime) -> dict[str, dict[str, Any]]:
+    """Per dataset of ``region``: ``state`` (fresh/stale/none/na), ``last_ts``, ``cadence_s``.
+
+    ``na``: the dataset does not apply to the region (coverage table)."""
+    from ..queries import kpi as qk
+
+    fr = qk.dataset_freshness(store, region)
+    out: dict[str, dict[str, Any]] = {}
+    for r in fr.itertuples(index=False):
+        applicable = True if r.applicable is None or pd.isna(r.applicable) else bool(r.applicable)
+        last = None if r.last_ts is None or pd.isna(r.last_ts) else pd.Timestamp(r.last_ts).to_pydatetime()
+        state = freshness(last, r.cadence_s, now) if applicable else "na"
+        out[str(r.dataset)] = {"state": state, "last_ts": last, "cadence_s": r.cadence_s}
+    return out
+
+
+def stale_datasets(store: Any, region: str, now: datetime, datasets: tuple[str, ...] | None = None) -> list[str]:
+    """Names of the region's stale datasets (of ``datasets`` when given), sorted."""
+    states = dataset_states(store, region, now)
+    return sorted(d for d, s in states.items() if s["state"] == "stale" and (datasets is None or d in datasets))

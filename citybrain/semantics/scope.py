@@ -1,0 +1,57 @@
+"""Which rows "a region" includes: the one SQL fragment every query uses.
+
+Decision: a region's rows are its own rows and those of its descendants (a city includes its
+districts). A city's own rows (e.g. Zhoushan's fleet registered at city level, 330900) belong to
+the city only, never to one of its districts: district 330902 shows what is registered in
+330902. So a city's figure is the sum of its districts' and its own, and no row is counted twice.
+Applicability (the coverage table) is different: a district without its own coverage row inherits
+its parent's (``applicable``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Rows of a region and of its districts. Takes the region code twice (``params``).
+IN_REGION = "({col} = ? OR {col} IN (SELECT region_code FROM regions WHERE parent_code = ?))"
+
+
+def in_region(col: str, region: str) -> tuple[str, list[str]]:
+    """``(sql, params)``: the condition that ``col`` lies in ``region`` (itself or a district)."""
+    return IN_REGION.format(col=col), [region, region]
+
+
+def sql(col: str = "region_code") -> str:
+    """The condition alone (for queries that pass ``params(region)`` in their own order)."""
+    return IN_REGION.format(col=col)
+
+
+def params(region: str) -> list[str]:
+    """The parameters ``sql`` needs."""
+    return [region, region]
+
+
+def coverage_map(store: Any, region: str) -> dict[str, tuple[bool, str | None]]:
+    """``applicable`` for every dataset the coverage table lists for ``region`` or, where it lists
+    nothing for the region, for its parent (a district inherits its city's coverage)."""
+    import pandas as pd
+
+    from ..queries import core
+    from ..regions import REGIONS
+
+    out: dict[str, tuple[bool, str | None]] = {}
+    chain = [region]
+    parent = REGIONS[region].parent if region in REGIONS else None
+    if parent:
+        chain.append(parent)
+    for code in reversed(chain):  # the region's own rows win over its parent's
+        cov = core.coverage(store, code)
+        for ds, ok, reason in zip(cov["dataset"].tolist(), cov["applicable"].tolist(), cov["reason"].tolist()):
+            out[ds] = (bool(ok), None if reason is None or pd.isna(reason) else str(reason))
+    return out
+
+
+def applicable(store: Any, region: str, dataset: str) -> tuple[bool, str | None]:
+    """Whether ``dataset`` applies to ``region`` and, if not, the coverage table's reason; a dataset
+    the table does not list applies."""
+    return coverage_map(store, region).get(dataset, (True, None))
