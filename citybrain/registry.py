@@ -45,6 +45,8 @@ class DashboardModule:
     register_callbacks: Callable[[Dash], None] | None = None
     nav: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The module's named views (``citybrain.views.View``): every card, table and chart's rows.
+    views: tuple[Any, ...] = ()
 
     def title(self, lang: str = "zh") -> str:
         return self.title_zh if lang == "zh" else self.title_en

@@ -15,6 +15,9 @@ from . import alarms as _alarms  # noqa: F401  (adds /api/v1/alarms)
 def register_api(server: Flask, settings: Settings) -> None:
     """Add health checks and ``/api/v1`` to the Flask server."""
     health.register(server, settings)
+    from . import views
+
+    views.register_routes()  # needs the dashboard registry, so only when an app is built
     v1.register(server)
 
     @server.before_request

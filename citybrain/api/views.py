@@ -1,0 +1,96 @@
+"""Dashboard views over HTTP: ``/api/v1/dashboards/<id>/views`` and each view as JSON, CSV or Parquet.
+
+The rows come from the view's one data function (``citybrain.views``), the same call the page makes
+to draw its table or chart, so a download holds exactly what the screen shows, in screen order.
+Exports (CSV, Parquet) are audited like every other download.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, request
+
+from .. import audit, kpi
+from ..views import View, csv_bytes, file_name, json_rows, parquet_bytes, rows, url
+from .params import Param, parse
+from .v1 import _who, add_route
+
+REGION = Param("region", "region", "Region code (adcode); default: the configured default region.")
+LANG = Param("lang", "enum", "Language of titles and texts in the rows.", enum=("zh", "en"), default="zh")
+ENCODING = Param("encoding", "enum", "CSV text encoding.", enum=("utf-8", "gbk"), default="utf-8")
+MEDIA = {"json": "application/json", "csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
+_ERR = {"$ref": "#/components/schemas/Error"}
+
+
+def _list_view(module_id: str, views: tuple[View, ...]):
+    def list_views():
+        v = parse(request.args, [REGION, LANG])
+        store, region, lang, at = kpi.resolve(v["region"], v["lang"])
+        out = [{"id": vw.id, "title": vw.title(lang), "rows": int(len(rows(module_id, vw, store, region, lang, at))),
+                "json": url(module_id, vw.id, region, lang, "json"), "csv": url(module_id, vw.id, region, lang, "csv"),
+                "parquet": url(module_id, vw.id, region, lang, "parquet")} for vw in views]
+        resp = jsonify(dashboard=module_id, region=region, lang=lang, at=at.isoformat(), data_version=store.version,
+                       views=out)
+        resp.headers["X-Data-Version"] = store.version
+        return resp
+
+    list_views.__name__ = f"views_{module_id}"
+    return list_views
+
+
+def _file_view(module_id: str, view: View, fmt: str):
+    def serve():
+        params = [REGION, LANG] + ([ENCODING] if fmt == "csv" else [])
+        v = parse(request.args, params)
+        store, region, lang, at = kpi.resolve(v["region"], v["lang"])
+        version = store.version
+        frame = rows(module_id, view, store, region, lang, at)
+        headers = {"X-Data-Version": version}
+        if fmt == "json":
+            resp = jsonify(dashboard=module_id, view=view.id, title=view.title(lang), region=region, lang=lang,
+                           at=at.isoformat(), data_version=version, rows=json_rows(frame))
+            resp.headers.update(headers)
+            return resp
+        body = csv_bytes(frame, v["encoding"]) if fmt == "csv" else parquet_bytes(frame)
+        name = file_name(module_id, view.id, region, at, version, fmt)
+        headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        mime = f"text/csv; charset={v['encoding']}" if fmt == "csv" else MEDIA[fmt]
+        audit.record("export", **_who(), what=f"view {module_id}/{view.id}", format=fmt,
+                     filters={"region": region, "lang": lang}, data_version=version, rows=int(len(frame)),
+                     bytes=len(body), seconds=0, outcome="complete")
+        return Response(body, headers=headers, content_type=mime)
+
+    serve.__name__ = f"view_{module_id}_{view.id}_{fmt}"
+    return serve
+
+
+def _doc(op: str, summary: str, params: list[Param], media: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"get": {"operationId": op, "summary": summary, "tags": ["views"],
+                    "parameters": [p.openapi() for p in params],
+                    "responses": {"200": {"description": "OK", "content": {media: {"schema": schema}}},
+                                  "400": {"description": "Bad parameter", "content": {"application/json": {"schema": _ERR}}}}}}
+
+
+def register_routes() -> None:
+    """One documented route per module (its list of views) and per view and format."""
+    from ..registry import all_modules
+
+    for m in all_modules():
+        if not m.views:
+            continue
+        add_route(f"/dashboards/{m.id}/views", f"views_{m.id}", _list_view(m.id, m.views), _doc(
+            f"views_{m.id}", f"Views of the {m.title_en} dashboard: id, title, row count and their JSON/CSV URLs.",
+            [REGION, LANG], "application/json",
+            {"type": "object", "properties": {"views": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "string"}, "title": {"type": "string"}, "rows": {"type": "integer"},
+                "json": {"type": "string"}, "csv": {"type": "string"}}}}}}))
+        for vw in m.views:
+            for fmt in ("json", "csv", "parquet"):
+                params = [REGION, LANG] + ([ENCODING] if fmt == "csv" else [])
+                schema: dict[str, Any] = ({"type": "object", "properties": {"rows": {"type": "array", "items": {
+                    "type": "object"}}}} if fmt == "json" else {"type": "string", "format": "binary"})
+                add_route(f"/dashboards/{m.id}/views/{vw.id}.{fmt}", f"view_{m.id}_{vw.id}_{fmt}",
+                          _file_view(m.id, vw, fmt),
+                          _doc(f"view_{m.id}_{vw.id}_{fmt}", f"{vw.title_en} ({vw.title_zh}) of the {m.title_en} "
+                               f"dashboard as {fmt.upper()}: exactly the rows the page shows.", params, MEDIA[fmt], schema))
