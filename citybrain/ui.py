@@ -8,7 +8,7 @@ import dash_ag_grid as dag
 import pandas as pd
 from dash import html
 
-from .i18n import t
+from .i18n import label, t
 
 #: AG Grid's interface texts in Chinese (the rest falls back to English).
 AG_LOCALE_ZH = {"noRowsToShow": "无数据", "loadingOoo": "加载中…", "filterOoo": "筛选…",
@@ -74,7 +74,8 @@ def badge(status: str, lang: str = "zh") -> html.Span:
     """A status badge with icon and text (never colour alone)."""
     icons = {"fresh": "●", "stale": "▲", "none": "○", "normal": "●", "warning": "▲", "alarm": "■"}
     return html.Span([html.Span(icons.get(status, "●"), className="cb-icon"), " ",
-                      t(f"fresh.{status}", lang)], className=f"cb-badge cb-{status}")
+                      label("freshness" if status in ("fresh", "stale", "none") else "status", status, lang)],
+                     className=f"cb-badge cb-{status}")
 
 
 def heading(title: str, intro: str | None = None) -> html.Div:

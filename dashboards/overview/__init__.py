@@ -9,8 +9,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Dash, dcc, html
 
+from citybrain.figures import graph_config
 from citybrain import drill, kpi
-from citybrain.i18n import fmt_number, register, t
+from citybrain.i18n import fmt_number, reason_text, register, t
 from citybrain.registry import DashboardModule
 from citybrain.ui import export_button, grid
 
@@ -80,13 +81,13 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
         if ok:
             ids.extend(group)
         else:
-            na.append(html.Li(f"{t('domain.' + ds, lang)}：{reason}" if lang == "zh" else f"{t('domain.' + ds, lang)}: {reason}"))
+            na.append(html.Li(f"{t('domain.' + ds, lang)}：{reason}" if lang == "zh" else f"{t('domain.' + ds, lang)}: {reason_text(reason, lang)}"))
     vals = kpi.kpi_values(store, region, tuple(ids), at)
     alarm = [v for v in vals if v.status == "alarm"]
     warn = [v for v in vals if v.status == "warning"]
     ch = change_table(vals, lang)
     try:
-        mapc = dcc.Graph(id=f"{P}-map", figure=map_dict(store, region, lang, at), config={"displayModeBar": False},
+        mapc = dcc.Graph(id=f"{P}-map", figure=map_dict(store, region, lang, at), config=graph_config(lang, displayModeBar=False),
                          className="dash-map")
     except Exception:  # the map must never take the cockpit down
         log.exception("overview map failed for %s", region)
