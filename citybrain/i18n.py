@@ -154,6 +154,12 @@ VOCABULARIES: dict[str, dict[str, tuple[str, str]]] = {
 UNKNOWN = ("其他", "other")
 
 
+def date_format(lang: str = "zh", time: bool = True) -> str:
+    """The strftime pattern of a short date (with time) in ``lang``: '12-02 14:00' / 'Dec 2 14:00'."""
+    day = "%m-%d" if lang == "zh" else "%b %-d"
+    return f"{day} %H:%M" if time else day
+
+
 def register_vocabulary(vocabulary: str, codes: dict[str, tuple[str, str]]) -> None:
     """Add codes to a vocabulary (a new one or an existing one; a code may not change its texts)."""
     voc = VOCABULARIES.setdefault(vocabulary, {})
@@ -187,8 +193,11 @@ UNITS_EN: dict[str, tuple[str, float]] = {
     "类": ("categories", 1), "项": ("items", 1), "所": ("schools", 1), "处": ("sites", 1),
     "块": ("plots", 1), "路": ("channels", 1), "村(居)": ("villages", 1), "元": ("CNY", 1),
     "次": ("times", 1), "人次": ("visits", 1), "核": ("cores", 1), "平方米": ("m²", 1),
+    "亿条": ("records", 1e8),  # data records (条 alone counts quilts in the depots)
     "m³": ("m³", 1), "": ("", 1),
 }
+# 个 and 指数 have no English unit: the indicator's name says what is counted ("Stations over
+# warning level: 2"), an index is a bare number.
 
 
 #: English of Chinese texts that come with the data and have no English column (the coverage

@@ -10,7 +10,7 @@ from dash import Dash, dcc, html
 
 from citybrain.figures import graph_config
 from citybrain import drill, kpi
-from citybrain.i18n import fmt_number, label, register, t
+from citybrain.i18n import date_format, fmt_number, label, register, t
 from citybrain.queries import kpi as qk
 from citybrain.registry import DashboardModule
 from citybrain.ui import export_button, grid
@@ -77,8 +77,8 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
                          "kind": [label("incident_kind", k, lang) for k in op["kind"]],
                          "severity": [label("severity", s, lang) for s in op["severity"]],
                          "status": [label("step", s, lang) for s in op["status"]],
-                         "reported": op["reported_at"].dt.strftime("%m-%d %H:%M"),
-                         "due": op["due_at"].dt.strftime("%m-%d %H:%M"),
+                         "reported": op["reported_at"].dt.strftime(date_format(lang)),
+                         "due": op["due_at"].dt.strftime(date_format(lang)),
                          "overdue": [("■ " + t("emergency.overdue", lang)) if o else ("● " + t("emergency.ontime", lang))
                                      for o in op["overdue"]]})
     ocols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in otab.columns]
