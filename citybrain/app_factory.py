@@ -8,6 +8,7 @@ switch). Everything the browser loads is served from this host: Dash's own bundl
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import dash
@@ -81,13 +82,32 @@ def shell(settings: Settings, modules) -> html.Div:
             html.Div(className="cb-controls", children=[
                 html.Label(t("region", settings.lang), htmlFor="shell-region", id="shell-region-label"),
                 dcc.Dropdown(id="shell-region", clearable=False, searchable=False, value=settings.region,
-                             options=[{"label": f"{REGIONS[c].name_zh} {c}", "value": c} for c in TOP_REGIONS],
-                             className="cb-region"),
+                             options=region_options(settings.lang), className="cb-region"),
                 html.Button(t("lang.switch", settings.lang), id="shell-lang", className="cb-lang", n_clicks=0),
             ]),
         ]),
         html.Main(dash.page_container, className="cb-main"),
     ])
+
+
+def region_options(lang: str) -> list[dict[str, str]]:
+    """The region picker's options, named in ``lang`` (the code after the name)."""
+    return [{"label": f"{REGIONS[c].name(lang)} {c}", "value": c} for c in TOP_REGIONS]
+
+
+def shell_state(pathname: str | None, search: str | None, settings: Settings, modules) -> tuple[Any, ...]:
+    """What the shell shows for a URL: navigation links, region, region options, language switch,
+    title and region label (all in the URL's language)."""
+    q = query_params(search)
+    lang = q.get("lang", settings.lang)
+    lang = lang if lang in ("zh", "en") else settings.lang
+    region = q.get("region", settings.region)
+    keep = "?" + urlencode({k: v for k, v in q.items() if k in ("region", "lang")}) if q else ""
+    links = [dcc.Link(m.title(lang), href=f"{m.path}{keep}",
+                      className="cb-navlink" + (" active" if pathname == m.path else ""))
+             for m in modules if m.nav]
+    return (links, region if region in REGIONS else settings.region, region_options(lang), t("lang.switch", lang),
+            t("app.title", lang), t("region", lang))
 
 
 def query_params(search: str | None) -> dict[str, str]:
@@ -97,19 +117,11 @@ def query_params(search: str | None) -> dict[str, str]:
 
 def _register_shell_callbacks(app: Dash, settings: Settings, modules) -> None:
     @app.callback(Output("shell-nav", "children"), Output("shell-region", "value"),
-                  Output("shell-lang", "children"), Output("shell-title", "children"),
-                  Output("shell-region-label", "children"),
+                  Output("shell-region", "options"), Output("shell-lang", "children"),
+                  Output("shell-title", "children"), Output("shell-region-label", "children"),
                   Input("shell-url", "pathname"), Input("shell-url", "search"))
     def _nav(pathname, search):
-        q = query_params(search)
-        lang = q.get("lang", settings.lang)
-        region = q.get("region", settings.region)
-        keep = "?" + urlencode({k: v for k, v in q.items() if k in ("region", "lang")}) if q else ""
-        links = [dcc.Link(m.title(lang), href=f"{m.path}{keep}",
-                          className="cb-navlink" + (" active" if pathname == m.path else ""))
-                 for m in modules if m.nav]
-        return (links, region if region in REGIONS else settings.region, t("lang.switch", lang),
-                t("app.title", lang), t("region", lang))
+        return shell_state(pathname, search, settings, modules)
 
     @app.callback(Output("shell-url", "search"),
                   Input("shell-region", "value"), Input("shell-lang", "n_clicks"),

@@ -11,8 +11,8 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from . import kpi, queries
-from .figures import figure, values
-from .i18n import fmt_number, t
+from .figures import date_axis, figure, graph_config, values
+from .i18n import fmt_number, t, unit_label
 from .queries import kpi as qk
 from .regions import region_name
 from .store import get_store
@@ -36,8 +36,8 @@ def drill_panel(prefix: str, region: str, lang: str) -> html.Div:
                            options=[{"label": t(f"kpi.range.{k}", lang), "value": k} for k in RANGES]),
             html.Span(id=f"{prefix}-drill-export")]),
         html.Div(className="kpi-drill-body", children=[
-            dcc.Graph(id=f"{prefix}-drill-series", config={"displayModeBar": False}, className="kpi-drill-graph"),
-            dcc.Graph(id=f"{prefix}-drill-regions", config={"displayModeBar": False}, className="kpi-drill-graph")]),
+            dcc.Graph(id=f"{prefix}-drill-series", config=graph_config(lang, displayModeBar=False), className="kpi-drill-graph"),
+            dcc.Graph(id=f"{prefix}-drill-regions", config=graph_config(lang, displayModeBar=False), className="kpi-drill-graph")]),
     ])
 
 
@@ -64,7 +64,8 @@ def drill_figures(prefix: str, ind_id: str, region: str, rng: str,
     trend = figure([{"type": "scatter", "x": values(s["ts"]), "y": values(s["value"]), "mode": "lines",
                      "line": {"color": "#35c2ff"}, "name": ind.name(lang)}], 280,
                    title={"text": f"{t('kpi.drill.series', lang)} · {region_name(region, lang)}", "font": {"size": 14}},
-                   yaxis={"title": {"text": ind.unit}}, shapes=shapes, annotations=notes)
+                   xaxis=date_axis(lang), yaxis={"title": {"text": unit_label(ind.unit, lang)}}, shapes=shapes,
+                   annotations=notes)
     rc = qk.region_compare(store, ind_id, at)
     names = values(rc["name_zh"] if lang == "zh" else rc["name_en"])
     vals = values(rc["value"])
@@ -75,7 +76,9 @@ def drill_figures(prefix: str, ind_id: str, region: str, rng: str,
                   title={"text": t("kpi.drill.regions", lang), "font": {"size": 14}})
     link = export_button(f"{prefix}-drill-link", "observations",
                          kpi.export_params(ind_id, region, start, at + timedelta(seconds=1)), lang)
-    return f"{ind.name(lang)}（{ind.unit}）" if lang == "zh" else f"{ind.name(lang)} ({ind.unit})", trend, bars, link
+    unit = unit_label(ind.unit, lang)
+    title = f"{ind.name(lang)}（{unit}）" if lang == "zh" else (f"{ind.name(lang)} ({unit})" if unit else ind.name(lang))
+    return title, trend, bars, link
 
 
 def register_drill(app: Dash, prefix: str) -> None:

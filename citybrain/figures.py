@@ -14,6 +14,21 @@ import pandas as pd
 import plotly.graph_objects as go
 
 
+def graph_config(lang: str = "zh", **config: Any) -> dict[str, Any]:
+    """A ``dcc.Graph`` config in the interface language: Chinese graphs use plotly's zh-CN locale
+    (``assets/plotly-locale-zh-cn.js``, served from this host) for month names and the mode bar."""
+    return {**config, **({"locale": "zh-CN"} if lang == "zh" else {})}
+
+
+def date_axis(lang: str = "zh", **axis: Any) -> dict[str, Any]:
+    """A time axis with ticks and hover in the interface language: '12-02' / '12-02 14:00' in
+    Chinese, 'Dec 2' / 'Dec 2 14:00' in English."""
+    day, hour = ("%m-%d", "%m-%d %H:%M") if lang == "zh" else ("%b %-d", "%b %-d %H:%M")
+    return {"type": "date", "hoverformat": hour, "tickformatstops": [
+        {"dtickrange": [None, 86_400_000], "value": "%H:%M\n" + day},
+        {"dtickrange": [86_400_000, None], "value": day}], **axis}
+
+
 def dark(fig: go.Figure, height: int = 300, **kw: Any) -> go.Figure:
     """The command-centre look for a plotly figure (transparent, light text, local fonts)."""
     fig.update_layout(height=height, margin={"l": 8, "r": 8, "t": 28, "b": 8}, paper_bgcolor="rgba(0,0,0,0)",

@@ -24,8 +24,8 @@ import pandas as pd
 from dash import dcc, html
 
 from . import cache, drill, queries
-from .figures import dark, figure, values  # noqa: F401  (re-exported for the dashboards)
-from .i18n import fmt_number, register, t
+from .figures import dark, figure, graph_config, values  # noqa: F401  (re-exported for the dashboards)
+from .i18n import fmt_number, reason_text, register, t
 from .queries import kpi as qk
 from .semantics import freshness, periods, scope
 from .semantics import status as sem_status
@@ -240,7 +240,7 @@ def card(prefix: str, kv: KpiValue, lang: str, at: datetime) -> html.Div:
                 _delta(kv.value, kv.value_1d, ind, "kpi.vs1d.same" if kv.running else "kpi.vs1d", lang),
                 _delta(kv.value, kv.value_7d, ind, "kpi.vs7d.same" if kv.running else "kpi.vs7d", lang),
                 html.Span(freshness.label("stale", lang), className="cb-stale-badge") if kv.stale else None]),
-            dcc.Graph(figure=sparkline(kv.spark, st), config={"staticPlot": True, "displayModeBar": False},
+            dcc.Graph(figure=sparkline(kv.spark, st), config=graph_config(lang, staticPlot=True, displayModeBar=False),
                       className="kpi-spark", style={"height": "38px"}),
             tgt,
             export_button(f"{prefix}-export-{ind.id}", "observations",
@@ -340,7 +340,7 @@ def not_applicable(prefix: str, reason: str | None, lang: str) -> html.Div:
     """The clear 'not applicable here' panel, with the reason from the coverage table."""
     return html.Div(id=f"{prefix}-na", className="kpi-na", children=[
         html.Span("ⓘ", className="kpi-na-icon", **{"aria-hidden": "true"}),
-        html.Strong(t("kpi.na", lang)), html.P(reason or "")])
+        html.Strong(t("kpi.na", lang)), html.P(reason_text(reason, lang))])
 
 
 def to_json(kv: KpiValue) -> dict[str, Any]:

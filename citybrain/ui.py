@@ -71,10 +71,11 @@ def export_button(id_: str, endpoint: str, params: dict[str, Any], lang: str = "
 
 
 def badge(status: str, lang: str = "zh") -> html.Span:
-    """A freshness badge with icon and text (never colour alone): ``semantics.freshness.label``."""
-    from .semantics.freshness import label
+    """A freshness or status badge with icon and text (never colour alone)."""
+    from .semantics import freshness, status as sem_status
 
-    return html.Span(label(status, lang), className=f"cb-badge cb-{status}")
+    text = freshness.label(status, lang) if status in freshness.ICONS else sem_status.label(status, lang)
+    return html.Span(text, className=f"cb-badge cb-{status}")
 
 
 def stale_note(prefix: str, states: dict[str, dict[str, Any]], datasets: tuple[str, ...] | list[str],
@@ -82,7 +83,7 @@ def stale_note(prefix: str, states: dict[str, dict[str, Any]], datasets: tuple[s
     """The one way a page says that feeds it shows are overdue (/, /d/*, /map; the wall and the catalog
     use the same icon and word): '◷ 数据超时 · 渔业（最后更新 07-15 12:00）'. None when all are fresh."""
     from .i18n import domain_label
-    from .semantics.freshness import label
+    from .semantics.freshness import label as fresh_label
 
     stale = [(d, states[d]["last_ts"]) for d in datasets if d in states and states[d]["state"] == "stale"]
     if not stale:
@@ -90,7 +91,7 @@ def stale_note(prefix: str, states: dict[str, dict[str, Any]], datasets: tuple[s
     parts = [f"{domain_label(d, lang)}（{t('fresh.last', lang)} {ts:%m-%d %H:%M}）" if lang == "zh"
              else f"{domain_label(d, lang)} ({t('fresh.last', lang)} {ts:%m-%d %H:%M})" for d, ts in stale]
     return html.Div(className="cb-stale-note", id=f"{prefix}-stale", role="alert",
-                    children=[html.Strong(label("stale", lang)), " · ", ("、" if lang == "zh" else "; ").join(parts)])
+                    children=[html.Strong(fresh_label("stale", lang)), " · ", ("、" if lang == "zh" else "; ").join(parts)])
 
 
 def heading(title: str, intro: str | None = None) -> html.Div:

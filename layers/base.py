@@ -30,7 +30,7 @@ import pandas as pd
 from _plotly_utils.utils import to_typed_array_spec
 
 from citybrain.queries import geo
-from citybrain.i18n import register, t
+from citybrain.i18n import register
 from citybrain.semantics import scope
 from citybrain.semantics import status as sem
 from citybrain.store import Columns, Store

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from citybrain.i18n import fmt_number, register
+from citybrain.i18n import fmt_number, label, register
 from citybrain.queries import geo
 from citybrain.sim import in_moratorium
 from citybrain.store import nrows
@@ -21,9 +21,6 @@ from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, as
 
 VESSEL_COLOURS = {"in_port": "#6f8fb0", "at_sea": "#35c2ff", "fishing": "#2ecc71",
                   "alarm_left_zone": STATUS_COLOURS["alarm"], "alarm_lost": "#ff9f43"}
-VESSEL_ZH = {"in_port": "在港", "at_sea": "航行", "fishing": "作业", "alarm_left_zone": "越界告警", "alarm_lost": "失联告警"}
-VESSEL_EN = {"in_port": "in port", "at_sea": "under way", "fishing": "fishing", "alarm_left_zone": "left permitted zone",
-             "alarm_lost": "position lost"}
 _KIND = {k: "vessel_" + k for k in VESSEL_COLOURS}  # status -> feature kind (built once, not per vessel)
 _KIND_COLOURS = {"vessel_" + k: c for k, c in VESSEL_COLOURS.items()}
 PORT = "#e6f1ff"
@@ -59,12 +56,15 @@ class FisheriesLayer(Layer):
         vts = minutes(v["ts"])
         tid = v["track_id"]
         vsp1 = [f"{sp:.1f}" for sp in vsp]  # formatted once for both languages
+        en = st.columns("SELECT entity_id, name_en FROM entities WHERE kind = 'vessel' AND name_en IS NOT NULL")
+        name_en = dict(zip(en["entity_id"].tolist(), en["name_en"].tolist()))  # the hull number in pinyin
         vf = part({
             "id": tid, "layer": self.id, "sublayer": "vessels", "kind": [_KIND.get(s) or "vessel_" + s for s in vs],
-            "name_zh": tid, "name_en": tid, "lon": v["lon"], "lat": v["lat"], "value": vsp,
+            "name_zh": tid, "name_en": [name_en.get(x, x) for x in tid.tolist()],
+            "lon": v["lon"], "lat": v["lat"], "value": vsp,
             "unit": "kn", "status": np.where(alarm, "alarm", "normal"),
-            "detail_zh": [f"{VESSEL_ZH.get(s, s)} · {sp} 节 · {t}" for s, sp, t in zip(vs, vsp1, vts)],
-            "detail_en": [f"{VESSEL_EN.get(s, s)} · {sp} kn · {t}" for s, sp, t in zip(vs, vsp1, vts)],
+            "detail_zh": [f"{label('vessel_status', s, 'zh')} · {sp} 节 · {t}" for s, sp, t in zip(vs, vsp1, vts)],
+            "detail_en": [f"{label('vessel_status', s, 'en')} · {sp} kn · {t}" for s, sp, t in zip(vs, vsp1, vts)],
             "indicator": None, "geometry": None})
         return assemble([pf, vf])
 
@@ -98,7 +98,7 @@ class FisheriesLayer(Layer):
         ]
 
     def legend(self, lang: str) -> list[LegendItem]:
-        return [*[LegendItem(f"渔船：{VESSEL_ZH[k]}", f"Vessel: {VESSEL_EN[k]}", c, "dot",
+        return [*[LegendItem(f"渔船：{label('vessel_status', k, 'zh')}", f"Vessel: {label('vessel_status', k, 'en')}", c, "dot",
                              "alarm" if k.startswith("alarm") else None) for k, c in VESSEL_COLOURS.items()],
                 LegendItem("■ 告警渔船（红圈）", "■ Vessel in alarm (red ring)", STATUS_COLOURS["alarm"], "ring", "alarm"),
                 LegendItem("渔港（在港渔船数见详情）", "Fishing port (vessels in port in details)", PORT, "dot"),

@@ -39,9 +39,9 @@ ICONS = {"fresh": "●", "stale": "◷", "none": "○", "na": "ⓘ"}
 
 def label(state: str, lang: str) -> str:
     """Icon and word of a freshness state, e.g. '◷ 数据超时'."""
-    from ..i18n import t
+    from ..i18n import label as vocab
 
-    return f"{ICONS.get(state, '○')} {t('fresh.' + state, lang)}"
+    return f"{ICONS.get(state, '○')} {vocab('freshness', state, lang)}"
 
 
 def freshness(last_ts: Any, cadence_s: Any, now: datetime) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..i18n import register, t
+from ..i18n import label as vocab
 
 #: Every status a value can have, worst last among the judged ones.
 STATUSES = ("normal", "warning", "alarm", "none", "nodata")
@@ -32,13 +32,6 @@ COLOURS = {"normal": "#2ecc71", "warning": "#f5b400", "alarm": "#ff4d4f", "none"
 ICONS = {"normal": "●", "warning": "▲", "alarm": "■", "none": "○", "nodata": "—"}
 #: Sort rank: alarms first.
 RANK = {"alarm": 0, "warning": 1, "normal": 2, "none": 3, "nodata": 4}
-
-register({
-    "status.normal": ("正常", "normal"), "status.warning": ("预警", "warning"),
-    "status.alarm": ("告警", "alarm"), "status.none": ("未设阈值", "no threshold"),
-    "status.nodata": ("无数据", "no data"),
-})
-
 
 def _missing(x: Any) -> bool:
     return x is None or (isinstance(x, float) and np.isnan(x))
@@ -86,7 +79,7 @@ def classify(values: Any, warn: Any, alarm: Any, direction: str = "down", missin
 
 def word(st: str, lang: str) -> str:
     """The status as a word, e.g. 预警 / warning."""
-    return t(f"status.{st}", lang)
+    return vocab("status", st, lang)
 
 
 def label(st: str, lang: str) -> str:

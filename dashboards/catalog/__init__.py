@@ -8,7 +8,7 @@ import pandas as pd
 from dash import html
 
 from citybrain import queries
-from citybrain.i18n import cadence_label, domain_label, fmt_number, t
+from citybrain.i18n import cadence_label, domain_label, fmt_number, label, reason_text, t, unit_label
 from citybrain.regions import REGIONS, region_name
 from citybrain.registry import DashboardModule
 from citybrain.settings import get_settings
@@ -44,8 +44,8 @@ def dataset_table(region: str, lang: str) -> pd.DataFrame:
         "freshness": [sem_fresh.label(sem_fresh.freshness(v, c, now), lang)
                       for v, c in zip(ds["last_ts"], ds["cadence_s"])],
         "owner": ds["owner_zh"] if lang == "zh" else ds["owner_en"],
-        "classification": [t(f"cls.{c}", lang) for c in ds["classification"]],
-        "simulated": [t(f"sim.{s}", lang) for s in ds["simulated"]],
+        "classification": [label("classification", c, lang) for c in ds["classification"]],
+        "simulated": [label("simulated", s, lang) for s in ds["simulated"]],
         "source": ds["source"],
         "licence": ds["licence"],
         "provenance": ds["provenance"],
@@ -58,11 +58,13 @@ def indicator_table(region: str, lang: str) -> pd.DataFrame:
     ind = queries.indicators(store)
     st = queries.indicator_stats(store, region)
     ind = ind.merge(st, on="indicator_id", how="left")
+    owners = queries.datasets(store)[["name", "owner_en"]].rename(columns={"name": "dataset"})
+    ind = ind.merge(owners, on="dataset", how="left")
     now = _now()
     return pd.DataFrame({
         "indicator": ind["indicator_id"],
         "title": ind["name_zh"] if lang == "zh" else ind["name_en"],
-        "domain": [domain_label(d, lang) for d in ind["domain"]], "unit": ind["unit"], "dataset": ind["dataset"],
+        "domain": [domain_label(d, lang) for d in ind["domain"]], "unit": [unit_label(u, lang) for u in ind["unit"]], "dataset": ind["dataset"],
         "cadence": [cadence_label(c, lang) for c in ind["frequency"]],
         "thresholds": [" / ".join(fmt_number(v, u, lang) if pd.notna(v) else "—" for v in (w, a))
                        for w, a, u in zip(ind["warn"], ind["alarm"], ind["unit"])],
@@ -70,8 +72,8 @@ def indicator_table(region: str, lang: str) -> pd.DataFrame:
         "last": [_fmt_ts(v) for v in ind["last_ts"]],
         "freshness": [sem_fresh.label(sem_fresh.freshness(v, c, now), lang)
                       for v, c in zip(ind["last_ts"], ind["cadence_s"])],
-        "owner": ind["owner_zh"],
-        "classification": [t(f"cls.{c}", lang) for c in ind["classification"]],
+        "owner": ind["owner_zh"] if lang == "zh" else ind["owner_en"],
+        "classification": [label("classification", c, lang) for c in ind["classification"]],
     })
 
 
@@ -115,7 +117,7 @@ def layout(region: str | None = None, lang: str | None = None, **_query) -> html
         html.H2([t("catalog.indicators", lang), " ", export_button(f"{P}-export-indicators", "indicators", {}, lang)]),
         grid(f"{P}-indicators", indf, _cols(list(indf.columns), lang), lang, height="520px"),
         html.H2(t("catalog.not_applicable", lang)) if len(na) else None,
-        html.Ul([html.Li(f"{r.dataset}: {r.reason}") for r in na.itertuples()], id=f"{P}-na") if len(na) else None,
+        html.Ul([html.Li(f"{r.dataset}: {reason_text(r.reason, lang)}") for r in na.itertuples()], id=f"{P}-na") if len(na) else None,
     ])
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 from dash import Dash, html
 
 from citybrain import drill, kpi
-from citybrain.i18n import cadence_label, register, t
+from citybrain.i18n import cadence_label, fmt_number, label, reason_text, register, t
 from citybrain.semantics import freshness as sem_fresh
 from citybrain.queries import kpi as qk
 from citybrain.registry import DashboardModule
@@ -45,9 +45,9 @@ def dataset_rows(region: str, lang: str) -> pd.DataFrame:
         "last": [("—" if pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d %H:%M")) for v in df["last_ts"]],
         "freshness": fresh,
         "coverage": [("● " + ("适用" if lang == "zh" else "applies")) if (a is None or pd.isna(a) or a) else
-                     ("○ " + (r or "")) for a, r in zip(df["applicable"], df["reason"])],
+                     ("○ " + reason_text(r, lang)) for a, r in zip(df["applicable"], df["reason"])],
         "obs": df["obs"], "entities": df["entities"],
-        "classification": [t(f"cls.{c}", lang) for c in df["classification"]],
+        "classification": [label("classification", c, lang) for c in df["classification"]],
     })
 
 
@@ -64,9 +64,9 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
     tg = tg[tg["domain"] == "data"]
     plan = [html.Li(f"{r.name_zh if lang == 'zh' else r.name_en}: "
                     + " → ".join(x for x in (
-                        f"{r.baseline:g}{r.unit} ({int(r.baseline_year)})" if not pd.isna(r.baseline) else "",
-                        f"{r.current:g}{r.unit} ({int(r.current_year)})" if not pd.isna(r.current) else "",
-                        f"{t('kpi.target', lang)} {r.target:g}{r.unit_target} ({int(r.target_year)})"
+                        f"{fmt_number(r.baseline, r.unit, lang, 2)} ({int(r.baseline_year)})" if not pd.isna(r.baseline) else "",
+                        f"{fmt_number(r.current, r.unit, lang, 2)} ({int(r.current_year)})" if not pd.isna(r.current) else "",
+                        f"{t('kpi.target', lang)} {fmt_number(r.target, r.unit_target, lang, 2)} ({int(r.target_year)})"
                         if not pd.isna(r.target) else "") if x))
             for r in tg.itertuples()]
     return kpi.page(P, t("data.title", lang), t("data.intro", lang), region, lang, [

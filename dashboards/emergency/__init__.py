@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 from dash import Dash, dcc, html
 
+from citybrain.figures import graph_config
 from citybrain import drill, kpi
-from citybrain.i18n import fmt_number, register, t
+from citybrain.i18n import date_format, fmt_number, label, register, t
 from citybrain.queries import kpi as qk
 from citybrain.registry import DashboardModule
 from citybrain.ui import export_button, grid
@@ -25,9 +26,6 @@ register({
                         "Incidents through their life cycle, overdue cases, response times, shelters and supplies "
                         "(simulated)."),
     "emergency.funnel": ("近30天事件处置漏斗", "Incident funnel, last 30 days"),
-    "emergency.step.reported": ("接报", "reported"), "emergency.step.dispatched": ("派警", "dispatched"),
-    "emergency.step.on_scene": ("到场", "on scene"), "emergency.step.resolved": ("处置完毕", "resolved"),
-    "emergency.step.closed": ("结案", "closed"),
     "emergency.open": ("在办事件（超时优先）", "Open incidents (overdue first)"),
     "emergency.none_open": ("当前无在办事件", "No open incident"),
     "emergency.response": ("各类事件到场时长中位数（分钟）", "Median response time by kind (min)"),
@@ -42,7 +40,7 @@ register({
 def funnel_figure(fn: pd.DataFrame, lang: str) -> dict:
     """How many incidents reached each step (a plain figure dict)."""
     tot = [int(fn[s].sum()) for s in STEPS]
-    return kpi.figure([{"type": "funnel", "y": [t(f"emergency.step.{s}", lang) for s in STEPS], "x": tot,
+    return kpi.figure([{"type": "funnel", "y": [label("step", s, lang) for s in STEPS], "x": tot,
                         "textinfo": "value+percent initial", "marker": {"color": "#35c2ff"}}], 280)
 
 
@@ -76,9 +74,11 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
     fn = qk.incident_funnel(store, region, at)
     op = qk.open_incidents(store, region, at)
     otab = pd.DataFrame({"incident": op["title_zh"] if lang == "zh" else op["title_en"],
-                         "kind": op["kind"], "severity": op["severity"], "status": op["status"],
-                         "reported": op["reported_at"].dt.strftime("%m-%d %H:%M"),
-                         "due": op["due_at"].dt.strftime("%m-%d %H:%M"),
+                         "kind": [label("incident_kind", k, lang) for k in op["kind"]],
+                         "severity": [label("severity", s, lang) for s in op["severity"]],
+                         "status": [label("step", s, lang) for s in op["status"]],
+                         "reported": op["reported_at"].dt.strftime(date_format(lang)),
+                         "due": op["due_at"].dt.strftime(date_format(lang)),
                          "overdue": [("■ " + t("emergency.overdue", lang)) if o else ("● " + t("emergency.ontime", lang))
                                      for o in op["overdue"]]})
     ocols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in otab.columns]
@@ -91,15 +91,15 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
                         "y": kpi.values(dep["value"]), "marker": {"color": [kpi.STATUS_COLOR[s] for s in dsts]},
                         "text": [f"{kpi.STATUS_ICON[s]} {fmt_number(round(v, 1), '%', lang)}"
                                  for s, v in zip(dsts, dep["value"])]}], 280, yaxis={"title": {"text": "%"}})
-    resp = kpi.figure([{"type": "bar", "x": kpi.values(fn["kind"]), "y": kpi.values(fn["response_min"].round(1)),
+    resp = kpi.figure([{"type": "bar", "x": [label("incident_kind", k, lang) for k in fn["kind"]], "y": kpi.values(fn["response_min"].round(1)),
                         "marker": {"color": "#35c2ff"},
-                        "text": [fmt_number(round(v, 1), "分钟" if lang == "zh" else "min", lang)
+                        "text": [fmt_number(round(v, 1), "分钟", lang)
                                  for v in fn["response_min"]]}], 260)
     return kpi.page(P, t("emergency.title", lang), t("emergency.intro", lang), region, lang, [
         kpi.cards(P, store, region, KPIS, at, lang),
         html.Div(className="dash-grid", children=[
             kpi.section(P, "funnel", t("emergency.funnel", lang),
-                        [dcc.Graph(figure=funnel_figure(fn, lang), config={"displayModeBar": False})],
+                        [dcc.Graph(figure=funnel_figure(fn, lang), config=graph_config(lang, displayModeBar=False))],
                         export_button(f"{P}-export-funnel", "events",
                                       {"region": region, "from": qk.since(at, 30), "to": at}, lang)),
             kpi.section(P, "open", t("emergency.open", lang),
@@ -108,15 +108,15 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
                         export_button(f"{P}-export-open", "observations",
                                       kpi.export_params("overdue_incidents", region, qk.since(at, 7), at), lang)),
             kpi.section(P, "response", t("emergency.response", lang),
-                        [dcc.Graph(figure=resp, config={"displayModeBar": False})],
+                        [dcc.Graph(figure=resp, config=graph_config(lang, displayModeBar=False))],
                         export_button(f"{P}-export-response", "observations",
                                       kpi.export_params("avg_response_min", region, qk.since(at, 30), at), lang)),
             kpi.section(P, "shelters", t("emergency.shelters", lang),
-                        [dcc.Graph(figure=shelter_figure(ent, lang), config={"displayModeBar": False})],
+                        [dcc.Graph(figure=shelter_figure(ent, lang), config=graph_config(lang, displayModeBar=False))],
                         export_button(f"{P}-export-shelters", "observations",
                                       kpi.export_params("shelter_occupancy", region, at, None), lang)),
             kpi.section(P, "supplies", t("emergency.supplies", lang),
-                        [dcc.Graph(figure=dfig, config={"displayModeBar": False})],
+                        [dcc.Graph(figure=dfig, config=graph_config(lang, displayModeBar=False))],
                         export_button(f"{P}-export-supplies", "observations",
                                       kpi.export_params("depot_reserve_ratio", region, qk.since(at, 1), at), lang)),
         ]),

@@ -8,6 +8,7 @@ from datetime import datetime
 import pandas as pd
 from dash import Dash, dcc, html
 
+from citybrain.figures import graph_config
 from citybrain import drill, kpi
 from citybrain.i18n import fmt_number, register, t
 from citybrain.queries import kpi as qk
@@ -102,7 +103,7 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
         kpi.cards(P, store, region, KPIS, at, lang),
         html.Div(className="dash-grid", children=[
             kpi.section(P, "ports", t("fisheries.ports", lang),
-                        [dcc.Graph(figure=ports_figure(ports, lang), config={"displayModeBar": False})],
+                        [dcc.Graph(figure=ports_figure(ports, lang), config=graph_config(lang, displayModeBar=False))],
                         export_button(f"{P}-export-ports", "observations",
                                       kpi.export_params("vessels_in_port_by_port", region, at, None), lang)),
             kpi.section(P, "moratorium", t("fisheries.moratorium", lang), [moratorium_panel(vs, at, lang)]),

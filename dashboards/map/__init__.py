@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from citybrain.figures import graph_config
 from citybrain.i18n import t
 from citybrain.regions import REGIONS, region_name
 from citybrain.registry import DashboardModule
@@ -59,8 +60,8 @@ def layout(region: str | None = None, lang: str | None = None, **_query) -> html
                 html.Div(id=f"{P}-counts", className="map-counts"),
             ]),
             html.Div(className="map-centre", children=[
-                dcc.Graph(id=f"{P}-graph", className="map-graph", config={"displaylogo": False, "scrollZoom": True,
-                                                                          "modeBarButtonsToRemove": ["toImage"]}),
+                dcc.Graph(id=f"{P}-graph", className="map-graph", config=graph_config(lang, displaylogo=False, scrollZoom=True,
+                                                                          modeBarButtonsToRemove=["toImage"])),
                 html.Div(className="map-timebar", children=[
                     html.Button(t("map.play", lang), id=f"{P}-play", n_clicks=0, className="map-play"),
                     dcc.Dropdown(id=f"{P}-speed", options=[{"label": f"{s}×", "value": s} for s in (1, 2, 4, 8)],

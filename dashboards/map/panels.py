@@ -9,8 +9,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from citybrain.figures import graph_config
 from citybrain import queries
-from citybrain.i18n import fmt_number, register, t
+from citybrain.i18n import fmt_number, reason_text, register, t, unit_label
 from citybrain.queries import geo
 from citybrain.store import Columns, Store
 from citybrain.ui import export_button
@@ -93,7 +94,7 @@ def legend(layer_ids: list[str], na: dict[str, str], extra: dict[str, str], lang
         layer = get(lid)
         rows: list[Any]
         if lid in na:
-            rows = [html.Li([html.Span("○ ", className="cb-icon"), t("map.na", lang), na[lid]], className="map-na")]
+            rows = [html.Li([html.Span("○ ", className="cb-icon"), t("map.na", lang), reason_text(na[lid], lang)], className="map-na")]
         elif lid in no_data:
             rows = [html.Li([html.Span("○ ", className="cb-icon"), t("map.no_data", lang)], className="map-na map-no-data")]
         else:
@@ -172,21 +173,22 @@ def detail(store: Store, feats: pd.DataFrame, layer_id: str, fid: str, at: datet
     body: list[Any] = [
         html.H4(name, id=f"{P}-detail-name"),
         html.P([html.Span(status_label(r["status"], lang), className=f"cb-badge cb-{r['status']}"), " ",
-                get(layer_id).title(lang), " · ", str(fid)]),
+                get(layer_id).title(lang), *([" · ", str(fid)] if lang == "zh" or str(fid).isascii() else [])]),
         html.P(r["detail_zh"] if lang == "zh" else r["detail_en"], className="map-detail-values"),
     ]
     if isinstance(r["indicator"], str) and r["indicator"]:
         ent = str(fid).split("#")[0]
         ind = queries.indicators(store)
         row = ind[ind["indicator_id"] == r["indicator"]]
-        unit = str(row["unit"].iloc[0]) if len(row) else ""
+        unit = unit_label(str(row["unit"].iloc[0]) if len(row) else "", lang)
         daily = bool(len(row)) and pd.notna(row["cadence_s"].iloc[0]) and float(row["cadence_s"].iloc[0]) >= 86_400
         span = timedelta(days=DAILY_SPAN_DAYS) if daily else timedelta(hours=24)
         s = geo.entity_series(store, ent, r["indicator"], at - span, at)
         if len(s["ts"]):
             title = t("map.trend.days", lang).format(n=DAILY_SPAN_DAYS) if daily else t("map.trend", lang)
-            body += [html.Div(f"{title}（{unit}）" if lang == "zh" else f"{title} ({unit})", className="map-muted"),
+            body += [html.Div(f"{title}（{unit}）" if lang == "zh" else (f"{title} ({unit})" if unit else title),
+                              className="map-muted"),
                      dcc.Graph(id=f"{P}-spark", figure=sparkline(s, STATUS_COLOURS.get(r["status"], "#35c2ff"),
                                                                  at - span, at, daily),
-                               config={"displayModeBar": False}, style={"height": "120px"})]
+                               config=graph_config(lang, displayModeBar=False), style={"height": "120px"})]
     return body

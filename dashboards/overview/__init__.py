@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 
 import pandas as pd
-import plotly.graph_objects as go
 from dash import Dash, dcc, html
 
+from citybrain.figures import graph_config
 from citybrain import drill, kpi
-from citybrain.i18n import fmt_number, register, t
+from citybrain.i18n import fmt_number, reason_text, register, t
 from citybrain.registry import DashboardModule
 from citybrain.ui import export_button, grid
 from citybrain.semantics.alarms import alarm_set, counts as alarm_counts
@@ -85,13 +85,13 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
         if ok:
             ids.extend(group)
         else:
-            na.append(html.Li(f"{t('domain.' + ds, lang)}：{reason}" if lang == "zh" else f"{t('domain.' + ds, lang)}: {reason}"))
+            na.append(html.Li(f"{t('domain.' + ds, lang)}：{reason}" if lang == "zh" else f"{t('domain.' + ds, lang)}: {reason_text(reason, lang)}"))
     vals = kpi.kpi_values(store, region, tuple(ids), at)
     raised = alarm_set(store, region, at)  # the one alarm set (/map, the wall ticker and the API show it too)
     n = alarm_counts(raised)
     ch = change_table(vals, lang)
     try:
-        mapc = dcc.Graph(id=f"{P}-map", figure=map_dict(store, region, lang, at), config={"displayModeBar": False},
+        mapc = dcc.Graph(id=f"{P}-map", figure=map_dict(store, region, lang, at), config=graph_config(lang, displayModeBar=False),
                          className="dash-map")
     except Exception:  # the map must never take the cockpit down
         log.exception("overview map failed for %s", region)

@@ -9,8 +9,9 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, dcc, html
 
+from citybrain.figures import graph_config
 from citybrain import drill, kpi
-from citybrain.i18n import domain_label, fmt_number, register, t
+from citybrain.i18n import domain_label, fmt_number, label, register, t
 from citybrain.queries import kpi as qk
 from citybrain.regions import region_name
 from citybrain.registry import DashboardModule
@@ -87,7 +88,7 @@ def grid_rows(rows: list[Row], lang: str) -> list[Row]:
     return [{
         "indicator": r["name_zh"] if lang == "zh" else (r["name_en"] or r["name_zh"]),
         "domain": domain_label(r["domain"], lang),
-        "attribute": r["attribute"] or "—",
+        "attribute": label("target_attribute", r["attribute"], lang) if r["attribute"] else "—",
         "baseline": _fmt(r["baseline"], r["unit"], lang) + _year(r["baseline_year"]),
         "latest": _fmt(r["latest"], r["unit"], lang),
         "target": _fmt(r["target"], r["unit_target"], lang) + _year(r["target_year"]),
@@ -140,10 +141,10 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
                     html.Span(export_button(f"{P}-export", "targets", {"region": region}, lang), id=f"{P}-export-wrap")),
         html.Div(className="dash-grid", children=[
             kpi.section(P, "domains", t("targets.by_domain", lang),
-                        [dcc.Graph(figure=summary_figure(df, "domain", lang, lambda d: domain_label(d, lang)), config={"displayModeBar": False})]),
+                        [dcc.Graph(figure=summary_figure(df, "domain", lang, lambda d: domain_label(d, lang)), config=graph_config(lang, displayModeBar=False))]),
             kpi.section(P, "regions", t("targets.by_region", lang),
                         [dcc.Graph(figure=summary_figure(allt, "region_code", lang, lambda c: region_name(c, lang)),
-                                   config={"displayModeBar": False})]),
+                                   config=graph_config(lang, displayModeBar=False))]),
         ]),
     ])
 

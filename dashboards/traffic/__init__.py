@@ -7,6 +7,7 @@ import pandas as pd
 from plotly.colors import get_colorscale
 from dash import Dash, dcc, html
 
+from citybrain.figures import graph_config
 from citybrain import drill, kpi
 from citybrain.i18n import fmt_number, register, t
 from citybrain.queries import kpi as qk
@@ -99,7 +100,7 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
         html.Div(className="dash-grid", children=[
             kpi.section(P, "flow", t("traffic.flow", lang),
                         [dcc.Graph(figure=flow_figure(qk.flow_by_hour(store, region, at), lang),
-                                   config={"displayModeBar": False})],
+                                   config=graph_config(lang, displayModeBar=False))],
                         export_button(f"{P}-export-flow", "observations",
                                       kpi.export_params("traffic_flow", region, kpi_day(at, -1), at), lang)),
             kpi.section(P, "congestion", t("traffic.congestion", lang),
@@ -107,7 +108,7 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
                         export_button(f"{P}-export-congestion", "observations",
                                       kpi.export_params("congestion_index", region, at, None), lang)),
             kpi.section(P, "overload", t("traffic.overload", lang),
-                        [dcc.Graph(figure=ovfig, config={"displayModeBar": False})],
+                        [dcc.Graph(figure=ovfig, config=graph_config(lang, displayModeBar=False))],
                         export_button(f"{P}-export-overload", "observations",
                                       kpi.export_params("overload_cases", region, kpi_day(at, -1), at), lang)),
             kpi.section(P, "blackspots", t("traffic.blackspots", lang),

@@ -27,7 +27,6 @@ from datetime import datetime
 from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, Patch, State, no_update
 
 from citybrain import kpi
-from citybrain.store import get_store
 
 from . import panels as _panels
 from .playlist import parse_now, real_now, step_for

@@ -19,6 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from citybrain.figures import graph_config
 from citybrain import kpi, queries
 from citybrain.i18n import fmt_number, register, t
 from citybrain.queries import kpi as qk
@@ -81,10 +82,10 @@ def wall_figure(fig: go.Figure | dict[str, Any], height: int) -> dict[str, Any]:
     return {"data": fig.get("data") or [], "layout": lay}
 
 
-def graph(key: str, fig: dict[str, Any], height: int | None = None) -> Part:
+def graph(key: str, fig: dict[str, Any], height: int | None = None, lang: str = "zh") -> Part:
     """A graph part filling its panel (no mode bar, no zoom: nobody clicks a wall)."""
     comp = dcc.Graph(id={"type": "wall-graph", "panel": key}, figure=fig, className="wall-graph", responsive=True,
-                     config={"displayModeBar": False, "scrollZoom": False, "doubleClick": False},
+                     config=graph_config(lang, displayModeBar=False, scrollZoom=False, doubleClick=False),
                      style={"height": "100%", "width": "100%"})
     return Part(sig_of(fig), comp, fig)
 
@@ -134,7 +135,7 @@ def kpi_hero(store: Store, region: str, lang: str, at: datetime, ind: str, key: 
             fig.add_hline(y=thr, line={"color": kpi.STATUS_COLOR[name], "dash": "dash", "width": 3},
                           annotation_text=f"{status_label(name, lang)} {thr:g}",
                           annotation_font={"size": 20, "color": kpi.STATUS_COLOR[name]})
-    return [kpi_card(kv, lang, big=True), graph(key, wall_figure(fig, 560), 560)]
+    return [kpi_card(kv, lang, big=True), graph(key, wall_figure(fig, 560), 560, lang)]
 
 
 # ------------------------------------------------------------------ lists and figures
@@ -159,7 +160,7 @@ def flow_heatmap(store: Store, region: str, lang: str, at: datetime, key: str) -
     from dashboards.traffic import flow_figure
 
     fig = flow_figure(qk.flow_by_hour(store, region, at), lang)
-    return [graph(key, wall_figure(fig, 560), 560)]
+    return [graph(key, wall_figure(fig, 560), 560, lang)]
 
 
 def station_rows(store: Store, region: str, lang: str, at: datetime) -> list[Part]:
@@ -195,7 +196,7 @@ def incident_rows(store: Store, region: str, lang: str, at: datetime) -> list[Pa
 def funnel(store: Store, region: str, lang: str, at: datetime, key: str) -> list[Part]:
     from dashboards.emergency import funnel_figure
 
-    return [graph(key, wall_figure(funnel_figure(qk.incident_funnel(store, region, at), lang), 480), 480)]
+    return [graph(key, wall_figure(funnel_figure(qk.incident_funnel(store, region, at), lang), 480), 480, lang)]
 
 
 def vessel_counts(store: Store, region: str, lang: str, at: datetime) -> list[Part]:
@@ -211,7 +212,7 @@ def ports(store: Store, region: str, lang: str, at: datetime, key: str) -> list[
     from dashboards.fisheries import ports_figure
 
     pl = qk.entity_latest(store, region, ("vessels_in_port_by_port",), at)
-    return [graph(key, wall_figure(ports_figure(pl, lang), 480), 480)]
+    return [graph(key, wall_figure(ports_figure(pl, lang), 480), 480, lang)]
 
 
 def one_map(store: Store, region: str, lang: str, at: datetime, key: str, layers: tuple[str, ...],
@@ -227,4 +228,4 @@ def one_map(store: Store, region: str, lang: str, at: datetime, key: str, layers
         fig.update_layout(map_zoom=fig.layout.map.zoom + 0.4)
     out = fig.to_plotly_json()
     out["layout"].pop("height", None)
-    return [graph(key, out)]
+    return [graph(key, out, lang=lang)]

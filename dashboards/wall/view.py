@@ -17,7 +17,7 @@ import pandas as pd
 from dash import dcc, html
 
 from citybrain import kpi, queries
-from citybrain.i18n import register, t
+from citybrain.i18n import reason_text, register, t
 from citybrain.queries import kpi as qk
 from citybrain.semantics import freshness as sem_fresh
 from citybrain.store import Store
@@ -35,7 +35,7 @@ register({
     "wall.datatime": ("数据时间", "Data as of"),
     "wall.nodata": ("无时序", "no series"),
     "wall.online": ("在线", "online"), "wall.lost": ("连接中断", "connection lost"),
-    "wall.lost.sub": ("connection lost · 正在自动重连", "reconnecting automatically"),
+    "wall.lost.sub": ("正在自动重连", "reconnecting automatically"),
     "wall.lost.since": ("最后连接", "last contact"),
     "wall.paused": ("已暂停轮播（操作中）", "Rotation paused (in use)"),
     "wall.replay": ("回放时刻", "Replay time"),
@@ -151,7 +151,7 @@ def content(store: Store, region: str, lang: str, at: datetime, now: datetime, k
     """A panel's parts and freshness; a feed that does not apply to the region says so (coverage reason)."""
     state, last, stale = panel_state(store, region, panel, now)
     if state == "na":
-        reasons = [kpi.applicable(store, region, d)[1] or "" for d in panel.datasets]
+        reasons = [reason_text(kpi.applicable(store, region, d)[1], lang) for d in panel.datasets]
         comp = html.Div(className="wall-na", children=[html.Div("ⓘ " + t("kpi.na", lang), className="wall-na-title"),
                                                        html.P("；".join(r for r in reasons if r))])
         return [panels.Part(panels.sig_of("na", reasons), comp)], state, last, stale

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 from dash import Dash, dcc, html
 
+from citybrain.figures import graph_config
 from citybrain import drill, kpi
 from citybrain.i18n import fmt_number, register, t
 from citybrain.queries import kpi as qk
@@ -105,7 +106,7 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
                         export_button(f"{P}-export-rain", "observations",
                                       kpi.export_params("rainfall_1h", region, qk.since(at, 3), at), lang)),
             kpi.section(P, "reservoirs", t("water.reservoirs", lang),
-                        [dcc.Graph(figure=rfig, config={"displayModeBar": False})] if len(res) else
+                        [dcc.Graph(figure=rfig, config=graph_config(lang, displayModeBar=False))] if len(res) else
                         [html.P("—", className="dash-empty")],
                         export_button(f"{P}-export-storage", "observations",
                                       kpi.export_params("reservoir_storage", region, at, None), lang)),
