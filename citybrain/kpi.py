@@ -90,7 +90,7 @@ class KpiValue:
     #: The value's period is still running (quality ``partial``); value_1d/value_7d then hold the same
     #: hours of the day and the week before (``citybrain.semantics.periods``).
     running: bool = False
-    #: The indicator's feed is overdue (``citybrain.semantics.freshness``).
+    #: The indicator's series is overdue against its cadence (``citybrain.semantics.freshness``).
     stale: bool = False
 
     @property
@@ -138,7 +138,7 @@ def kpi_values(store: Store, region: str, ids: tuple[str, ...], at: datetime) ->
     """Card values for ``ids`` in ``region`` at ``at`` (two queries, both cached); a running period
     is compared with the same hours before, a stale feed is marked."""
     defs = definitions(store)
-    stale = set(freshness.stale_datasets(store, region, freshness.now()))
+    now = freshness.now()
     snap = qk.snapshot(store, region, ids, at)
     sp = qk.sparks(store, region, ids, at)
     rows = {r.indicator_id: r for r in snap.itertuples(index=False)}
@@ -167,7 +167,9 @@ def kpi_values(store: Store, region: str, ids: tuple[str, ...], at: datetime) ->
                       row.ts if row is not None else None,
                       _num(row.value_1d) if row is not None else None,
                       _num(row.value_7d) if row is not None else None,
-                      groups.get(i, empty), stale=defs[i].dataset in stale)
+                      groups.get(i, empty))
+        # a card is stale when its own series is overdue against its own cadence (as the catalog's row)
+        kv.stale = freshness.freshness(kv.ts, defs[i].cadence_s, now) == "stale"
         if row is not None and periods.is_running(getattr(row, "quality", None)):
             kv.running = True
             kv.value_1d, kv.value_7d = periods.comparisons(store, region, i, row.ts, at)
@@ -265,7 +267,7 @@ def cached_layout(module_id: str) -> Callable[[Callable[..., Any]], Callable[...
 
     Everything a page shows (values, "as of" times) comes from the store at its anchor, so the data
     version in the key keeps a cached page exactly as fresh as a rebuilt one; which feeds are
-    overdue depends on the clock too, so the set of stale datasets is part of the key; other
+    overdue depends on the clock too, so the set of stale datasets and the minute are part of the key; other
     query parameters are ignored by the layouts and are not part of the key. ``layout.uncached``
     builds without the memo."""
 
@@ -273,8 +275,12 @@ def cached_layout(module_id: str) -> Callable[[Callable[..., Any]], Callable[...
         @functools.wraps(build)
         def layout(region: str | None = None, lang: str | None = None, **q: Any) -> Any:
             store, region, lang, _at = resolve(region, lang)
-            stale = tuple(freshness.stale_datasets(store, region, freshness.now()))
-            return memo(store, f"layout.{module_id}", (region, lang, stale), lambda: build(region=region, lang=lang))
+            now = freshness.now()
+            # staleness moves with the clock: the key holds the stale feeds and the minute, so a cached
+            # page is never more than a minute behind the clock's verdict
+            stale = tuple(freshness.stale_datasets(store, region, now))
+            return memo(store, f"layout.{module_id}", (region, lang, stale, f"{now:%Y%m%d%H%M}"),
+                        lambda: build(region=region, lang=lang))
 
         layout.uncached = build  # type: ignore[attr-defined]
         return layout

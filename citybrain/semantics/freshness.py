@@ -27,10 +27,14 @@ def clock(fixed: datetime | None = None) -> datetime:
 
 
 def now() -> datetime:
-    """``clock`` with the running app's settings (``CITYBRAIN_CLOCK``)."""
+    """``clock`` with the running app's settings (``create_app(settings)``; outside a request, e.g. in
+    the CLI, the environment's: ``CITYBRAIN_CLOCK``)."""
+    from flask import current_app, has_app_context
+
     from ..settings import get_settings
 
-    return clock(get_settings().clock)
+    settings = current_app.config.get("CITYBRAIN_SETTINGS") if has_app_context() else None
+    return clock((settings or get_settings()).clock)
 
 
 #: Icons of the freshness states (never colour alone); ``label`` adds the word.

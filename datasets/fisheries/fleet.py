@@ -101,7 +101,7 @@ def make_fleet(ports: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
         "home": home,
         "port_id": np.asarray(port_ids, dtype=object)[home],
         "district": district,
-        "region_code": np.where(district == "330225", "330225", "330900"),
+        "region_code": district,  # a vessel belongs to its home port's district (Zhoushan's four, or Xiangshan)
         "gear": np.array([g.code for g in GEARS], dtype=object)[gear_i],
         "gear_zh": np.array([g.zh for g in GEARS], dtype=object)[gear_i],
         "length_m": length,

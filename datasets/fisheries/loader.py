@@ -87,7 +87,7 @@ def _port_entities(ports: pd.DataFrame, fleet: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "entity_id": "port-" + ports["port_id"].astype(str), "kind": "port",
         "name_zh": ports["name_zh"].astype(str), "name_en": ports["name_en"].astype(str),
-        "region_code": np.where(ports["region_code"] == "330225", "330225", "330900"),
+        "region_code": ports["region_code"].astype(str).to_numpy(),  # the port's district
         "lon": ports["lon"].to_numpy(), "lat": ports["lat"].to_numpy(),
         "geometry": list(shapely.to_wkb(shapely.points(ports["lon"], ports["lat"]))),
         "properties": props, "classification": "public", "simulated": False,
@@ -147,9 +147,8 @@ def _observations(fleet: pd.DataFrame, ports: pd.DataFrame, ts: pd.DatetimeIndex
         parts.append(pd.DataFrame({"indicator_id": indicator, "region_code": region, "entity_id": entity,
                                    "ts": ts.to_numpy(), "value": values.astype("float64")}))
 
-    for code in SERIES_REGIONS:
-        col = "region_code" if code in ("330225", "330900") else "district"
-        g = (fleet[col] == code).to_numpy()
+    for code in SERIES_REGIONS:  # a city's series counts its districts' vessels (the one region scope)
+        g = (fleet["region_code"].str.startswith("3309") if code == "330900" else fleet["region_code"] == code).to_numpy()
         if not g.any():
             continue
         add("vessels_at_sea", code, None, at_sea[g].sum(axis=0))
@@ -159,8 +158,7 @@ def _observations(fleet: pd.DataFrame, ports: pd.DataFrame, ts: pd.DatetimeIndex
     home = fleet["home"].to_numpy()
     for i, r in enumerate(ports.itertuples()):
         g = home == i
-        region = "330225" if r.region_code == "330225" else "330900"
-        add("vessels_in_port_by_port", region, f"port-{r.port_id}", (~at_sea[g]).sum(axis=0))
+        add("vessels_in_port_by_port", str(r.region_code), f"port-{r.port_id}", (~at_sea[g]).sum(axis=0))
     out = pd.concat(parts, ignore_index=True)
     out["quality"] = "good"
     out["simulated"] = True

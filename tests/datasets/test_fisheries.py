@@ -122,7 +122,9 @@ def test_ports_sit_in_the_water_near_their_marker(nov, land):
     ports = _props(nov["entities"], "port")
     assert len(ports) >= 10
     assert {"石浦渔港", "鹤浦渔港", "沈家门渔港", "高亭渔港", "嵊山渔港"} <= set(ports["name_zh"])
-    assert set(ports["region_code"]) == {"330225", "330900"}
+    # a port belongs to its district (Zhoushan's four districts, or Xiangshan): the one region scope
+    assert set(ports["region_code"]) <= {"330225", "330902", "330903", "330921", "330922"}
+    assert "330225" in set(ports["region_code"]) and len(set(ports["region_code"])) >= 3
     assert not shapely.contains_xy(land, ports["lon"], ports["lat"]).any(), "a quay point is on land"
     to_land_km = shapely.distance(land, shapely.points(ports["lon"], ports["lat"])) * 111.0
     assert (to_land_km < 3.0).all(), "a quay point is more than ~3 km from any land"
@@ -146,7 +148,8 @@ def test_fleet_is_large_simulated_and_equipped(nov):
     assert v["owner_name"].str.fullmatch(r"[\u4e00-\u9fff]{2,3}").all()
     assert v["length_m"].between(8, 60).all() and (v["power_kw"] > 0).all()
     assert {"拖网", "刺网", "张网"} <= set(v["gear_zh"])
-    assert set(v["region_code"]) == {"330225", "330900"}
+    assert set(v["region_code"]) <= {"330225", "330902", "330903", "330921", "330922"}
+    assert (v["region_code"] == v["district_code"]).all()
 
 
 # --- tracks -----------------------------------------------------------------------------------
@@ -251,14 +254,15 @@ def test_region_series_agree_with_the_tracks(nov):
     assert (xs["vessels_at_sea"] == counted.reindex(xs.index, fill_value=0)).all()
     alarms = tr[tr["status"].isin(["alarm_lost", "alarm_left_zone"])].groupby(["region_code", "ts"],
                                                                                observed=True).size()
-    for code in ("330225", "330900"):
+    zs_alarms = alarms[[c.startswith("3309") for c in alarms.index.get_level_values(0)]].groupby(level=1).sum()
+    for code, want in (("330225", alarms.get("330225", pd.Series(dtype=float))), ("330900", zs_alarms)):
         got = wide.loc[code, "vessels_alarm"]
-        assert (got == alarms.get(code, pd.Series(dtype=float)).reindex(got.index, fill_value=0)).all()
+        assert (got == want.reindex(got.index, fill_value=0)).all()
     cov = wide["supervision_coverage"]
     assert cov.between(94, 99.5).all() and 96 <= cov.mean() <= 98
     by_port = obs[obs["indicator_id"] == "vessels_in_port_by_port"]
     assert by_port["entity_id"].str.startswith("port-").all()
-    zs = by_port[by_port["region_code"] == "330900"].groupby("ts")["value"].sum()
+    zs = by_port[by_port["region_code"].str.startswith("3309")].groupby("ts")["value"].sum()
     assert (zs == wide.loc["330900", "vessels_in_port"]).all()
 
 
