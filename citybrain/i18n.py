@@ -43,6 +43,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col.unit": ("单位", "Unit"),
     "col.thresholds": ("预警/告警阈值", "Warning / alarm"),
     "col.reason": ("原因", "Reason"),
+    "col.status_text": ("状态", "Status"),
     "fresh.last": ("最后更新", "last update"),
     "store.version": ("数据版本", "Data version"),
     "store.anchor": ("模拟数据截止", "Simulated data until"),

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from dash import dcc, html
 
-from . import cache, drill, queries
+from . import cache, drill, queries, views
 from .figures import dark, figure, graph_config, values  # noqa: F401  (re-exported for the dashboards)
 from .i18n import fmt_number, reason_text, register, t
 from .queries import kpi as qk
@@ -31,7 +31,7 @@ from .semantics import freshness, periods, scope
 from .semantics import status as sem_status
 from .regions import region_name
 from .store import Store, get_store
-from .ui import export_button, stale_note
+from .ui import stale_note
 
 log = logging.getLogger(__name__)
 #: The one palette and icon set (``citybrain.semantics.status``), under the names the pages use.
@@ -230,7 +230,6 @@ def card(prefix: str, kv: KpiValue, lang: str, at: datetime) -> html.Div:
                       f"{'—' if p is None else fmt_number(round(min(p, 9.99) * 100, 1), '%', lang)}"),
             html.Div(className="kpi-bar", children=html.Div(
                 className="kpi-bar-fill", style={"width": f"{0 if p is None else min(p, 1) * 100:.0f}%"}))])
-    start = at - timedelta(days=7)
     return html.Div(
         id={"type": f"{prefix}-kpi", "ind": ind.id}, n_clicks=0, role="button", tabIndex="0",
         title=t("kpi.drill", lang), className=f"kpi-card kpi-card-{st}", children=[
@@ -245,8 +244,7 @@ def card(prefix: str, kv: KpiValue, lang: str, at: datetime) -> html.Div:
             dcc.Graph(figure=sparkline(kv.spark, st), config=graph_config(lang, staticPlot=True, displayModeBar=False),
                       className="kpi-spark", style={"height": "38px"}),
             tgt,
-            export_button(f"{prefix}-export-{ind.id}", "observations",
-                          export_params(ind.id, kv.region, start, at + timedelta(seconds=1)), lang),
+            views.export_link(f"{prefix}-export-{ind.id}", views.url(prefix, "cards", kv.region, lang), lang),
         ])
 
 

@@ -99,11 +99,17 @@ def json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(names, r)) for r in zip(*cols)]
 
 
-def _arrow(frame: pd.DataFrame) -> pa.Table:
-    """The rows as an Arrow table (object columns of mixed types as text)."""
+def _arrow(frame: pd.DataFrame, text_times: bool = False) -> pa.Table:
+    """The rows as an Arrow table (object columns of mixed types as text; times as the JSON's ISO
+    text when ``text_times``, so CSV cells read exactly as the JSON values)."""
     out = {}
     for c in frame.columns:
         col = frame[c]
+        if text_times and (col.dtype == object or pd.api.types.is_datetime64_any_dtype(col.dtype)):
+            vals = [_plain(v) for v in col.tolist()]
+            if any(isinstance(v, (pd.Timestamp, datetime)) for v in col.tolist()):
+                out[str(c)] = pa.array([None if v is None else str(v) for v in vals])
+                continue
         if col.dtype == object:
             vals = [_plain(v) for v in col.tolist()]
             kinds = {type(v) for v in vals if v is not None}
@@ -111,7 +117,8 @@ def _arrow(frame: pd.DataFrame) -> pa.Table:
                 vals = [None if v is None else str(v) for v in vals]
             out[str(c)] = pa.array(vals)
         else:
-            out[str(c)] = pa.Array.from_pandas(col)
+            arr = pa.Array.from_pandas(col)
+            out[str(c)] = arr.cast(pa.string()) if pa.types.is_large_string(arr.type) else arr
     return pa.table(out)
 
 
@@ -119,7 +126,7 @@ def csv_bytes(frame: pd.DataFrame, encoding: str = "utf-8") -> bytes:
     """The rows as CSV: RFC 4180, UTF-8 with BOM (or GBK), formulas neutralised (``export.neutralise``)."""
     from .export import BOM, neutralise
 
-    table = _arrow(frame)
+    table = _arrow(frame, text_times=True)
     buf = io.BytesIO()
     batches = [neutralise(b) for b in table.to_batches()] or [pa.RecordBatch.from_pylist([], schema=table.schema)]
     pacsv.write_csv(pa.Table.from_batches(batches, schema=batches[0].schema), buf)
@@ -143,8 +150,12 @@ def url(module_id: str, view_id: str, region: str, lang: str, fmt: str = "csv") 
 
 def export(module_id: str, view_id: str, region: str, lang: str) -> html.A:
     """The export button of a table or chart: its view's CSV (exactly the rows on screen)."""
-    return html.A(["⇩ ", t("export.csv", lang)], id=f"{module_id}-export-{view_id}",
-                  href=url(module_id, view_id, region, lang), className="cb-export",
+    return export_link(f"{module_id}-export-{view_id}", url(module_id, view_id, region, lang), lang)
+
+
+def export_link(id_: str, href: str, lang: str) -> html.A:
+    """An export button pointing at a view URL."""
+    return html.A(["⇩ ", t("export.csv", lang)], id=id_, href=href, className="cb-export",
                   title=t("view.export", lang), download="")
 
 

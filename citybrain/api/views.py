@@ -7,6 +7,7 @@ Exports (CSV, Parquet) are audited like every other download.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -48,10 +49,11 @@ def _file_view(module_id: str, view: View, fmt: str):
         frame = rows(module_id, view, store, region, lang, at)
         headers = {"X-Data-Version": version}
         if fmt == "json":
-            resp = jsonify(dashboard=module_id, view=view.id, title=view.title(lang), region=region, lang=lang,
-                           at=at.isoformat(), data_version=version, rows=json_rows(frame))
-            resp.headers.update(headers)
-            return resp
+            body = {"dashboard": module_id, "view": view.id, "title": view.title(lang), "region": region, "lang": lang,
+                    "at": at.isoformat(), "data_version": version, "rows": json_rows(frame)}
+            # columns in screen order (jsonify would sort the keys); null, never NaN
+            return Response(json.dumps(body, ensure_ascii=False, allow_nan=False), headers=headers,
+                            content_type="application/json")
         body = csv_bytes(frame, v["encoding"]) if fmt == "csv" else parquet_bytes(frame)
         name = file_name(module_id, view.id, region, at, version, fmt)
         headers["Content-Disposition"] = f'attachment; filename="{name}"'

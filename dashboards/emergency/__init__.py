@@ -9,11 +9,13 @@ import pandas as pd
 from dash import Dash, dcc, html
 
 from citybrain.figures import graph_config
-from citybrain import drill, kpi
+from citybrain import drill, kpi, views
 from citybrain.i18n import date_format, fmt_number, label, register, t
 from citybrain.queries import kpi as qk
 from citybrain.registry import DashboardModule
-from citybrain.ui import export_button, grid
+from citybrain.ui import grid
+from citybrain.views import View, ViewContext
+from layers.registry import cached_features
 from citybrain.tables import properties
 
 P = "emergency"
@@ -33,92 +35,142 @@ register({
     "emergency.supplies": ("储备库物资达标率", "Supply reserve ratio by depot"),
     "emergency.overdue": ("超时", "overdue"), "emergency.ontime": ("未超时", "on time"),
     "col.incident": ("事件", "Incident"), "col.kind": ("类型", "Kind"), "col.severity": ("等级", "Severity"),
-    "col.reported": ("接报时间", "Reported"), "col.due": ("时限", "Due"), "col.overdue": ("超时", "Overdue"),
+    "col.step": ("环节", "Step"), "col.reported": ("接报时间", "Reported"), "col.due": ("时限", "Due"), "col.overdue": ("超时", "Overdue"),
 })
 
 
-def funnel_figure(fn: pd.DataFrame, lang: str) -> dict:
-    """How many incidents reached each step (a plain figure dict)."""
-    tot = [int(fn[s].sum()) for s in STEPS]
-    return kpi.figure([{"type": "funnel", "y": [label("step", s, lang) for s in STEPS], "x": tot,
-                        "textinfo": "value+percent initial", "marker": {"color": "#35c2ff"}}], 280)
+def _map_status(ctx: ViewContext) -> dict[str, str]:
+    """The emergency layer's status of each place and incident (the map's, so a view never disagrees)."""
+    f = cached_features(ctx.store, "emergency", ctx.region, ctx.at)
+    return dict(zip(f["id"].tolist(), f["status"].tolist()))
 
 
-def shelter_figure(ent: pd.DataFrame, lang: str) -> dict:
-    """Occupancy against capacity per shelter (the 12 largest, largest at the top)."""
-    m = (ent["indicator_id"] == "shelter_occupancy").to_numpy()
-    names = (ent["name_zh"] if lang == "zh" else ent["name_en"]).to_numpy(object)[m]
-    capacity = [properties(p).get("capacity") for p in ent["properties"].to_numpy(object)[m]]
+def funnel_rows(ctx: ViewContext) -> pd.DataFrame:
+    """Incidents of the last 30 days that reached each life-cycle step (the funnel)."""
+    fn = qk.incident_funnel(ctx.store, ctx.region, ctx.at)
+    return pd.DataFrame({"step": list(STEPS), "step_text": [label("step", s, ctx.lang) for s in STEPS],
+                         "incidents": [int(fn[s].sum()) for s in STEPS]})
+
+
+def open_rows(ctx: ViewContext) -> pd.DataFrame:
+    """Incidents not closed now, overdue first, with the map's status of each."""
+    lang = ctx.lang
+    op = qk.open_incidents(ctx.store, ctx.region, ctx.at)
+    st = _map_status(ctx)
+    return pd.DataFrame({
+        "entity_id": op["event_id"].astype(object),
+        "status": [st.get(e, "alarm" if o else "warning") for e, o in zip(op["event_id"], op["overdue"])],
+        "incident": (op["title_zh"] if lang == "zh" else op["title_en"]).astype(object),
+        "kind": [label("incident_kind", k, lang) for k in op["kind"]],
+        "severity": [label("severity", s, lang) for s in op["severity"]],
+        "step": [label("step", s, lang) for s in op["status"]],
+        "reported": op["reported_at"].dt.strftime(date_format(lang)).astype(object),
+        "due": op["due_at"].dt.strftime(date_format(lang)).astype(object),
+        "overdue": [("■ " + t("emergency.overdue", lang)) if o else ("● " + t("emergency.ontime", lang))
+                    for o in op["overdue"]]})
+
+
+def response_rows(ctx: ViewContext) -> pd.DataFrame:
+    """Median response time per incident kind over the last 30 days (minutes)."""
+    fn = qk.incident_funnel(ctx.store, ctx.region, ctx.at)
+    return pd.DataFrame({"kind": fn["kind"].astype(object),
+                         "kind_text": [label("incident_kind", k, ctx.lang) for k in fn["kind"]],
+                         "response_min": fn["response_min"].round(1).astype("float64")})
+
+
+def shelter_rows(ctx: ViewContext) -> pd.DataFrame:
+    """The 12 largest shelters (largest last, as the chart draws them): capacity, occupants, status."""
+    ent = qk.entity_latest(ctx.store, ctx.region, ("shelter_occupancy",), ctx.at)
+    names = (ent["name_zh"] if ctx.lang == "zh" else ent["name_en"]).to_numpy(object)
+    capacity = [properties(p).get("capacity") for p in ent["properties"].to_numpy(object)]
     cap = np.array([np.nan if c is None else c for c in capacity], "float64")
-    occ = ent["value"].to_numpy("float64")[m]
     # ascending by capacity, unknown capacities last (pandas' sort_values order), then the last 12
     known = np.flatnonzero(~np.isnan(cap))
     order = np.concatenate([known[np.argsort(cap[known], kind="quicksort")], np.flatnonzero(np.isnan(cap))])[-12:]
-    y = kpi.values(names[order])
+    st = _map_status(ctx)
+    ids = ent["entity_id"].to_numpy(object)[order]
+    return pd.DataFrame({"entity_id": ids, "status": [st.get(e, "none") for e in ids], "shelter": names[order],
+                         "capacity": cap[order], "occupants": ent["value"].to_numpy("float64")[order]})
+
+
+def supply_rows(ctx: ViewContext) -> pd.DataFrame:
+    """Reserve ratio per depot with its status (the one status rule, as on the map)."""
+    ent = qk.entity_latest(ctx.store, ctx.region, ("depot_reserve_ratio",), ctx.at)
+    st = _map_status(ctx)
+    rind = kpi.definitions(ctx.store)["depot_reserve_ratio"]
+    return pd.DataFrame({"entity_id": ent["entity_id"].astype(object),
+                         "status": [st.get(e, kpi.status(v, rind)) for e, v in zip(ent["entity_id"], ent["value"])],
+                         "depot": (ent["name_zh"] if ctx.lang == "zh" else ent["name_en"]).astype(object),
+                         "reserve_ratio": ent["value"].round(1).astype("float64")})
+
+
+CARDS = views.cards_view(KPIS)
+FUNNEL = View("funnel", "近30天事件处置漏斗", "Incident funnel, last 30 days", funnel_rows)
+OPEN = View("open", "在办事件（超时优先）", "Open incidents (overdue first)", open_rows)
+RESPONSE = View("response", "各类事件到场时长中位数", "Median response time by kind", response_rows)
+SHELTERS = View("shelters", "避灾安置点容量与在安置人数", "Shelter capacity and occupancy", shelter_rows)
+SUPPLIES = View("supplies", "储备库物资达标率", "Supply reserve ratio by depot", supply_rows)
+OPEN_COLUMNS = ("incident", "kind", "severity", "step", "reported", "due", "overdue")
+
+
+def funnel_figure(rows: pd.DataFrame) -> dict:
+    """How many incidents reached each step (a plain figure dict)."""
+    return kpi.figure([{"type": "funnel", "y": rows["step_text"].tolist(), "x": rows["incidents"].tolist(),
+                        "textinfo": "value+percent initial", "marker": {"color": "#35c2ff"}}], 280)
+
+
+def shelter_figure(rows: pd.DataFrame, lang: str) -> dict:
+    """Occupancy against capacity per shelter (the view's rows, largest at the top)."""
+    y = kpi.values(rows["shelter"])
     return kpi.figure([
-        {"type": "bar", "y": y, "x": [capacity[i] for i in order], "orientation": "h",
+        {"type": "bar", "y": y, "x": [None if np.isnan(c) else c for c in rows["capacity"]], "orientation": "h",
          "name": "容量" if lang == "zh" else "capacity", "marker": {"color": "#1f4a6e"}},
-        {"type": "bar", "y": y, "x": kpi.values(occ[order]), "orientation": "h",
-         "name": "在安置" if lang == "zh" else "occupants", "marker": {"color": "#ffc53d"}},
-    ], 90 + 26 * max(len(order), 1), barmode="overlay")
+        {"type": "bar", "y": y, "x": kpi.values(rows["occupants"]), "orientation": "h",
+         "name": "在安置" if lang == "zh" else "occupants", "marker": {"color": kpi.STATUS_COLOR["warning"]}},
+    ], 90 + 26 * max(len(rows), 1), barmode="overlay")
 
 
 @kpi.cached_layout(P)
 def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
-    """The emergency page of ``region``."""
+    """The emergency page of ``region``: every table and chart drawn from its view's rows."""
     store, region, lang, at = kpi.resolve(region, lang)
     ok, reason = kpi.applicable(store, region, "emergency")
     if not ok:
         return kpi.page(P, t("emergency.title", lang), t("emergency.intro", lang), region, lang,
                         [kpi.not_applicable(P, reason, lang)])
-    fn = qk.incident_funnel(store, region, at)
-    op = qk.open_incidents(store, region, at)
-    otab = pd.DataFrame({"incident": op["title_zh"] if lang == "zh" else op["title_en"],
-                         "kind": [label("incident_kind", k, lang) for k in op["kind"]],
-                         "severity": [label("severity", s, lang) for s in op["severity"]],
-                         "status": [label("step", s, lang) for s in op["status"]],
-                         "reported": op["reported_at"].dt.strftime(date_format(lang)),
-                         "due": op["due_at"].dt.strftime(date_format(lang)),
-                         "overdue": [("■ " + t("emergency.overdue", lang)) if o else ("● " + t("emergency.ontime", lang))
-                                     for o in op["overdue"]]})
-    ocols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in otab.columns]
+
+    def rows(view: View) -> pd.DataFrame:
+        return views.rows(P, view, store, region, lang, at)
+
+    otab = rows(OPEN)
+    ocols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in OPEN_COLUMNS]
     ocols[-1]["cellClassRules"] = {"kpi-cell-alarm": "params.value && params.value.startsWith('■')"}
-    ent = qk.entity_latest(store, region, ("shelter_occupancy", "depot_reserve_ratio"), at)
-    dep = ent[ent["indicator_id"] == "depot_reserve_ratio"]
-    rind = kpi.definitions(store)["depot_reserve_ratio"]
-    dsts = [kpi.status(v, rind) for v in dep["value"]]
-    dfig = kpi.figure([{"type": "bar", "x": kpi.values(dep["name_zh"] if lang == "zh" else dep["name_en"]),
-                        "y": kpi.values(dep["value"]), "marker": {"color": [kpi.STATUS_COLOR[s] for s in dsts]},
-                        "text": [f"{kpi.STATUS_ICON[s]} {fmt_number(round(v, 1), '%', lang)}"
-                                 for s, v in zip(dsts, dep["value"])]}], 280, yaxis={"title": {"text": "%"}})
-    resp = kpi.figure([{"type": "bar", "x": [label("incident_kind", k, lang) for k in fn["kind"]], "y": kpi.values(fn["response_min"].round(1)),
+    dep = rows(SUPPLIES)
+    dfig = kpi.figure([{"type": "bar", "x": kpi.values(dep["depot"]), "y": kpi.values(dep["reserve_ratio"]),
+                        "marker": {"color": [kpi.STATUS_COLOR[s] for s in dep["status"]]},
+                        "text": [f"{kpi.STATUS_ICON[s]} {fmt_number(v, '%', lang)}"
+                                 for s, v in zip(dep["status"], dep["reserve_ratio"])]}], 280, yaxis={"title": {"text": "%"}})
+    rs = rows(RESPONSE)
+    resp = kpi.figure([{"type": "bar", "x": rs["kind_text"].tolist(), "y": kpi.values(rs["response_min"]),
                         "marker": {"color": "#35c2ff"},
-                        "text": [fmt_number(round(v, 1), "分钟", lang)
-                                 for v in fn["response_min"]]}], 260)
+                        "text": [fmt_number(v, "分钟", lang) for v in rs["response_min"]]}], 260)
+    cfg = graph_config(lang, displayModeBar=False)
     return kpi.page(P, t("emergency.title", lang), t("emergency.intro", lang), region, lang, [
         kpi.cards(P, store, region, KPIS, at, lang),
         html.Div(className="dash-grid", children=[
             kpi.section(P, "funnel", t("emergency.funnel", lang),
-                        [dcc.Graph(figure=funnel_figure(fn, lang), config=graph_config(lang, displayModeBar=False))],
-                        export_button(f"{P}-export-funnel", "events",
-                                      {"region": region, "from": qk.since(at, 30), "to": at}, lang)),
+                        [dcc.Graph(figure=funnel_figure(rows(FUNNEL)), config=cfg)], views.export(P, "funnel", region, lang)),
             kpi.section(P, "open", t("emergency.open", lang),
-                        [grid(f"{P}-open-grid", otab, ocols, lang, height="320px") if len(otab)
+                        [grid(f"{P}-open-grid", views.json_rows(otab), ocols, lang, height="320px") if len(otab)
                          else html.P(t("emergency.none_open", lang), className="dash-empty")],
-                        export_button(f"{P}-export-open", "observations",
-                                      kpi.export_params("overdue_incidents", region, qk.since(at, 7), at), lang)),
+                        views.export(P, "open", region, lang)),
             kpi.section(P, "response", t("emergency.response", lang),
-                        [dcc.Graph(figure=resp, config=graph_config(lang, displayModeBar=False))],
-                        export_button(f"{P}-export-response", "observations",
-                                      kpi.export_params("avg_response_min", region, qk.since(at, 30), at), lang)),
+                        [dcc.Graph(figure=resp, config=cfg)], views.export(P, "response", region, lang)),
             kpi.section(P, "shelters", t("emergency.shelters", lang),
-                        [dcc.Graph(figure=shelter_figure(ent, lang), config=graph_config(lang, displayModeBar=False))],
-                        export_button(f"{P}-export-shelters", "observations",
-                                      kpi.export_params("shelter_occupancy", region, at, None), lang)),
+                        [dcc.Graph(figure=shelter_figure(rows(SHELTERS), lang), config=cfg)],
+                        views.export(P, "shelters", region, lang)),
             kpi.section(P, "supplies", t("emergency.supplies", lang),
-                        [dcc.Graph(figure=dfig, config=graph_config(lang, displayModeBar=False))],
-                        export_button(f"{P}-export-supplies", "observations",
-                                      kpi.export_params("depot_reserve_ratio", region, qk.since(at, 1), at), lang)),
+                        [dcc.Graph(figure=dfig, config=cfg)], views.export(P, "supplies", region, lang)),
         ]),
     ])
 
@@ -133,5 +185,5 @@ MODULE = DashboardModule(
     datasets=("emergency",), indicators=KPIS + ("shelter_occupancy",), layers=("emergency",),
     description_zh="事件闭环、超时事件、到场时长、安置点与物资。",
     description_en="Incident life cycle, overdue cases, response times, shelters and supplies.",
-    order=50, register_callbacks=register_callbacks,
+    order=50, register_callbacks=register_callbacks, views=(CARDS, FUNNEL, OPEN, RESPONSE, SHELTERS, SUPPLIES),
 )

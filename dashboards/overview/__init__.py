@@ -11,8 +11,10 @@ from dash import Dash, dcc, html
 from citybrain.figures import graph_config
 from citybrain import drill, kpi
 from citybrain.i18n import fmt_number, reason_text, register, t
+from citybrain import views
 from citybrain.registry import DashboardModule
-from citybrain.ui import export_button, grid
+from citybrain.views import View, ViewContext
+from citybrain.ui import grid
 from citybrain.semantics.alarms import alarm_set, counts as alarm_counts
 from citybrain.semantics.status import ICONS, label as status_label
 
@@ -59,18 +61,41 @@ def map_dict(store, region: str, lang: str, at) -> dict:
     return kpi.memo(store, "overview.map", (region, lang, at, MAP_LAYERS), lambda: small_map(region, lang, at))
 
 
-def change_table(vals: list[kpi.KpiValue], lang: str) -> pd.DataFrame:
-    """Latest value and its change against a day and a week before, per card."""
+def card_ids(store, region: str) -> tuple[str, ...]:
+    """The cockpit's cards for ``region``: every domain that applies there."""
+    cov = kpi.coverage_map(store, region)
+    return tuple(i for ds, group in DOMAINS.items() if cov.get(ds, (True, None))[0] for i in group)
+
+
+def changes_rows(ctx: ViewContext) -> pd.DataFrame:
+    """The "what changed" table: latest value and its change against a day and a week before, per card."""
+    lang = ctx.lang
+    vals = kpi.kpi_values(ctx.store, ctx.region, card_ids(ctx.store, ctx.region), ctx.at)
+
     def d(a, b, u):
         return "—" if a is None or b is None else ("+" if a - b > 0 else "") + fmt_number(round(a - b, 2), u, lang)
 
     return pd.DataFrame({
+        "indicator_id": [v.ind.id for v in vals],
         "indicator": [v.ind.name(lang) for v in vals],
         "now": [fmt_number(v.value, v.ind.unit, lang) for v in vals],
         "d1": [d(v.value, v.value_1d, v.ind.unit) for v in vals],
         "d7": [d(v.value, v.value_7d, v.ind.unit) for v in vals],
-        "status": [status_label(v.status, lang) for v in vals],
+        "status": [v.status for v in vals],
+        "status_text": [status_label(v.status, lang) for v in vals],
     })
+
+
+def alarm_rows(ctx: ViewContext) -> pd.DataFrame:
+    """The region's alarm set, as the header counts it (``citybrain.semantics.alarms``)."""
+    return alarm_set(ctx.store, ctx.region, ctx.at)
+
+
+CARDS = views.cards_view(lambda ctx: card_ids(ctx.store, ctx.region))
+CHANGES = View("changes", "变化（较昨日 / 较上周）", "What changed (vs yesterday / last week)", changes_rows)
+ALARMS = View("alarms", "当前告警/预警", "Alarms and warnings now", alarm_rows)
+#: The grid shows these columns of the changes view (the view also carries the ids and status codes).
+CHANGE_COLUMNS = ("indicator", "now", "d1", "d7", "status_text")
 
 
 @kpi.cached_layout(P)
@@ -89,7 +114,7 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
     vals = kpi.kpi_values(store, region, tuple(ids), at)
     raised = alarm_set(store, region, at)  # the one alarm set (/map, the wall ticker and the API show it too)
     n = alarm_counts(raised)
-    ch = change_table(vals, lang)
+    ch = views.rows(P, CHANGES, store, region, lang, at)
     try:
         mapc = dcc.Graph(id=f"{P}-map", figure=map_dict(store, region, lang, at), config=graph_config(lang, displayModeBar=False),
                          className="dash-map")
@@ -105,16 +130,16 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
                        t("overview.warn_n", lang)], className="kpi-status kpi-warning", id=f"{P}-warn-count"),
             dcc.Link(t("overview.alarms.all", lang), href=f"/map?region={region}&lang={lang}", className="cb-link",
                      id=f"{P}-alarms-link"),
+            views.export(P, "alarms", region, lang),
             *[html.Span(f"{ICONS[r.severity]} {r.title_zh if lang == 'zh' else r.title_en}",
                         className=f"kpi-chip kpi-{r.severity}") for r in raised.head(CHIPS).itertuples()],
         ]),
         html.Div([kpi.card(P, v, lang, at) for v in vals], className="kpi-cards", id=f"{P}-cards"),
         html.Div(className="dash-grid", children=[
             kpi.section(P, "changes", t("overview.changes", lang), [
-                grid(f"{P}-changes-grid", ch, [{"field": c, "headerName": t(f"col.{c}", lang)} for c in ch.columns],
-                     lang, height=None)],
-                export_button(f"{P}-export-changes", "observations",
-                              {"indicator": ids, "region": region, "from": kpi.qk.since(at, 8), "to": at}, lang)),
+                grid(f"{P}-changes-grid", views.json_rows(ch),
+                     [{"field": c, "headerName": t(f"col.{c}", lang)} for c in CHANGE_COLUMNS], lang, height=None)],
+                views.export(P, "changes", region, lang)),
             kpi.section(P, "map-panel", t("overview.map", lang), [mapc]),
         ]),
         kpi.section(P, "na-panel", t("overview.na", lang), [html.Ul(na)]) if na else None,
@@ -132,5 +157,5 @@ MODULE = DashboardModule(
     indicators=tuple(i for g in DOMAINS.values() for i in g), layers=tuple(MAP_LAYERS),
     description_zh="各领域关键指标、告警、变化与态势一张图。",
     description_en="Key indicators, alarms, changes and the one-map.",
-    order=10, register_callbacks=register_callbacks,
+    order=10, register_callbacks=register_callbacks, views=(CARDS, ALARMS, CHANGES),
 )
