@@ -6,13 +6,15 @@ from flask import Flask, jsonify, request
 
 from ..settings import Settings
 from . import health, v1
+from .jsonsafe import SafeJSONProvider
 from . import layers as _layers  # noqa: F401  (adds /api/v1/layers routes before the blueprint is built)
 from . import dashboards as _dashboards  # noqa: F401  (adds /api/v1/dashboards)
 from . import wall as _wall  # noqa: F401  (adds /api/v1/wall/status)
 
 
 def register_api(server: Flask, settings: Settings) -> None:
-    """Add health checks and ``/api/v1`` to the Flask server."""
+    """Add health checks and ``/api/v1`` to the Flask server (its JSON: never NaN, see ``jsonsafe``)."""
+    server.json = SafeJSONProvider(server)
     health.register(server, settings)
     v1.register(server)
 

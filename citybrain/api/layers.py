@@ -18,7 +18,7 @@ from flask import Response, current_app, jsonify, request
 from .. import queries
 from ..store import get_store
 from .params import Param, parse
-from .v1 import add_route
+from .routes import add_route
 
 MEDIA = "application/geo+json"
 REGION = Param("region", "region", "Region code (adcode); default: the configured default region.")
