@@ -5,7 +5,8 @@ stays flat whatever the size, and written by pyarrow's C++ CSV writer: RFC 4180 
 once, UTF-8 with BOM by default (Excel shows Chinese) or GBK on request. Text cells that begin
 with ``= + - @``, a tab or a carriage return are neutralised with a leading apostrophe so that a
 spreadsheet never runs them as formulas. Order is whatever the query's ORDER BY says: callers
-always give a total order, so the same query gives the same bytes.
+always give a total order, so the same query gives the same bytes. Given a ``store.Snapshot`` (as
+the API does), every query of a stream reads that one store file, however long the stream lasts.
 """
 
 from __future__ import annotations
