@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Flask, jsonify, request
 
 from ..settings import Settings
-from . import health, v1
-from .jsonsafe import SafeJSONProvider
-from . import layers as _layers  # noqa: F401  (adds /api/v1/layers routes before the blueprint is built)
 from . import dashboards as _dashboards  # noqa: F401  (adds /api/v1/dashboards)
+from . import health, v1
+from . import layers as _layers  # noqa: F401  (adds /api/v1/layers routes before the blueprint is built)
 from . import wall as _wall  # noqa: F401  (adds /api/v1/wall/status)
+from .jsonsafe import SafeJSONProvider
 
 
 def register_api(server: Flask, settings: Settings) -> None:

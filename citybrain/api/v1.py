@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -18,8 +18,8 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .. import audit
-from ..export import ExportStats, parquet_parts, stream_csv_parts
 from ..auth.roles import may_see
+from ..export import ExportStats, parquet_parts, stream_csv_parts
 from ..settings import Settings
 from ..store import Snapshot, StoreMissing, get_store
 from .endpoints import ENDPOINTS, Endpoint

@@ -60,7 +60,7 @@ def test_scope_reads_one_file_even_after_switch_and_prune(two_versions):
 
 def test_snapshot_survives_its_scope(two_versions):
     """A streamed response keeps its snapshot after the request scope closed."""
-    store, a, b = two_versions
+    store, _, b = two_versions
     with pin_scope():
         snap = store.snapshot()
     switch_to(store.path, b)

@@ -8,7 +8,6 @@ import csv
 import io
 import json
 import re
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -196,3 +195,13 @@ def test_hostile_input_is_4xx_json_naming_the_parameter(client, query):
         body = r.get_json()
         assert body["parameter"] and len(body["parameter"]) <= 80
         assert body["parameter"] in query and "Traceback" not in r.get_data(as_text=True)
+
+
+def test_unknown_typhoon_track_is_404_naming_it(client, built_store):
+    from citybrain.queries import geo
+
+    r = client.get("/api/v1/layers/emergency.geojson?track=NOPE-1")
+    assert r.status_code == 404 and r.get_json()["parameter"] == "track"
+    known = geo.typhoons(get_store(), built_store.region)["track_id"]
+    assert len(known)
+    assert client.get(f"/api/v1/layers/emergency.geojson?track={known[0]}").status_code == 200
