@@ -1,4 +1,4 @@
-"""Memoisation of query functions, keyed by the store's data version.
+"""Memoisation of query functions, keyed by the store's data version; the per-request scope.
 
 The backend is flask-caching's: a filesystem cache shared by the gunicorn workers of one host by
 default, Redis (``CITYBRAIN_CACHE=redis://…``) for several hosts, the same code. Every key carries
@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from cachelib import BaseCache, FileSystemCache, NullCache, RedisCache, SimpleCache
 
 from .settings import Settings, get_settings
+from .store import pin_scope, pinned
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -91,17 +92,21 @@ def request_scope() -> Iterator[dict[str, Any]]:
     """Within this block, each key is looked up in the shared cache (or built) at most once: a page
     that asks for the same query several times (the one-map's layers share coverage, indicators and
     features) neither rebuilds it nor unpickles it again. The app opens one scope per HTTP request.
-    Values found here are shared within the scope, so callers must not change them in place."""
+    Values found here are shared within the scope, so callers must not change them in place.
+    The scope also pins each store's file (``store.pin_scope``): every query, header and cache key
+    of the request reads one data version, even if a build switches the store meanwhile."""
     token = _request_memo.set({})
     try:
-        yield _request_memo.get()  # type: ignore[misc]
+        with pin_scope():
+            yield _request_memo.get()  # type: ignore[misc]
     finally:
         _request_memo.reset(token)
 
 
 def data_version(store: Any) -> str:
     """``store.version``, read once per request scope (one request answers from one data version;
-    outside a scope, on every call)."""
+    outside a scope, on every call). A ``Store`` pins its file for the scope too, so the version
+    named here is also the file every query of the scope reads."""
     memo = _request_memo.get()
     if memo is None:
         return store.version
@@ -162,12 +167,15 @@ def cached_query(fn: F) -> F:
     """Memoise a query function on (data version, arguments).
 
     The function's first parameter must be the ``Store``; its version is read on each call (a
-    cheap ``stat``), so results never outlive the data they came from.
+    cheap ``readlink``), so results never outlive the data they came from. The key's version and
+    the queries that build the value read the same file (pinned for the call when no request
+    scope pins it already).
     """
 
     @functools.wraps(fn)
     def wrapper(store, *args: Any, **kwargs: Any) -> Any:
-        return get_or_build(_key(fn, data_version(store), args, kwargs), lambda: fn(store, *args, **kwargs))
+        with pinned():
+            return get_or_build(_key(fn, data_version(store), args, kwargs), lambda: fn(store, *args, **kwargs))
 
     wrapper.uncached = fn  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]

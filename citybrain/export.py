@@ -5,7 +5,8 @@ stays flat whatever the size, and written by pyarrow's C++ CSV writer: RFC 4180 
 once, UTF-8 with BOM by default (Excel shows Chinese) or GBK on request. Text cells that begin
 with ``= + - @``, a tab or a carriage return are neutralised with a leading apostrophe so that a
 spreadsheet never runs them as formulas. Order is whatever the query's ORDER BY says: callers
-always give a total order, so the same query gives the same bytes.
+always give a total order, so the same query gives the same bytes. Given a ``store.Snapshot`` (as
+the API does), every query of a stream reads that one store file, however long the stream lasts.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from .store import Store
+from .store import Reader
 
 log = logging.getLogger(__name__)
 BATCH_ROWS = 65_536
@@ -72,7 +73,7 @@ def neutralise(batch: pa.RecordBatch) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(cols, names=batch.schema.names)
 
 
-def _reader(store: Store, sql: str, params: Sequence[Any] | None) -> tuple[Any, pa.RecordBatchReader]:
+def _reader(store: Reader, sql: str, params: Sequence[Any] | None) -> tuple[Any, pa.RecordBatchReader]:
     cur = store.cursor()
     rel = cur.sql(sql, params=list(params) if params else None)
     return cur, rel.to_arrow_reader(BATCH_ROWS)
@@ -81,14 +82,14 @@ def _reader(store: Store, sql: str, params: Sequence[Any] | None) -> tuple[Any, 
 Part = tuple[str, Sequence[Any] | None]
 
 
-def stream_csv(store: Store, sql: str, params: Sequence[Any] | None = None, *,
+def stream_csv(store: Reader, sql: str, params: Sequence[Any] | None = None, *,
                encoding: Encoding = "utf-8", bom: bool = True,
                stats: ExportStats | None = None) -> Iterator[bytes]:
     """Yield the CSV bytes of ``sql`` batch by batch (header first)."""
     return stream_csv_parts(store, [(sql, params)], encoding=encoding, bom=bom, stats=stats)
 
 
-def stream_csv_parts(store: Store, parts: Iterable[Part], *, encoding: Encoding = "utf-8", bom: bool = True,
+def stream_csv_parts(store: Reader, parts: Iterable[Part], *, encoding: Encoding = "utf-8", bom: bool = True,
                      stats: ExportStats | None = None) -> Iterator[bytes]:
     """Yield one CSV of several queries run one after the other (same columns, one header).
 
@@ -137,7 +138,7 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'  # as pyarrow writes header names
 
 
-def parquet_parts(store: Store, parts: Iterable[Part], stats: ExportStats | None = None) -> Iterator[bytes]:
+def parquet_parts(store: Reader, parts: Iterable[Part], stats: ExportStats | None = None) -> Iterator[bytes]:
     """Yield a Parquet file of the parts' rows, written batch by batch into a temporary file."""
     import tempfile
 
@@ -168,7 +169,7 @@ def parquet_parts(store: Store, parts: Iterable[Part], stats: ExportStats | None
     stats.done = True
 
 
-def parquet_bytes(store: Store, sql: str, params: Sequence[Any] | None = None,
+def parquet_bytes(store: Reader, sql: str, params: Sequence[Any] | None = None,
                   stats: ExportStats | None = None) -> Iterator[bytes]:
     """Yield a Parquet file of ``sql``."""
     return parquet_parts(store, [(sql, params)], stats=stats)

@@ -1,19 +1,26 @@
-"""Read side of the store: one read-only DuckDB connection per process, re-opened on a new file.
+"""Read side of the store: one read-only DuckDB connection per store file, pinned per request.
 
-The store path is a link the build switches atomically to a new versioned file. Each query first
-resolves the link (one ``readlink``); when it points elsewhere, the store opens the new file and
-the data version changes, which invalidates cached query results. (Each version has its own file
-name, so DuckDB's per-path instance cache never hands back the old database.) Every query runs on its own cursor
-with bound parameters, so a half-read result never blocks another query and no SQL is ever built
-from request values.
+The store path is a link the build switches atomically to a new versioned file. A ``Snapshot`` is
+one such file, opened read-only, with its data version: every query of a snapshot reads that file
+and no other, even after the link has moved on and the build has pruned the file (an open DuckDB
+database keeps reading a deleted file on Linux). ``Store`` hands out the current snapshot: outside
+a ``pin_scope`` it resolves the link on each query (one ``readlink``) and opens the new file when
+it changed; inside a ``pin_scope`` (the app opens one per HTTP request, see ``cache.request_scope``)
+the first query pins the snapshot and every later query, header, file name and cache key of the
+scope uses it. A streamed response keeps its ``Snapshot`` object until the stream ends.
+(Each version has its own file name, so DuckDB's per-path instance cache never hands back the old
+database.) Every query runs on its own cursor with bound parameters, so a half-read result never
+blocks another query and no SQL is ever built from request values.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,59 +33,22 @@ from .settings import get_settings
 
 log = logging.getLogger(__name__)
 
+Params = Sequence[Any] | dict[str, Any] | None
+
 
 class StoreMissing(RuntimeError):
     """The store file does not exist yet (run ``citybrain build``)."""
 
 
-class Store:
-    """A read-only view of the DuckDB store file at ``path``."""
+class Reader:
+    """The query methods shared by ``Store`` and ``Snapshot`` (each query on a fresh cursor)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._lock = threading.Lock()
-        self._con: duckdb.DuckDBPyConnection | None = None
-        self._ident: str | None = None
-        self._version: str | None = None
+    path: Path
 
-    def _identity(self) -> str:
-        """The versioned file the store path currently points at."""
-        real = os.path.realpath(self.path)
-        if not os.path.exists(real):
-            raise StoreMissing(f"no store at {self.path}: run `citybrain build`")
-        return real
+    def cursor(self) -> duckdb.DuckDBPyConnection:  # pragma: no cover - overridden
+        raise NotImplementedError
 
-    def connection(self) -> duckdb.DuckDBPyConnection:
-        """The current connection, re-opened if the file was replaced since the last call."""
-        ident = self._identity()
-        if ident != self._ident or self._con is None:
-            with self._lock:
-                if ident != self._ident or self._con is None:
-                    try:
-                        con = duckdb.connect(ident, read_only=True)
-                    except duckdb.IOException:
-                        # the version we resolved was pruned a moment ago: resolve the link again
-                        ident = self._identity()
-                        con = duckdb.connect(ident, read_only=True)
-                    version = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0]
-                    if self._con is not None:
-                        log.info("store switched to data version %s", version)
-                    self._con, self._ident, self._version = con, ident, version
-        assert self._con is not None
-        return self._con
-
-    @property
-    def version(self) -> str:
-        """The data version of the file currently served (changes whenever data changes)."""
-        self.connection()
-        assert self._version is not None
-        return self._version
-
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A fresh cursor for one query (thread-safe; never shares a pending result)."""
-        return self.connection().cursor()
-
-    def df(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+    def df(self, sql: str, params: Params = None) -> pd.DataFrame:
         """Run a parameterised query and return a DataFrame."""
         cur = self.cursor()
         try:
@@ -86,7 +56,7 @@ class Store:
         finally:
             cur.close()
 
-    def columns(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Columns:
+    def columns(self, sql: str, params: Params = None) -> Columns:
         """Run a parameterised query and return its columns as numpy arrays (``Columns``).
 
         The cheapest fetch DuckDB offers (no DataFrame, no Arrow strings): numbers stay numeric, text is
@@ -100,14 +70,14 @@ class Store:
             cur.close()
         return {name: _filled(a) for name, a in raw.items()}
 
-    def arrow(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pa.Table:
+    def arrow(self, sql: str, params: Params = None) -> pa.Table:
         cur = self.cursor()
         try:
             return cur.sql(sql, params=params or None).to_arrow_table()
         finally:
             cur.close()
 
-    def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
+    def scalar(self, sql: str, params: Params = None) -> Any:
         cur = self.cursor()
         try:
             row = cur.execute(sql, params or []).fetchone()
@@ -117,6 +87,116 @@ class Store:
 
     def meta(self) -> dict[str, str]:
         return dict(self.df("SELECT key, value FROM meta").itertuples(index=False, name=None))
+
+
+class Snapshot(Reader):
+    """One versioned store file, open read-only: every query reads this file and no other."""
+
+    def __init__(self, path: Path, file: str, con: duckdb.DuckDBPyConnection, version: str) -> None:
+        self.path = path  # the store link this file was reached through
+        self.file = file  # the versioned file itself
+        self.version = version
+        self._con = con
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A fresh cursor on this file (thread-safe; never shares a pending result)."""
+        return self._con.cursor()
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        return self._con
+
+    def snapshot(self) -> Snapshot:
+        """Itself: a snapshot is already pinned (so code taking a store takes a snapshot too)."""
+        return self
+
+    def __repr__(self) -> str:
+        return f"Snapshot({self.file!r}, version={self.version!r})"
+
+
+#: The snapshots pinned by the current scope, by store path (see ``pin_scope``); None outside one.
+_pins: contextvars.ContextVar[dict[Path, Snapshot] | None] = contextvars.ContextVar("citybrain_pins", default=None)
+
+
+@contextlib.contextmanager
+def pin_scope() -> Iterator[dict[Path, Snapshot]]:
+    """Within this block each store reads one file: the one current at its first query here."""
+    token = _pins.set({})
+    try:
+        yield _pins.get()  # type: ignore[misc]
+    finally:
+        _pins.reset(token)
+
+
+@contextlib.contextmanager
+def pinned() -> Iterator[None]:
+    """A ``pin_scope`` unless one is open already (then the open one goes on)."""
+    if _pins.get() is not None:
+        yield
+        return
+    with pin_scope():
+        yield
+
+
+class Store(Reader):
+    """The DuckDB store behind the link ``path``: the current ``Snapshot``, pinned within a scope."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._latest: Snapshot | None = None
+
+    def _identity(self) -> str:
+        """The versioned file the store path currently points at."""
+        real = os.path.realpath(self.path)
+        if not os.path.exists(real):
+            raise StoreMissing(f"no store at {self.path}: run `citybrain build`")
+        return real
+
+    def latest(self) -> Snapshot:
+        """The file the link points at now, opened once (ignores any pin)."""
+        ident = self._identity()
+        snap = self._latest
+        if snap is not None and snap.file == ident:
+            return snap
+        with self._lock:
+            snap = self._latest
+            if snap is not None and snap.file == ident:
+                return snap
+            try:
+                con = duckdb.connect(ident, read_only=True)
+            except duckdb.IOException:
+                # the version we resolved was pruned a moment ago: resolve the link again
+                ident = self._identity()
+                con = duckdb.connect(ident, read_only=True)
+            version = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0]
+            if snap is not None:
+                log.info("store %s switched to data version %s", self.path, version)
+            # the previous snapshot's connection closes once no pinned request or stream holds it
+            self._latest = snap = Snapshot(self.path, ident, con, version)
+            return snap
+
+    def snapshot(self) -> Snapshot:
+        """The snapshot this scope pinned (pinning the latest on first use), else the latest."""
+        pins = _pins.get()
+        if pins is None:
+            return self.latest()
+        snap = pins.get(self.path)
+        if snap is None:
+            snap = pins[self.path] = self.latest()
+        return snap
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The connection of the current snapshot."""
+        return self.snapshot().connection()
+
+    @property
+    def version(self) -> str:
+        """The data version of the snapshot served (pinned within a scope; changes with the data)."""
+        return self.snapshot().version
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A fresh cursor on the current snapshot's file (thread-safe; never shares a pending result)."""
+        return self.snapshot().cursor()
 
 
 #: A query result as named numpy arrays of equal length (``Store.columns``).

@@ -14,7 +14,7 @@ from flask import jsonify, request
 from .. import kpi
 from ..semantics.alarms import COLUMNS, alarm_set
 from .params import Param, parse
-from .v1 import add_route
+from .routes import add_route
 
 REGION = Param("region", "region", "Region code (adcode); default: the configured default region.")
 

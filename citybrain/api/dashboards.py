@@ -7,7 +7,7 @@ from flask import jsonify, request
 
 from ..registry import all_modules
 from .params import Param, parse
-from .v1 import add_route
+from .routes import add_route
 
 LANG = Param("lang", "enum", "Language of the titles.", enum=("zh", "en"), default="zh")
 

@@ -2,7 +2,8 @@
 
 Each endpoint's query gives a total order (same query, same bytes) and formats times as
 ``YYYY-MM-DD HH:MM:SS`` (China Standard Time) so that CSV opens cleanly in Excel. The same query
-feeds JSON pages, CSV and Parquet.
+feeds JSON pages, CSV and Parquet. JSON text columns are served as valid JSON (``json_text``: a
+NaN or Infinity inside becomes null) and rows that name an entity carry its names beside its id.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pandas as pd
 
 from ..export import Part
 from ..restricted import restored_column, unmask_sql
-from ..store import Store
+from ..store import Reader
 from .params import Param
 
 TS = "strftime({0}, '%Y-%m-%d %H:%M:%S') AS {1}"
@@ -24,7 +25,7 @@ REGION_FILTER = ("(? IS NULL OR {col} IN (SELECT region_code FROM regions WHERE 
                  "OR parent_code = ?) OR {col} = ?)")
 
 REGION = Param("region", "region", "Region code (adcode); a city includes its districts.")
-FROM = Param("from", "datetime", "Start time, inclusive (China Standard Time).")
+FROM = Param("from", "datetime", "Start time, inclusive (China Standard Time).", before="to")
 TO = Param("to", "datetime", "End time, exclusive (China Standard Time).")
 DOMAINS = ("boundaries", "targets", "fisheries", "traffic", "water", "emergency", "typhoon")
 
@@ -42,7 +43,7 @@ class Endpoint:
     #: The output time column (first sort key) that splits big downloads into time windows.
     window: str | None = None
 
-    def parts(self, store: Store, values: dict[str, Any], target_rows: int = 600_000) -> Iterator[Part]:
+    def parts(self, store: Reader, values: dict[str, Any], target_rows: int = 600_000) -> Iterator[Part]:
         """The query as consecutive time windows (or whole, when it is small or has no window).
 
         One aggregate over the filtered rows gives their time span and count; windows of about
@@ -69,6 +70,25 @@ class Endpoint:
             t += step
 
 
+#: Tokens JSON does not have, as written into JSON text by tools that allow them (Python's json).
+_NON_JSON = r"-?NaN|-?Infinity"
+#: A whole JSON string (group 1) or a non-JSON token (group 2), whichever starts first.
+_STRING_OR_NON_JSON = r'("(?:[^"\\]|\\.)*")|(' + _NON_JSON + ")"
+_MARK = "\x01"  # raw JSON text never holds a control character
+
+
+def json_text(expr: str) -> str:
+    """SQL of the JSON text ``expr`` with every NaN/Infinity token outside a string as null.
+
+    DuckDB's JSON type keeps such tokens as they were written. In minified JSON (``json(…)``) a
+    token outside strings is found exactly: strings are matched whole first and kept; a bad token is
+    marked between two control characters, the marked tokens become null, the marks go."""
+    marked = f"regexp_replace(json({expr})::VARCHAR, '{_STRING_OR_NON_JSON}', '\\1{_MARK}\\2{_MARK}', 'g')"
+    nulled = f"regexp_replace({marked}, '{_MARK}({_NON_JSON}){_MARK}', 'null', 'g')"
+    return (f"CASE WHEN regexp_matches({expr}::VARCHAR, '{_NON_JSON}') THEN replace({nulled}, '{_MARK}', '') "
+            f"ELSE {expr}::VARCHAR END")
+
+
 def _region(v: dict[str, Any], col: str) -> tuple[str, list[Any]]:
     r = v.get("region")
     return REGION_FILTER.format(col=col), [r, r, r, r]
@@ -91,13 +111,16 @@ def q_observations(v: dict[str, Any]) -> tuple[str, list[Any]]:
     ids = v["indicator"] or None
     rsql, rparams = _region(v, "o.region_code")
     vsql, vparams = _visible(v, "o.dataset")
+    esql, eparams = _visible(v, "e.dataset")
     return (f"""SELECT o.indicator_id, i.name_zh AS indicator_name, o.region_code, o.entity_id,
+                       e.name_zh AS entity_name_zh, e.name_en AS entity_name_en,
                        {TS.format('o.ts', 'ts')}, o.value, i.unit, o.quality, o.simulated, o.dataset, o.batch_id
                 FROM observations o JOIN indicators i USING (indicator_id)
+                LEFT JOIN entities e ON e.entity_id = o.entity_id AND {esql}
                 WHERE (? IS NULL OR list_contains(?, o.indicator_id)) AND {rsql} AND {vsql}
                   AND (? IS NULL OR o.entity_id = ?) AND (? IS NULL OR o.ts >= ?) AND (? IS NULL OR o.ts < ?)
                 ORDER BY o.ts, o.indicator_id, o.region_code, o.entity_id NULLS FIRST""",
-            [ids, ids, *rparams, *vparams, v["entity"], v["entity"], v["from"], v["from"], v["to"], v["to"]])
+            [*eparams, ids, ids, *rparams, *vparams, v["entity"], v["entity"], v["from"], v["from"], v["to"], v["to"]])
 
 
 def q_targets(v: dict[str, Any]) -> tuple[str, list[Any]]:
@@ -119,7 +142,7 @@ def q_entities(v: dict[str, Any]) -> tuple[str, list[Any]]:
     vsql, vparams = _visible(v, "e.dataset")
     join, props = unmask_sql("entities", "e") if v.get("_unmask") else ("", "e.properties")
     return (f"""SELECT e.entity_id, e.kind, e.name_zh, e.name_en, e.region_code, e.lon, e.lat,
-                       {props} AS properties, e.classification, e.simulated, e.dataset
+                       {json_text(props)} AS properties, e.classification, e.simulated, e.dataset
                 FROM entities e {join}
                 WHERE {rsql} AND {vsql} AND (? IS NULL OR e.kind = ?) AND (? IS NULL OR e.dataset = ?)
                 ORDER BY e.entity_id""", [*rparams, *vparams, v["kind"], v["kind"], v["dataset"], v["dataset"]])
@@ -136,7 +159,8 @@ def q_events(v: dict[str, Any]) -> tuple[str, list[Any]]:
     else:
         join, props, reporter = "", "ev.properties", "ev.reporter_name"
     return (f"""SELECT ev.event_id, ev.kind, ev.region_code, ev.entity_id, ev.title_zh, ev.title_en, ev.severity,
-                       ev.status, {steps}, ev.lon, ev.lat, {reporter} AS reporter_name, {props} AS properties,
+                       ev.status, {steps}, ev.lon, ev.lat, {reporter} AS reporter_name,
+                       {json_text(props)} AS properties,
                        ev.classification, ev.simulated, ev.dataset
                 FROM events ev {join}
                 WHERE {rsql} AND {vsql} AND (? IS NULL OR ev.kind = ?) AND (? IS NULL OR ev.status = ?)

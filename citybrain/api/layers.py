@@ -16,9 +16,10 @@ import shapely
 from flask import Response, current_app, jsonify, request
 
 from .. import queries
+from ..queries import geo as geo_queries
 from ..store import get_store
 from .params import Param, parse
-from .v1 import add_route
+from .routes import add_route
 
 MEDIA = "application/geo+json"
 REGION = Param("region", "region", "Region code (adcode); default: the configured default region.")
@@ -65,6 +66,8 @@ def _geojson_view(layer_id: str):
         store = get_store()
         region = v["region"] or current_app.config["CITYBRAIN_SETTINGS"].region
         at = v["at"] or queries.anchor(store)
+        if v.get("track") and v["track"] not in set(geo_queries.typhoons(store, region)["track_id"]):
+            raise LookupError(("track", v["track"]))  # 404 naming the parameter, not a silent empty map
         ctx = LayerContext(store=store, region=region, at=at, track_id=v.get("track"))
         ok, reason = layer.applies(store, region)
         feats = layer.features(ctx)
@@ -83,6 +86,8 @@ def _doc(summary: str, params: list[Param], media: str, op: str, schema: dict[st
                     "parameters": [p.openapi() for p in params],
                     "responses": {"200": {"description": "OK", "content": {media: {"schema": schema}}},
                                   "400": {"description": "Bad parameter", "content": {"application/json": {"schema": err}}},
+                                  "404": {"description": "Unknown typhoon track for the region",
+                                          "content": {"application/json": {"schema": err}}},
                                   "503": {"description": "Store not built yet", "content": {"application/json": {"schema": err}}}}}}
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -18,35 +18,17 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .. import audit
-from ..export import ExportStats, parquet_parts, stream_csv_parts
 from ..auth.roles import may_see
+from ..export import ExportStats, parquet_parts, stream_csv_parts
 from ..settings import Settings
-from ..store import StoreMissing, get_store
+from ..store import Snapshot, StoreMissing, get_store
 from .endpoints import ENDPOINTS, Endpoint
-from .params import Param, ParamError, parse
+from .openapi import document
+from .params import ParamError, parse
+from .routes import EXTRA_ROUTES, PREFIX, add_route, format_params
 
 log = logging.getLogger(__name__)
-PREFIX = "/api/v1"
-PAGE = Param("page", "int", "Page number (JSON only).", minimum=1, maximum=1_000_000, default=1)
-ENCODING = Param("encoding", "enum", "CSV text encoding (UTF-8 with BOM by default).", enum=("utf-8", "gbk"),
-                 default="utf-8")
-BOM = Param("bom", "bool", "Write a byte-order mark (UTF-8 only).", default=True)
-
-#: Extra documented routes other modules add (path -> OpenAPI path item), e.g. layers, dashboards.
-EXTRA_DOCS: dict[str, dict[str, Any]] = {}
-_extra_routes: list[tuple[str, str, Callable[..., Any]]] = []
-
-
-def add_route(path: str, endpoint: str, view: Callable[..., Any], doc: dict[str, Any]) -> None:
-    """Register a further ``/api/v1`` route and its OpenAPI path item (before the app is built)."""
-    if not any(r[0] == path for r in _extra_routes):
-        _extra_routes.append((path, endpoint, view))
-    EXTRA_DOCS[PREFIX + path] = doc
-
-
-def page_size_param(settings: Settings) -> Param:
-    return Param("page_size", "int", "Rows per JSON page.", minimum=1, maximum=settings.api_max_rows,
-                 default=min(1000, settings.api_max_rows))
+__all__ = ["PREFIX", "add_route", "create_blueprint", "json_records", "register", "serve_endpoint"]
 
 
 def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -70,23 +52,27 @@ def visible_datasets(store, settings: Settings, role: str | None) -> list[str] |
     return None if len(ok) == len(ds) else ok
 
 
-def _check_known(ep: Endpoint, values: dict[str, Any]) -> None:
+def _check_known(store: Snapshot, ep: Endpoint, values: dict[str, Any]) -> None:
     if ep.name == "observations" and values["indicator"]:
-        known = set(get_store().df("SELECT indicator_id FROM indicators")["indicator_id"])
+        known = set(store.df("SELECT indicator_id FROM indicators")["indicator_id"])
         for i in values["indicator"]:
             if i not in known:
                 raise LookupError(("indicator", i))
 
 
+_NAME_MAX = 180
+
+
 def _filename(ep: Endpoint, values: dict[str, Any], fmt: str, version: str) -> str:
+    """Download name: endpoint, the caller's filters, the data version served (never cut off)."""
     parts = [f"citybrain_{ep.name}"]
     for k, v in values.items():
-        if v in (None, [], "") or k in ("page", "page_size", "encoding", "bom"):
+        if v in (None, [], "") or k.startswith("_") or k in ("page", "page_size", "encoding", "bom"):
             continue
         v = "+".join(map(str, v)) if isinstance(v, list) else str(v)
         parts.append(f"{k}-{v}".replace(":", "").replace(" ", "T"))
-    parts.append(f"v{version}")
-    return "_".join(parts)[:180] + f".{fmt}"
+    tail = f"_v{version}.{fmt}"
+    return "_".join(parts)[:_NAME_MAX - len(tail)] + tail
 
 
 def _audited(gen: Iterator[bytes], stats: ExportStats, what: dict[str, Any]) -> Iterator[bytes]:
@@ -105,10 +91,10 @@ def serve_endpoint(ep: Endpoint, fmt: str) -> Response:
     if fmt not in ep.formats:
         return jsonify(error="unknown format", parameter="format", expected="one of " + ", ".join(ep.formats),
                        got=fmt), 404
-    extra = [PAGE, page_size_param(settings)] if fmt == "json" else ([ENCODING, BOM] if fmt == "csv" else [])
-    values = parse(request.args, ep.params + extra)
-    _check_known(ep, values)
-    store = get_store()
+    values = parse(request.args, ep.params + format_params(settings, fmt))
+    # every query, header and file name of this response reads this one file, the stream included
+    store = get_store().snapshot()
+    _check_known(store, ep, values)
     values["_unmask"] = may_see(settings, getattr(g, "role", None), "restricted")
     values["_datasets"] = visible_datasets(store, settings, getattr(g, "role", None))
     sql, params = ep.query(values)
@@ -125,12 +111,13 @@ def serve_endpoint(ep: Endpoint, fmt: str) -> Response:
     if fmt == "csv":
         gen = stream_csv_parts(store, ep.parts(store, values), encoding=values["encoding"], bom=values["bom"],
                                stats=stats)
-        mime = f"text/csv; charset={values['encoding']}"
+        ctype = f"text/csv; charset={values['encoding']}"
     else:
         gen = parquet_parts(store, ep.parts(store, values), stats=stats)
-        mime = "application/vnd.apache.parquet"
+        ctype = "application/vnd.apache.parquet"
     name = _filename(ep, values, fmt, store.version)
-    return Response(_audited(gen, stats, what), mimetype=mime,
+    # content_type, not mimetype: Flask would append a second charset to a text/* mimetype
+    return Response(_audited(gen, stats, what), content_type=ctype,
                     headers={"Content-Disposition": f'attachment; filename="{name}"',
                              "X-Data-Version": store.version, "Cache-Control": "no-store"})
 
@@ -140,8 +127,6 @@ def create_blueprint() -> Blueprint:
 
     @bp.get("/openapi.json")
     def openapi():
-        from .openapi import document
-
         return jsonify(document(_settings()))
 
     @bp.get("/<name>")
@@ -153,7 +138,7 @@ def create_blueprint() -> Blueprint:
                            got=name), 404
         return serve_endpoint(ep, fmt)
 
-    for path, endpoint, view in _extra_routes:
+    for path, endpoint, view in EXTRA_ROUTES:
         bp.add_url_rule(path, endpoint, view, methods=["GET"])
 
     @bp.errorhandler(ParamError)

@@ -15,7 +15,8 @@ from flask import Response, jsonify, request
 from .. import audit, kpi
 from ..views import View, csv_bytes, file_name, json_rows, parquet_bytes, rows, url
 from .params import Param, parse
-from .v1 import _who, add_route
+from .routes import add_route
+from .v1 import _who
 
 REGION = Param("region", "region", "Region code (adcode); default: the configured default region.")
 LANG = Param("lang", "enum", "Language of titles and texts in the rows.", enum=("zh", "en"), default="zh")

@@ -18,7 +18,7 @@ from flask import jsonify
 
 from ..settings import PROJECT_ROOT
 from ..store import StoreMissing, get_store
-from .v1 import add_route
+from .routes import add_route
 
 
 @lru_cache(maxsize=1)

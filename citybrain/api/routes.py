@@ -1,0 +1,45 @@
+"""The ``/api/v1`` route table: its prefix, the parameters every tabular route shares, and the further
+routes (with their OpenAPI path items) that other modules add before the app is built.
+
+Both the blueprint (``v1``) and the OpenAPI document (``openapi``) read this module; neither imports
+the other's internals, so the two stay in one direction (``v1`` → ``openapi`` → ``routes``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..settings import Settings
+from .params import Param
+
+PREFIX = "/api/v1"
+PAGE = Param("page", "int", "Page number (JSON only).", minimum=1, maximum=1_000_000, default=1)
+ENCODING = Param("encoding", "enum", "CSV text encoding (UTF-8 with BOM by default).", enum=("utf-8", "gbk"),
+                 default="utf-8")
+BOM = Param("bom", "bool", "Write a byte-order mark (UTF-8 only).", default=True)
+
+#: Extra documented routes other modules add (path -> OpenAPI path item), e.g. layers, dashboards.
+EXTRA_DOCS: dict[str, dict[str, Any]] = {}
+#: The views of those routes: (path below the prefix, endpoint name, view function).
+EXTRA_ROUTES: list[tuple[str, str, Callable[..., Any]]] = []
+
+
+def add_route(path: str, endpoint: str, view: Callable[..., Any], doc: dict[str, Any]) -> None:
+    """Register a further ``/api/v1`` route and its OpenAPI path item (before the app is built)."""
+    if not any(r[0] == path for r in EXTRA_ROUTES):
+        EXTRA_ROUTES.append((path, endpoint, view))
+    EXTRA_DOCS[PREFIX + path] = doc
+
+
+def page_size_param(settings: Settings) -> Param:
+    """Rows per JSON page, capped by the settings' ``api_max_rows``."""
+    return Param("page_size", "int", "Rows per JSON page.", minimum=1, maximum=settings.api_max_rows,
+                 default=min(1000, settings.api_max_rows))
+
+
+def format_params(settings: Settings, fmt: str) -> list[Param]:
+    """The parameters a tabular route takes on top of its endpoint's, by output format."""
+    if fmt == "json":
+        return [PAGE, page_size_param(settings)]
+    return [ENCODING, BOM] if fmt == "csv" else []
