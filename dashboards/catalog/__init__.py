@@ -7,14 +7,24 @@ from datetime import datetime
 import pandas as pd
 from dash import html
 
-from citybrain import queries
-from citybrain.i18n import cadence_label, domain_label, fmt_number, label, reason_text, t, unit_label
+from citybrain import queries, views
+from citybrain.i18n import (
+    cadence_label,
+    domain_label,
+    fmt_number,
+    label,
+    reason_text,
+    t,
+    unit_label,
+)
+from citybrain.kpi import resolve
 from citybrain.regions import REGIONS, region_name
 from citybrain.registry import DashboardModule
+from citybrain.semantics import freshness as sem_fresh
 from citybrain.settings import get_settings
 from citybrain.store import StoreMissing, get_store
-from citybrain.semantics import freshness as sem_fresh
-from citybrain.ui import export_button, grid, heading
+from citybrain.ui import grid, heading
+from citybrain.views import View, ViewContext
 
 P = "catalog"
 
@@ -28,9 +38,10 @@ def _fmt_ts(v) -> str:
     return "—" if v is None or pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d %H:%M")
 
 
-def dataset_table(region: str, lang: str) -> pd.DataFrame:
-    """One row per dataset, as the catalog shows it (also what its export would contain)."""
-    store = get_store()
+def datasets_rows(ctx: ViewContext) -> pd.DataFrame:
+    """One row per dataset, as the catalog's grid shows it (and its export holds); freshness is judged
+    at the clock (``_now``)."""
+    store, lang = ctx.store, ctx.lang
     ds = queries.datasets(store).merge(queries.dataset_stats(store), left_on="name", right_on="dataset")
     now = _now()
     out = pd.DataFrame({
@@ -53,10 +64,11 @@ def dataset_table(region: str, lang: str) -> pd.DataFrame:
     return out
 
 
-def indicator_table(region: str, lang: str) -> pd.DataFrame:
-    store = get_store()
+def indicators_rows(ctx: ViewContext) -> pd.DataFrame:
+    """One row per indicator with its rows and last value in the region, as the catalog's grid shows it."""
+    store, lang = ctx.store, ctx.lang
     ind = queries.indicators(store)
-    st = queries.indicator_stats(store, region)
+    st = queries.indicator_stats(store, ctx.region)
     ind = ind.merge(st, on="indicator_id", how="left")
     owners = queries.datasets(store)[["name", "owner_en"]].rename(columns={"name": "dataset"})
     ind = ind.merge(owners, on="dataset", how="left")
@@ -75,6 +87,31 @@ def indicator_table(region: str, lang: str) -> pd.DataFrame:
         "owner": ind["owner_zh"] if lang == "zh" else ind["owner_en"],
         "classification": [label("classification", c, lang) for c in ind["classification"]],
     })
+
+
+DATASETS = View("datasets", "数据集", "Datasets", datasets_rows)
+INDICATORS = View("indicators", "指标", "Indicators", indicators_rows)
+
+
+def _ctx(region: str, lang: str) -> ViewContext:
+    store, region, lang, at = resolve(region, lang)
+    return ViewContext(store, region, lang, at)
+
+
+def _read(view: View, ctx: ViewContext) -> pd.DataFrame:
+    """A view's rows read now: they depend on the clock (freshness), which the per-data-version memo of
+    ``views.rows`` does not key on; this page is not memoised either."""
+    return view.rows(ctx).reset_index(drop=True)
+
+
+def dataset_table(region: str, lang: str) -> pd.DataFrame:
+    """The catalog's dataset rows (view ``datasets``) of ``region``."""
+    return _read(DATASETS, _ctx(region, lang))
+
+
+def indicator_table(region: str, lang: str) -> pd.DataFrame:
+    """The catalog's indicator rows (view ``indicators``) of ``region``."""
+    return _read(INDICATORS, _ctx(region, lang))
 
 
 def _cols(keys: list[str], lang: str, wide: tuple[str, ...] = ()) -> list[dict]:
@@ -97,8 +134,9 @@ def layout(region: str | None = None, lang: str | None = None, **_query) -> html
     region = region if region in REGIONS else settings.region
     try:
         store = get_store()
-        dsf = dataset_table(region, lang)
-        indf = indicator_table(region, lang)
+        ctx = _ctx(region, lang)
+        dsf = _read(DATASETS, ctx)
+        indf = _read(INDICATORS, ctx)
         cov = queries.coverage(store, region)
         meta = store.meta()
     except StoreMissing as exc:
@@ -111,11 +149,12 @@ def layout(region: str | None = None, lang: str | None = None, **_query) -> html
     return html.Div(className="cb-page", id=f"{P}-page", children=[
         heading(t("catalog.title", lang), t("catalog.intro", lang)),
         html.P(summary, id=f"{P}-summary", className="cb-summary"),
-        html.H2([t("catalog.datasets", lang), " ", export_button(f"{P}-export-datasets", "datasets", {}, lang)]),
-        grid(f"{P}-datasets", dsf, _cols(list(dsf.columns), lang, wide=("provenance", "source")), lang,
-             height=None),
-        html.H2([t("catalog.indicators", lang), " ", export_button(f"{P}-export-indicators", "indicators", {}, lang)]),
-        grid(f"{P}-indicators", indf, _cols(list(indf.columns), lang), lang, height="520px"),
+        html.H2([t("catalog.datasets", lang), " ", views.export(P, DATASETS.id, region, lang)]),
+        grid(f"{P}-{DATASETS.id}-grid", views.json_rows(dsf),
+             _cols(list(dsf.columns), lang, wide=("provenance", "source")), lang, height=None),
+        html.H2([t("catalog.indicators", lang), " ", views.export(P, INDICATORS.id, region, lang)]),
+        grid(f"{P}-{INDICATORS.id}-grid", views.json_rows(indf), _cols(list(indf.columns), lang), lang,
+             height="520px"),
         html.H2(t("catalog.not_applicable", lang)) if len(na) else None,
         html.Ul([html.Li(f"{r.dataset}: {reason_text(r.reason, lang)}") for r in na.itertuples()], id=f"{P}-na") if len(na) else None,
     ])
@@ -123,7 +162,7 @@ def layout(region: str | None = None, lang: str | None = None, **_query) -> html
 
 MODULE = DashboardModule(
     id=P, title_zh="数据目录", title_en="Data catalog", path="/catalog", layout=layout,
-    datasets=("boundaries", "targets"), order=90,
+    datasets=("boundaries", "targets"), order=90, views=(DATASETS, INDICATORS),
     description_zh="全部数据集与指标的行数、时间范围、新鲜度、来源与许可。",
     description_en="Rows, time span, freshness, provenance and licence of every dataset and indicator.",
 )

@@ -6,12 +6,13 @@ from __future__ import annotations
 import pandas as pd
 from dash import Dash, html
 
-from citybrain import drill, kpi
+from citybrain import drill, kpi, views
 from citybrain.i18n import cadence_label, fmt_number, label, reason_text, register, t
-from citybrain.semantics import freshness as sem_fresh
 from citybrain.queries import kpi as qk
 from citybrain.registry import DashboardModule
-from citybrain.ui import export_button, grid
+from citybrain.semantics import freshness as sem_fresh
+from citybrain.ui import grid
+from citybrain.views import View, ViewContext
 
 P = "data"
 
@@ -29,10 +30,11 @@ register({
 })
 
 
-def dataset_rows(region: str, lang: str) -> pd.DataFrame:
-    """One row per dataset as the page (and its export) shows it."""
-    store, region, lang, at = kpi.resolve(region, lang)
-    df = qk.dataset_freshness(store, region)
+def datasets_rows(ctx: ViewContext) -> pd.DataFrame:
+    """One row per dataset as the page's grid (and its export) shows it; freshness is judged at the
+    clock (``semantics.freshness.now``)."""
+    lang = ctx.lang
+    df = qk.dataset_freshness(ctx.store, ctx.region)
     fresh = []
     now = sem_fresh.now()
     for last, cad in zip(df["last_ts"], df["cadence_s"]):
@@ -51,30 +53,66 @@ def dataset_rows(region: str, lang: str) -> pd.DataFrame:
     })
 
 
+def dataset_rows(region: str, lang: str) -> pd.DataFrame:
+    """``datasets_rows`` of ``region`` (default store and moment)."""
+    store, region, lang, at = kpi.resolve(region, lang)
+    return datasets_rows(ViewContext(store, region, lang, at))
+
+
+def _fmt_part(v, year, unit: str, lang: str, prefix: str = "") -> str:
+    if pd.isna(v):
+        return ""
+    return f"{prefix}{fmt_number(v, unit, lang, 2)}" + ("" if pd.isna(year) else f" ({int(year)})")
+
+
+def plan_rows(ctx: ViewContext) -> pd.DataFrame:
+    """The plan's data-collection targets of the region, one row per indicator as the list shows it:
+    baseline, current and target (numbers with their years and units) and the list line (``text``)."""
+    lang = ctx.lang
+    tg = qk.target_rows(ctx.store, ctx.region)
+    tg = tg[tg["domain"] == "data"]
+    rows = []
+    for r in tg.itertuples():
+        name = r.name_zh if lang == "zh" else r.name_en
+        parts = (_fmt_part(r.baseline, r.baseline_year, r.unit, lang),
+                 _fmt_part(r.current, r.current_year, r.unit, lang),
+                 _fmt_part(r.target, r.target_year, r.unit_target, lang, f"{t('kpi.target', lang)} "))
+        rows.append({"indicator_id": r.indicator_id, "indicator": name,
+                     "baseline": r.baseline, "baseline_year": r.baseline_year,
+                     "current": r.current, "current_year": r.current_year, "unit": r.unit,
+                     "target": r.target, "target_year": r.target_year, "unit_target": r.unit_target,
+                     "text": f"{name}: " + " → ".join(x for x in parts if x)})
+    return pd.DataFrame(rows, columns=["indicator_id", "indicator", "baseline", "baseline_year", "current",
+                                       "current_year", "unit", "target", "target_year", "unit_target", "text"])
+
+
+DATASETS = View("datasets", "数据集新鲜度与覆盖", "Dataset freshness and coverage", datasets_rows)
+PLAN = View("plan", "规划数据归集指标", "Data-collection targets of the plan", plan_rows)
+
+
+def _fresh_rows(view: View, store, region: str, lang: str, at) -> pd.DataFrame:
+    """A view whose rows depend on the clock (freshness): read now, not from the per-data-version memo
+    (``views.rows`` keys on the store's moment only; the page memo already follows the clock)."""
+    return view.rows(ViewContext(store, region, lang, at)).reset_index(drop=True)
+
+
 @kpi.cached_layout(P)
 def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
     """The data-resources page of ``region``."""
     store, region, lang, at = kpi.resolve(region, lang)
-    rows = dataset_rows(region, lang)
+    rows = _fresh_rows(DATASETS, store, region, lang, at)
     cols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in rows.columns]
     for c in cols:
         if c["field"] in ("coverage", "title"):
             c.update(minWidth=240, tooltipField=c["field"])
-    tg = qk.target_rows(store, region)
-    tg = tg[tg["domain"] == "data"]
-    plan = [html.Li(f"{r.name_zh if lang == 'zh' else r.name_en}: "
-                    + " → ".join(x for x in (
-                        f"{fmt_number(r.baseline, r.unit, lang, 2)} ({int(r.baseline_year)})" if not pd.isna(r.baseline) else "",
-                        f"{fmt_number(r.current, r.unit, lang, 2)} ({int(r.current_year)})" if not pd.isna(r.current) else "",
-                        f"{t('kpi.target', lang)} {fmt_number(r.target, r.unit_target, lang, 2)} ({int(r.target_year)})"
-                        if not pd.isna(r.target) else "") if x))
-            for r in tg.itertuples()]
+    plan = [html.Li(x) for x in views.rows(P, PLAN, store, region, lang, at)["text"]]
     return kpi.page(P, t("data.title", lang), t("data.intro", lang), region, lang, [
-        kpi.section(P, "datasets", t("data.datasets", lang), [grid(f"{P}-grid", rows, cols, lang, height=None)],
-                    export_button(f"{P}-export-datasets", "datasets", {}, lang)),
+        kpi.section(P, "datasets", t("data.datasets", lang),
+                    [grid(f"{P}-{DATASETS.id}-grid", views.json_rows(rows), cols, lang, height=None)],
+                    views.export(P, DATASETS.id, region, lang)),
         kpi.section(P, "plan", t("data.plan", lang),
                     [html.Ul(plan, id=f"{P}-plan-list") if plan else html.P(t("data.none", lang), className="dash-empty")],
-                    export_button(f"{P}-export-plan", "targets", {"region": region, "domain": "data"}, lang)),
+                    views.export(P, PLAN.id, region, lang)),
     ])
 
 
@@ -88,5 +126,5 @@ MODULE = DashboardModule(
     datasets=("boundaries", "targets", "fisheries", "traffic", "water", "emergency", "typhoon"), indicators=(),
     description_zh="数据集责任单位、新鲜度、覆盖与数据归集目标。",
     description_en="Dataset owners, freshness, coverage and data-collection targets.",
-    order=70, register_callbacks=register_callbacks,
+    order=70, register_callbacks=register_callbacks, views=(DATASETS, PLAN),
 )

@@ -7,16 +7,18 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+import pandas as pd
 from dash import Dash, Input, Output, State, dcc, html
 
+from citybrain import drill, kpi, views
 from citybrain.figures import graph_config
-from citybrain import drill, kpi
 from citybrain.i18n import domain_label, fmt_number, label, register, t
 from citybrain.queries import kpi as qk
 from citybrain.regions import region_name
 from citybrain.registry import DashboardModule
 from citybrain.store import get_store
-from citybrain.ui import export_button, grid, records
+from citybrain.ui import grid, records
+from citybrain.views import View, ViewContext
 
 P = "targets"
 TRACK = ("achieved", "on_track", "off_track", "unmonitored")
@@ -61,10 +63,10 @@ def assess(rows: list[Row], live: dict[tuple[str, str], float], now: datetime) -
     return out
 
 
-def target_table(region: str | None) -> list[Row]:
+def target_table(region: str | None, store=None, at: datetime | None = None) -> list[Row]:
     """Assessed targets of one region (or all), using live KPIs where an indicator measures one."""
-    store = get_store()
-    at = kpi.resolve(None, None)[3]
+    store = store if store is not None else get_store()
+    at = at if at is not None else kpi.resolve(None, None)[3]
     rows = records(qk.target_rows(store, region))  # ~130 rows: plain dicts cost less than pandas ops
     live = {}
     for live_id, tid in kpi.TARGET_LINKS.items():
@@ -98,9 +100,12 @@ def grid_rows(rows: list[Row], lang: str) -> list[Row]:
     } for r in rows]
 
 
-def table_grid(df: list[Row], lang: str) -> Any:
-    """The indicator grid of ``df``."""
-    return grid(f"{P}-grid", grid_rows(df, lang), columns(lang), lang, height="480px")
+GRID_ID = f"{P}-table-grid"
+
+
+def table_grid(rows: list[Row], lang: str) -> Any:
+    """The indicator grid showing ``rows`` (``grid_rows``)."""
+    return grid(GRID_ID, rows, columns(lang), lang, height="480px")
 
 
 def columns(lang: str) -> list[dict]:
@@ -111,24 +116,60 @@ def columns(lang: str) -> list[dict]:
     return cols
 
 
-def summary_figure(df: list[Row], by: str, lang: str, labels=None) -> dict:
-    colors = {"achieved": "#3ddc97", "on_track": "#35c2ff", "off_track": "#ff4d4f", "unmonitored": "#6b7f95"}
+def summary_rows(df: list[Row], by: str, name: str, labels) -> pd.DataFrame:
+    """Targets counted per group (``by``: code column ``by``, shown name ``name``) and track status:
+    one row per group, groups sorted by code, groups without targets left out."""
     # count per (group, track) like groupby().size().unstack(): groups sorted, missing groups dropped
     ct = Counter((r[by], r["track"]) for r in df if r[by] is not None)
     keys = sorted({g for g, _ in ct})
-    y = [labels(v) for v in keys] if labels else keys
-    return kpi.figure([{"type": "bar", "y": y, "x": [ct.get((g, s), 0) for g in keys], "orientation": "h",
+    return pd.DataFrame({by: keys, name: [labels(v) for v in keys],
+                         **{s: [ct.get((g, s), 0) for g in keys] for s in TRACK}},
+                        columns=[by, name, *TRACK])
+
+
+def summary_figure(rows: pd.DataFrame, name: str, lang: str) -> dict:
+    """The stacked bars of a ``summary_rows`` view (one bar per row, one colour per track status)."""
+    colors = {"achieved": "#3ddc97", "on_track": "#35c2ff", "off_track": "#ff4d4f", "unmonitored": "#6b7f95"}
+    y = rows[name].tolist()
+    return kpi.figure([{"type": "bar", "y": y, "x": [int(v) for v in rows[s]], "orientation": "h",
                         "name": f"{ICON[s]} {t('targets.' + s, lang)}", "marker": {"color": colors[s]}}
-                       for s in TRACK], 90 + 28 * max(len(keys), 1), barmode="stack")
+                       for s in TRACK], 90 + 28 * max(len(y), 1), barmode="stack")
+
+
+def _all(ctx: ViewContext) -> list[Row]:
+    return target_table(None, ctx.store, ctx.at)
+
+
+def table_rows(ctx: ViewContext) -> pd.DataFrame:
+    """The indicator grid of the region as the page first shows it: all domains. The domain filter on
+    the page narrows the grid in the browser; the view (and the export) stays the unfiltered table."""
+    rows = grid_rows([r for r in _all(ctx) if r["region_code"] == ctx.region], ctx.lang)
+    return pd.DataFrame(rows, columns=[c["field"] for c in columns(ctx.lang)])
+
+
+def domains_rows(ctx: ViewContext) -> pd.DataFrame:
+    """The 'by domain' chart: the region's targets per domain and track status."""
+    return summary_rows([r for r in _all(ctx) if r["region_code"] == ctx.region], "domain", "domain_name",
+                        lambda d: domain_label(d, ctx.lang))
+
+
+def regions_rows(ctx: ViewContext) -> pd.DataFrame:
+    """The 'by region' chart: every region's targets per track status."""
+    return summary_rows(_all(ctx), "region_code", "region", lambda c: region_name(c, ctx.lang))
+
+
+TABLE = View("table", "指标清单", "Indicators", table_rows)
+BY_DOMAIN = View("domains", "按领域统计", "By domain", domains_rows)
+BY_REGION = View("regions", "各地区对比", "By region", regions_rows)
 
 
 @kpi.cached_layout(P)
 def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
     """The targets page of ``region`` with a domain filter and a region comparison."""
     store, region, lang, at = kpi.resolve(region, lang)
-    allt = target_table(None)
-    df = [r for r in allt if r["region_code"] == region]
+    df = [r for r in target_table(None, store, at) if r["region_code"] == region]
     domains = sorted({r["domain"] for r in df})
+    table = views.rows(P, TABLE, store, region, lang, at)
     return kpi.page(P, t("targets.title", lang), t("targets.intro", lang), region, lang, [
         dcc.Store(id=f"{P}-ctx", data={"region": region, "lang": lang}),
         html.Div(className="dash-controls", children=[
@@ -137,30 +178,33 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
                          options=[{"label": t("targets.all", lang), "value": ""}] +
                                  [{"label": domain_label(d, lang), "value": d} for d in domains])]),
         kpi.section(P, "table", t("targets.table", lang),
-                    [table_grid(df, lang)],
-                    html.Span(export_button(f"{P}-export", "targets", {"region": region}, lang), id=f"{P}-export-wrap")),
+                    [table_grid(views.json_rows(table), lang)],
+                    html.Span(views.export(P, TABLE.id, region, lang), id=f"{P}-export-wrap")),
         html.Div(className="dash-grid", children=[
             kpi.section(P, "domains", t("targets.by_domain", lang),
-                        [dcc.Graph(figure=summary_figure(df, "domain", lang, lambda d: domain_label(d, lang)), config=graph_config(lang, displayModeBar=False))]),
+                        [dcc.Graph(figure=summary_figure(views.rows(P, BY_DOMAIN, store, region, lang, at),
+                                                         "domain_name", lang),
+                                   config=graph_config(lang, displayModeBar=False))]),
             kpi.section(P, "regions", t("targets.by_region", lang),
-                        [dcc.Graph(figure=summary_figure(allt, "region_code", lang, lambda c: region_name(c, lang)),
+                        [dcc.Graph(figure=summary_figure(views.rows(P, BY_REGION, store, region, lang, at),
+                                                         "region", lang),
                                    config=graph_config(lang, displayModeBar=False))]),
         ]),
     ])
 
 
 def register_callbacks(app: Dash) -> None:
-    """Domain filter: the grid and its export follow the chosen domain."""
+    """Domain filter: the grid shows the chosen domain; the export stays the view of the whole table
+    (``table_rows``, all domains: the view's URL takes no filter)."""
 
-    @app.callback(Output(f"{P}-grid", "rowData"), Output(f"{P}-export-wrap", "children"),
+    @app.callback(Output(GRID_ID, "rowData"), Output(f"{P}-export-wrap", "children"),
                   Input(f"{P}-domain", "value"), State(f"{P}-ctx", "data"), prevent_initial_call=True)
     def _filter(domain, data):
-        region, lang = data["region"], data["lang"]
-        df = target_table(region)
+        store, region, lang, at = kpi.resolve(data["region"], data["lang"])
+        df = target_table(region, store, at)
         if domain:
             df = [r for r in df if r["domain"] == domain]
-        return (grid_rows(df, lang),
-                export_button(f"{P}-export", "targets", {"region": region, "domain": domain or None}, lang))
+        return grid_rows(df, lang), views.export(P, TABLE.id, region, lang)
 
     drill.register_drill(app, P)
 
@@ -169,5 +213,5 @@ MODULE = DashboardModule(
     id=P, title_zh="规划目标", title_en="Planning targets", path=f"/d/{P}", layout=layout,
     datasets=("targets", "fisheries"), indicators=tuple(kpi.TARGET_LINKS), layers=(),
     description_zh="规划指标基期、最新、目标与进度。", description_en="Plan indicators: baseline, latest, target, progress.",
-    order=60, register_callbacks=register_callbacks,
+    order=60, register_callbacks=register_callbacks, views=(TABLE, BY_DOMAIN, BY_REGION),
 )

@@ -3,18 +3,19 @@ reservoir storage and the typhoon in play."""
 
 from __future__ import annotations
 
-
 import pandas as pd
 from dash import Dash, dcc, html
 
+from citybrain import drill, kpi, views
 from citybrain.figures import graph_config
-from citybrain import drill, kpi
 from citybrain.i18n import fmt_number, register, t
 from citybrain.queries import kpi as qk
 from citybrain.registry import DashboardModule
-from citybrain.ui import export_button, grid
-from citybrain.tables import properties
 from citybrain.semantics.status import label as status_label
+from citybrain.semantics.status import status as sem_status
+from citybrain.tables import properties
+from citybrain.ui import grid
+from citybrain.views import View, ViewContext
 
 P = "water"
 KPIS = ("stations_over_warning", "max_rainfall_24h", "rainfall_1h", "reservoir_storage_rate")
@@ -55,6 +56,86 @@ def station_table(ent: pd.DataFrame, lang: str) -> pd.DataFrame:
         "margin", ascending=False)
 
 
+def _applies(ctx: ViewContext) -> bool:
+    return kpi.applicable(ctx.store, ctx.region, "water")[0]
+
+
+def _entities(ctx: ViewContext) -> pd.DataFrame:
+    return qk.entity_latest(ctx.store, ctx.region, ("water_level", "reservoir_storage", "reservoir_storage_rate"),
+                            ctx.at)
+
+
+def stations_rows(ctx: ViewContext) -> pd.DataFrame:
+    """The station grid: latest level, warning and guarantee levels, margin to warning (highest first) and
+    the status the water layer gives the station on the map (code ``status``, shown word ``status_text``)."""
+    cols = ["entity_id", "station", "level", "warning", "guarantee", "margin", "status", "status_text"]
+    if not _applies(ctx):
+        return pd.DataFrame(columns=cols)
+    from layers.registry import cached_features
+
+    ent = _entities(ctx)
+    lv = ent[ent["indicator_id"] == "water_level"]
+    feats = cached_features(ctx.store, "water", ctx.region, ctx.at)
+    on_map = dict(zip(feats["id"].tolist(), feats["status"].tolist())) if len(feats) else {}
+    rows = []
+    for r in lv.itertuples():
+        p = properties(r.properties)
+        w, g = p.get("warning_level_m"), p.get("guarantee_level_m")
+        st = on_map.get(r.entity_id) or sem_status(r.value, w, g, "down")
+        rows.append({"entity_id": r.entity_id, "station": r.name_zh if ctx.lang == "zh" else r.name_en,
+                     "level": round(r.value, 2), "warning": w, "guarantee": g,
+                     "margin": None if w is None else round(r.value - w, 2),
+                     "status": st, "status_text": status_label(st, ctx.lang)})
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values("margin", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def rain_rows(ctx: ViewContext) -> pd.DataFrame:
+    """The rainfall grid: rain per station over the last 1, 3, 24 and 72 hours (mm, most 24 h rain first)."""
+    cols = ["entity_id", "station", "h1", "h3", "h24", "h72"]
+    if not _applies(ctx):
+        return pd.DataFrame(columns=cols)
+    rain = qk.rain_accum(ctx.store, ctx.region, ctx.at)
+    return pd.DataFrame({"entity_id": rain["entity_id"],
+                         "station": rain["name_zh"] if ctx.lang == "zh" else rain["name_en"],
+                         **{c: rain[c].round(1) for c in ("h1", "h3", "h24", "h72")}}, columns=cols)
+
+
+def storage_rows(ctx: ViewContext) -> pd.DataFrame:
+    """The reservoir chart: storage rate (%) and storage (万m³) per reservoir, with the bar's label."""
+    cols = ["entity_id", "reservoir", "storage_rate", "storage", "label"]
+    if not _applies(ctx):
+        return pd.DataFrame(columns=cols)
+    ent = _entities(ctx)
+    storage = ent[ent["indicator_id"] == "reservoir_storage"].drop_duplicates("entity_id").set_index("entity_id")["value"]
+    res = ent[ent["indicator_id"] == "reservoir_storage_rate"].reset_index(drop=True)
+    st = res["entity_id"].map(storage)
+    return pd.DataFrame({
+        "entity_id": res["entity_id"], "reservoir": res["name_zh"] if ctx.lang == "zh" else res["name_en"],
+        "storage_rate": res["value"], "storage": st,
+        "label": [f"{fmt_number(round(v, 1), '%', ctx.lang)} · {fmt_number(s, '万m³', ctx.lang)}"
+                  for v, s in zip(res["value"], st)]}, columns=cols)
+
+
+_CARDS = views.cards_view(lambda ctx: KPIS if _applies(ctx) else ())
+
+
+def cards_rows(ctx: ViewContext) -> pd.DataFrame:
+    """The KPI cards (``views.cards_view``), none where water does not apply; times as ISO text so the
+    CSV says what the JSON says (``views.csv_bytes`` writes datetimes as ``2026-07-15 12:00:00.000000``)."""
+    frame = _CARDS.rows(ctx)
+    for c in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[c].dtype):
+            frame[c] = [None if pd.isna(v) else pd.Timestamp(v).isoformat() for v in frame[c]]
+    return frame
+
+
+CARDS = View(_CARDS.id, _CARDS.title_zh, _CARDS.title_en, cards_rows)
+STATIONS = View("stations", "测站水位与警戒水位", "Station levels against warning levels", stations_rows)
+RAIN = View("rain", "累计雨量（mm）", "Rainfall totals (mm)", rain_rows)
+STORAGE = View("storage", "水库蓄水", "Reservoir storage", storage_rows)
+
+
 def typhoon_panel(ty: pd.DataFrame, region: str, lang: str) -> html.Div:
     """The typhoon in play, or the latest one that affected the region."""
     if ty.empty:
@@ -81,35 +162,32 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
     if not ok:
         return kpi.page(P, t("water.title", lang), t("water.intro", lang), region, lang,
                         [kpi.not_applicable(P, reason, lang)])
-    ent = qk.entity_latest(store, region, ("water_level", "reservoir_storage", "reservoir_storage_rate"), at)
-    stab = station_table(ent, lang)
-    rain = qk.rain_accum(store, region, at)
-    rtab = pd.DataFrame({"station": rain["name_zh"] if lang == "zh" else rain["name_en"],
-                         **{c: rain[c].round(1) for c in ("h1", "h3", "h24", "h72")}})
-    storage = ent[ent["indicator_id"] == "reservoir_storage"].drop_duplicates("entity_id").set_index("entity_id")["value"]
-    res = ent[ent["indicator_id"] == "reservoir_storage_rate"].reset_index(drop=True)
-    res = res.assign(storage=res["entity_id"].map(storage))
-    names = res["name_zh"] if lang == "zh" else res["name_en"]
-    rfig = kpi.figure([{"type": "bar", "x": kpi.values(names), "y": kpi.values(res["value"]),
-                        "marker": {"color": "#35c2ff"},
-                        "text": [f"{fmt_number(round(v, 1), '%', lang)} · {fmt_number(s, '万m³', lang)}"
-                                 for v, s in zip(res["value"], res["storage"])]}], 300, yaxis={"title": {"text": "%"}})
-    cols = lambda f: [{"field": c, "headerName": t(f"col.{c}", lang)} for c in f.columns]  # noqa: E731
+    def vrows(view: View) -> pd.DataFrame:
+        return views.rows(P, view, store, region, lang, at)
+
+    def vgrid(view: View, columns: list[str]) -> object:
+        frame = vrows(view)
+        defs = [{"field": c, "headerName": t(f"col.{c}", lang)}
+                for c in columns]
+        return grid(f"{P}-{view.id}-grid", views.json_rows(frame), defs, lang, height=None)
+
+    res = vrows(STORAGE)
+    rfig = kpi.figure([{"type": "bar", "x": kpi.values(res["reservoir"]), "y": kpi.values(res["storage_rate"]),
+                        "marker": {"color": "#35c2ff"}, "text": res["label"].tolist()}], 300,
+                      yaxis={"title": {"text": "%"}})
     return kpi.page(P, t("water.title", lang), t("water.intro", lang), region, lang, [
         kpi.cards(P, store, region, KPIS, at, lang),
         html.Div(className="dash-grid", children=[
-            kpi.section(P, "stations", t("water.stations", lang), [grid(f"{P}-station-grid", stab, cols(stab), lang,
-                                                                        height=None)],
-                        export_button(f"{P}-export-levels", "observations",
-                                      kpi.export_params("water_level", region, at, None), lang)),
-            kpi.section(P, "rain", t("water.rain", lang), [grid(f"{P}-rain-grid", rtab, cols(rtab), lang, height=None)],
-                        export_button(f"{P}-export-rain", "observations",
-                                      kpi.export_params("rainfall_1h", region, qk.since(at, 3), at), lang)),
+            kpi.section(P, "stations", t("water.stations", lang),
+                        [vgrid(STATIONS, ["station", "level", "warning", "guarantee", "margin", "status_text"])],
+                        views.export(P, STATIONS.id, region, lang)),
+            kpi.section(P, "rain", t("water.rain", lang),
+                        [vgrid(RAIN, ["station", "h1", "h3", "h24", "h72"])],
+                        views.export(P, RAIN.id, region, lang)),
             kpi.section(P, "reservoirs", t("water.reservoirs", lang),
                         [dcc.Graph(figure=rfig, config=graph_config(lang, displayModeBar=False))] if len(res) else
                         [html.P("—", className="dash-empty")],
-                        export_button(f"{P}-export-storage", "observations",
-                                      kpi.export_params("reservoir_storage", region, at, None), lang)),
+                        views.export(P, STORAGE.id, region, lang)),
             kpi.section(P, "typhoon", t("water.typhoon", lang), [typhoon_panel(qk.typhoons(store, region, at),
                                                                                region, lang)]),
         ]),
@@ -126,5 +204,5 @@ MODULE = DashboardModule(
     datasets=("water", "typhoon"), indicators=KPIS + ("water_level", "reservoir_storage"), layers=("water",),
     description_zh="超警戒测站、累计雨量、水库蓄水与台风。",
     description_en="Stations over warning, rainfall totals, reservoir storage and typhoons.",
-    order=40, register_callbacks=register_callbacks,
+    order=40, register_callbacks=register_callbacks, views=(CARDS, STATIONS, RAIN, STORAGE),
 )
