@@ -9,11 +9,13 @@ import pandas as pd
 from dash import Dash, dcc, html
 
 from citybrain.figures import graph_config
-from citybrain import drill, kpi
-from citybrain.i18n import fmt_number, register, t
+from citybrain import drill, kpi, views
+from citybrain.i18n import fmt_number, label, register, t
 from citybrain.queries import kpi as qk
 from citybrain.registry import DashboardModule
-from citybrain.ui import export_button, grid
+from citybrain.views import View, ViewContext
+from layers.registry import cached_features
+from citybrain.ui import grid
 from citybrain.tables import properties
 
 P = "fisheries"
@@ -37,9 +39,7 @@ register({
     "fisheries.exempt_at_sea": ("豁免（特许）渔船在海", "exempt vessels at sea"),
     "fisheries.alarms": ("告警渔船", "Vessels in alarm"),
     "fisheries.no_alarms": ("当前无告警渔船", "No vessel in alarm"),
-    "fisheries.status.alarm_left_zone": ("越界", "left zone"),
-    "fisheries.status.alarm_lost": ("失联", "signal lost"),
-    "col.vessel": ("船号", "Vessel"), "col.status": ("状态", "Status"), "col.home_port": ("船籍港", "Home port"),
+    "col.vessel": ("船号", "Vessel"), "col.vessel_status": ("状态", "Status"), "col.status": ("状态", "Status"), "col.home_port": ("船籍港", "Home port"),
     "col.gear": ("作业类型", "Gear"), "col.lon": ("经度", "Lon"), "col.lat": ("纬度", "Lat"),
 })
 
@@ -70,17 +70,46 @@ def moratorium_panel(vs: pd.DataFrame, at: datetime, lang: str) -> html.Div:
     ])
 
 
-def ports_figure(pl: pd.DataFrame, lang: str) -> dict:
-    """In-port vessels against estimated capacity per port (a plain figure dict)."""
-    names = kpi.values(pl["name_zh"] if lang == "zh" else pl["name_en"])
-    cap = [properties(p).get("capacity_vessels") for p in pl["properties"]]
+def port_rows(ctx: ViewContext) -> pd.DataFrame:
+    """Vessels in port against estimated capacity per port, with the map's status of each port."""
+    pl = qk.entity_latest(ctx.store, ctx.region, ("vessels_in_port_by_port",), ctx.at)
+    f = cached_features(ctx.store, "fisheries", ctx.region, ctx.at)
+    st = dict(zip(f["id"].tolist(), f["status"].tolist()))
+    return pd.DataFrame({"entity_id": pl["entity_id"].astype(object),
+                         "status": [st.get(e, "none") for e in pl["entity_id"]],
+                         "port": (pl["name_zh"] if ctx.lang == "zh" else pl["name_en"]).astype(object),
+                         "in_port": pl["value"].astype("float64"),
+                         "capacity": [properties(p).get("capacity_vessels") for p in pl["properties"]]})
+
+
+def alarm_rows(ctx: ViewContext) -> pd.DataFrame:
+    """Vessels in alarm now (left their zone or lost), as the map and the alarm set show them."""
+    vs = qk.vessel_status(ctx.store, ctx.region, ctx.at)
+    alarms = vs[vs["status"].str.startswith("alarm")]
+    return pd.DataFrame({"entity_id": alarms["entity_id"].astype(object), "status": "alarm",
+                         "vessel": alarms["entity_id"].astype(object),
+                         "vessel_status": [label("vessel_status", s, ctx.lang) for s in alarms["status"]],
+                         "home_port": alarms["home_port"].astype(object), "gear": alarms["gear"].astype(object),
+                         "lon": alarms["lon"].round(3).astype("float64"), "lat": alarms["lat"].round(3).astype("float64")})
+
+
+CARDS = views.cards_view(KPIS)
+PORTS = View("ports", "渔港在港渔船与估算容量", "Vessels in port and estimated capacity", port_rows)
+ALARMS = View("alarms", "告警渔船", "Vessels in alarm", alarm_rows)
+ALARM_COLUMNS = ("vessel", "vessel_status", "home_port", "gear", "lon", "lat")
+
+
+def ports_figure(rows: pd.DataFrame, lang: str) -> dict:
+    """In-port vessels against estimated capacity per port (the view's rows; a plain figure dict)."""
+    names = kpi.values(rows["port"])
     return kpi.figure([
-        {"type": "bar", "y": names, "x": kpi.values(pl["value"]), "orientation": "h",
+        {"type": "bar", "y": names, "x": kpi.values(rows["in_port"]), "orientation": "h",
          "name": t("fisheries.inport", lang), "marker": {"color": "#35c2ff"},
-         "text": [fmt_number(v, "", lang) for v in pl["value"]]},
-        {"type": "scatter", "y": names, "x": cap, "mode": "markers", "name": t("fisheries.capacity", lang),
-         "marker": {"symbol": "line-ns-open", "size": 18, "color": "#ffc53d", "line": {"width": 3}}},
-    ], 60 + 36 * max(len(pl), 1))
+         "text": [fmt_number(v, "", lang) for v in rows["in_port"]]},
+        {"type": "scatter", "y": names, "x": rows["capacity"].tolist(), "mode": "markers",
+         "name": t("fisheries.capacity", lang),
+         "marker": {"symbol": "line-ns-open", "size": 18, "color": kpi.STATUS_COLOR["warning"], "line": {"width": 3}}},
+    ], 60 + 36 * max(len(rows), 1))
 
 
 @kpi.cached_layout(P)
@@ -91,27 +120,21 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
     if not ok:
         return kpi.page(P, t("fisheries.title", lang), t("fisheries.intro", lang), region, lang,
                         [kpi.not_applicable(P, reason, lang)])
-    ports = qk.entity_latest(store, region, ("vessels_in_port_by_port",), at)
     vs = qk.vessel_status(store, region, at)
-    alarms = vs[vs["status"].str.startswith("alarm")]
-    atab = pd.DataFrame({"vessel": alarms["entity_id"],
-                         "status": [t(f"fisheries.status.{s}", lang) for s in alarms["status"]],
-                         "home_port": alarms["home_port"], "gear": alarms["gear"],
-                         "lon": alarms["lon"].round(3), "lat": alarms["lat"].round(3)})
-    cols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in atab.columns]
+    atab = views.rows(P, ALARMS, store, region, lang, at)
+    cols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in ALARM_COLUMNS]
     return kpi.page(P, t("fisheries.title", lang), t("fisheries.intro", lang), region, lang, [
         kpi.cards(P, store, region, KPIS, at, lang),
         html.Div(className="dash-grid", children=[
             kpi.section(P, "ports", t("fisheries.ports", lang),
-                        [dcc.Graph(figure=ports_figure(ports, lang), config=graph_config(lang, displayModeBar=False))],
-                        export_button(f"{P}-export-ports", "observations",
-                                      kpi.export_params("vessels_in_port_by_port", region, at, None), lang)),
+                        [dcc.Graph(figure=ports_figure(views.rows(P, PORTS, store, region, lang, at), lang),
+                                   config=graph_config(lang, displayModeBar=False))],
+                        views.export(P, "ports", region, lang)),
             kpi.section(P, "moratorium", t("fisheries.moratorium", lang), [moratorium_panel(vs, at, lang)]),
             kpi.section(P, "alarms", t("fisheries.alarms", lang),
-                        [grid(f"{P}-alarm-grid", atab, cols, lang, height=None) if len(atab)
+                        [grid(f"{P}-alarms-grid", views.json_rows(atab), cols, lang, height=None) if len(atab)
                          else html.P(t("fisheries.no_alarms", lang), className="dash-empty")],
-                        export_button(f"{P}-export-alarms", "observations",
-                                      kpi.export_params("vessels_alarm", region, at, None), lang)),
+                        views.export(P, "alarms", region, lang)),
         ]),
     ])
 
@@ -126,5 +149,5 @@ MODULE = DashboardModule(
     datasets=("fisheries", "targets"), indicators=KPIS + ("vessels_in_port_by_port",), layers=("fisheries",),
     description_zh="渔船动态、渔港在港、数字化监管覆盖率与伏季休渔执行。",
     description_en="Vessel status, port occupancy, digital supervision coverage and moratorium compliance.",
-    order=20, register_callbacks=register_callbacks,
+    order=20, register_callbacks=register_callbacks, views=(CARDS, PORTS, ALARMS),
 )
