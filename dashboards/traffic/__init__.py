@@ -8,11 +8,13 @@ from plotly.colors import get_colorscale
 from dash import Dash, dcc, html
 
 from citybrain.figures import graph_config
-from citybrain import drill, kpi
+from citybrain import drill, kpi, views
 from citybrain.i18n import fmt_number, register, t
 from citybrain.queries import kpi as qk
 from citybrain.registry import DashboardModule
-from citybrain.ui import export_button, grid
+from citybrain.views import View, ViewContext
+from layers.registry import cached_features
+from citybrain.ui import grid
 from citybrain.tables import properties
 from citybrain.semantics.status import label as status_label
 
@@ -65,57 +67,92 @@ def mean_grid(names: list, hours: np.ndarray, vals: np.ndarray) -> tuple[list[li
     return z, cols[keep_c], rows[keep_r].tolist()
 
 
+def congestion_rows(ctx: ViewContext) -> pd.DataFrame:
+    """Road segments by congestion index (worst first), with the map's status of each segment."""
+    store, lang = ctx.store, ctx.lang
+    ent = qk.entity_latest(store, ctx.region, ("congestion_index", "road_speed"), ctx.at)
+    speed = ent[ent["indicator_id"] == "road_speed"].drop_duplicates("entity_id").set_index("entity_id")["value"]
+    cong = ent[ent["indicator_id"] == "congestion_index"].reset_index(drop=True)
+    cong = cong.assign(speed=cong["entity_id"].map(speed)).sort_values("value", ascending=False)
+    ind = kpi.definitions(store)["congestion_index"]
+    f = cached_features(store, "traffic", ctx.region, ctx.at)
+    st = dict(zip(f["id"].tolist(), f["status"].tolist()))
+    status = [st.get(e, kpi.status(v, ind)) for e, v in zip(cong["entity_id"], cong["value"])]
+    return pd.DataFrame({"entity_id": cong["entity_id"].astype(object), "status": status,
+                         "segment": (cong["name_zh"] if lang == "zh" else cong["name_en"]).astype(object),
+                         "tpi": cong["value"].round(2).astype("float64"),
+                         "status_text": [status_label(x, lang) for x in status],
+                         "speed": [fmt_number(v, "km/h", lang) for v in cong["speed"]]})
+
+
+def overload_rows(ctx: ViewContext) -> pd.DataFrame:
+    """Overload cases per station over the last 24 hours."""
+    ov = qk.entity_window_sum(ctx.store, ctx.region, "overload_cases", ctx.at, 24)
+    return pd.DataFrame({"entity_id": ov["entity_id"].astype(object),
+                         "station": (ov["name_zh"] if ctx.lang == "zh" else ov["name_en"]).astype(object),
+                         "cases_24h": ov["value"].astype("float64")})
+
+
+def blackspot_rows(ctx: ViewContext) -> pd.DataFrame:
+    """Accident black spots: accidents in the last 30 days and the 90-day count that made them black spots."""
+    bs = qk.black_spots(ctx.store, ctx.region, ctx.at)
+    return pd.DataFrame({"entity_id": bs["entity_id"].astype(object),
+                         "spot": (bs["name_zh"] if ctx.lang == "zh" else bs["name_en"]).astype(object),
+                         "accidents": bs["accidents"].astype("int64"),
+                         "accidents_90d": [properties(p).get("accidents_90d") for p in bs["properties"]]})
+
+
+def flow_rows(ctx: ViewContext) -> pd.DataFrame:
+    """Hourly mean flow per checkpoint over the last 24 hours (the heat map's cells)."""
+    fl = qk.flow_by_hour(ctx.store, ctx.region, ctx.at)
+    return pd.DataFrame({"entity_id": fl["entity_id"].astype(object),
+                         "checkpoint": (fl["name_zh"] if ctx.lang == "zh" else fl["name_en"]).astype(object),
+                         "hour": fl["hour"], "flow": fl["value"].round(1).astype("float64")})
+
+
+CARDS = views.cards_view(KPIS)
+FLOW = View("flow", "卡口小时流量", "Hourly flow per checkpoint", flow_rows)
+CONGESTION = View("congestion", "路段拥堵指数", "Congestion index by road segment", congestion_rows)
+OVERLOAD = View("overload", "近24小时超限超载", "Overload cases, last 24 h", overload_rows)
+BLACKSPOTS = View("blackspots", "事故黑点", "Accident black spots", blackspot_rows)
+CONGESTION_COLUMNS = ("segment", "tpi", "status_text", "speed")
+BLACKSPOT_COLUMNS = ("spot", "accidents", "accidents_90d")
+
+
 @kpi.cached_layout(P)
 def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
-    """The traffic page of ``region``."""
+    """The traffic page of ``region``: every table and chart drawn from its view's rows."""
     store, region, lang, at = kpi.resolve(region, lang)
     ok, reason = kpi.applicable(store, region, "traffic")
     if not ok:
         return kpi.page(P, t("traffic.title", lang), t("traffic.intro", lang), region, lang,
                         [kpi.not_applicable(P, reason, lang)])
-    ent = qk.entity_latest(store, region, ("congestion_index", "road_speed"), at)
-    speed = ent[ent["indicator_id"] == "road_speed"].drop_duplicates("entity_id").set_index("entity_id")["value"]
-    cong = ent[ent["indicator_id"] == "congestion_index"].reset_index(drop=True)
-    cong = cong.assign(speed=cong["entity_id"].map(speed)).sort_values("value", ascending=False)
-    ind = kpi.definitions(store)["congestion_index"]
-    ctab = pd.DataFrame({"segment": cong["name_zh"] if lang == "zh" else cong["name_en"],
-                         "tpi": cong["value"].round(2),
-                         "status": [status_label(kpi.status(v, ind), lang)
-                                    for v in cong["value"]],
-                         "speed": [fmt_number(v, "km/h", lang) for v in cong["speed"]]})
-    ccols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in ctab.columns]
-    ov = qk.entity_window_sum(store, region, "overload_cases", at, 24)
-    bs = qk.black_spots(store, region, at)
-    btab = pd.DataFrame({"spot": bs["name_zh"] if lang == "zh" else bs["name_en"], "accidents": bs["accidents"],
-                         "accidents_90d": [properties(p).get("accidents_90d") for p in bs["properties"]]})
-    bcols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in btab.columns]
-    ovfig = kpi.figure([{"type": "bar", "x": kpi.values(ov["value"]),
-                         "y": kpi.values(ov["name_zh"] if lang == "zh" else ov["name_en"]),
-                         "orientation": "h", "marker": {"color": "#ffc53d"},
-                         "text": [fmt_number(v, "起" if lang == "zh" else "", lang) for v in ov["value"]]}],
+
+    def rows(view: View) -> pd.DataFrame:
+        return views.rows(P, view, store, region, lang, at)
+
+    ctab, btab, ov = rows(CONGESTION), rows(BLACKSPOTS), rows(OVERLOAD)
+    ccols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in CONGESTION_COLUMNS]
+    bcols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in BLACKSPOT_COLUMNS]
+    ovfig = kpi.figure([{"type": "bar", "x": kpi.values(ov["cases_24h"]), "y": kpi.values(ov["station"]),
+                         "orientation": "h", "marker": {"color": kpi.STATUS_COLOR["warning"]},
+                         "text": [fmt_number(v, "起", lang) for v in ov["cases_24h"]]}],
                        80 + 34 * max(len(ov), 1))
-    day = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    cfg = graph_config(lang, displayModeBar=False)
     return kpi.page(P, t("traffic.title", lang), t("traffic.intro", lang), region, lang, [
         kpi.cards(P, store, region, KPIS, at, lang),
         html.Div(className="dash-grid", children=[
             kpi.section(P, "flow", t("traffic.flow", lang),
-                        [dcc.Graph(figure=flow_figure(qk.flow_by_hour(store, region, at), lang),
-                                   config=graph_config(lang, displayModeBar=False))],
-                        export_button(f"{P}-export-flow", "observations",
-                                      kpi.export_params("traffic_flow", region, kpi_day(at, -1), at), lang)),
+                        [dcc.Graph(figure=flow_figure(qk.flow_by_hour(store, region, at), lang), config=cfg)],
+                        views.export(P, "flow", region, lang)),
             kpi.section(P, "congestion", t("traffic.congestion", lang),
-                        [grid(f"{P}-congestion-grid", ctab, ccols, lang, height="360px")],
-                        export_button(f"{P}-export-congestion", "observations",
-                                      kpi.export_params("congestion_index", region, at, None), lang)),
+                        [grid(f"{P}-congestion-grid", views.json_rows(ctab), ccols, lang, height="360px")],
+                        views.export(P, "congestion", region, lang)),
             kpi.section(P, "overload", t("traffic.overload", lang),
-                        [dcc.Graph(figure=ovfig, config=graph_config(lang, displayModeBar=False))],
-                        export_button(f"{P}-export-overload", "observations",
-                                      kpi.export_params("overload_cases", region, kpi_day(at, -1), at), lang)),
+                        [dcc.Graph(figure=ovfig, config=cfg)], views.export(P, "overload", region, lang)),
             kpi.section(P, "blackspots", t("traffic.blackspots", lang),
-                        [grid(f"{P}-blackspot-grid", btab, bcols, lang, height=None)],
-                        export_button(f"{P}-export-accidents", "observations",
-                                      kpi.export_params("traffic_accidents_daily", region, kpi_day(day, -30), at),
-                                      lang)),
+                        [grid(f"{P}-blackspots-grid", views.json_rows(btab), bcols, lang, height=None)],
+                        views.export(P, "blackspots", region, lang)),
         ]),
     ])
 
@@ -137,5 +174,5 @@ MODULE = DashboardModule(
     datasets=("traffic",), indicators=KPIS + ("overload_cases",), layers=("traffic",),
     description_zh="卡口流量、拥堵排名、治超与事故黑点。",
     description_en="Checkpoint flows, congestion ranking, overload enforcement and black spots.",
-    order=30, register_callbacks=register_callbacks,
+    order=30, register_callbacks=register_callbacks, views=(CARDS, FLOW, CONGESTION, OVERLOAD, BLACKSPOTS),
 )
