@@ -14,11 +14,15 @@ from citybrain.regions import REGIONS, region_name
 from citybrain.registry import DashboardModule
 from citybrain.settings import get_settings
 from citybrain.store import StoreMissing, get_store
-from citybrain.ui import heading
+from citybrain.semantics import freshness
+from citybrain.ui import heading, stale_note
 from layers.registry import all_layers
 
 from .callbacks import register_callbacks
 from .panels import P, slider_marks, window_of, window_options
+
+#: The feeds the map draws (said stale the same way as on every page: ``citybrain.ui.stale_note``).
+DATASETS = ("boundaries", "traffic", "fisheries", "water", "emergency", "typhoon")
 
 #: Layers shown when the page opens.
 DEFAULT_LAYERS = ["boundaries", "traffic", "fisheries", "water", "emergency"]
@@ -50,6 +54,7 @@ def layout(region: str | None = None, lang: str | None = None, **_query) -> html
             html.H1(f"{t('map.title', lang)} · {region_name(region, lang)}", id=f"{P}-title"),
             html.Span(id=f"{P}-time-label", className="map-time-label"),
         ]),
+        stale_note(P, freshness.dataset_states(store, region, freshness.now()), DATASETS, lang),
         html.Div(className="map-grid", children=[
             html.Aside(className="map-side", children=[
                 html.H3(t("map.layers", lang)),
@@ -88,7 +93,7 @@ def layout(region: str | None = None, lang: str | None = None, **_query) -> html
 
 MODULE = DashboardModule(
     id=P, title_zh="一张图", title_en="One map", path="/map", layout=layout, order=10,
-    datasets=("boundaries", "traffic", "fisheries", "water", "emergency", "typhoon"),
+    datasets=DATASETS,
     layers=tuple(DEFAULT_LAYERS), register_callbacks=register_callbacks,
     description_zh="全市态势一张图：交通、渔港、水利、应急图层，时间回放、预警告警列表与要素详情。",
     description_en="The whole region on one map: traffic, fisheries, water and emergency layers, time replay, "
