@@ -66,12 +66,16 @@ def find(module_id: str, view_id: str) -> View | None:
 
 
 def rows(module_id: str, view: View, store: Store, region: str, lang: str, at: datetime) -> pd.DataFrame:
-    """The rows of ``view`` (memoised per data version, region, language and moment)."""
-    return _rows(store, module_id, view.id, region, lang, at)
+    """The rows of ``view`` (memoised per data version, region, language, moment and clock minute: a
+    view may say whether a feed is overdue, which moves with the clock)."""
+    from .semantics.freshness import now
+
+    return _rows(store, module_id, view.id, region, lang, at, f"{now():%Y%m%d%H%M}")
 
 
 @cached_query
-def _rows(store: Store, module_id: str, view_id: str, region: str, lang: str, at: datetime) -> pd.DataFrame:
+def _rows(store: Store, module_id: str, view_id: str, region: str, lang: str, at: datetime,
+          minute: str) -> pd.DataFrame:
     view = find(module_id, view_id)
     assert view is not None, (module_id, view_id)
     return view.rows(ViewContext(store, region, lang, at)).reset_index(drop=True)

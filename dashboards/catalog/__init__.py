@@ -95,7 +95,7 @@ INDICATORS = View("indicators", "指标", "Indicators", indicators_rows)
 
 #: The grids of the views, kept at their old ids (not ``catalog-<view>-grid``): tests/dashboards/
 #: test_languages.py (verbatim identifier and citation columns) and the browser tests name them.
-GRID_IDS = {"datasets": f"{P}-datasets", "indicators": f"{P}-indicators"}
+GRID_IDS = {"datasets": f"{P}-datasets-grid", "indicators": f"{P}-indicators-grid"}
 
 
 def _ctx(region: str, lang: str) -> ViewContext:

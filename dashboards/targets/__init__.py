@@ -102,7 +102,7 @@ def grid_rows(rows: list[Row], lang: str) -> list[Row]:
 
 #: The grid of view ``table``. Kept at its old id (not ``targets-table-grid``): tests/dashboards/
 #: test_languages.py and the browser tests name it (its ``quote`` column is quoted verbatim).
-GRID_ID = f"{P}-grid"
+GRID_ID = f"{P}-table-grid"
 
 
 def table_grid(rows: list[Row], lang: str) -> Any:

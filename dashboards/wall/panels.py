@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from citybrain.figures import graph_config
-from citybrain import kpi, queries
+from citybrain import kpi, views, queries
 from citybrain.i18n import fmt_number, register, t
 from citybrain.queries import kpi as qk
 from citybrain.store import Store
@@ -164,16 +164,15 @@ def flow_heatmap(store: Store, region: str, lang: str, at: datetime, key: str) -
 
 
 def station_rows(store: Store, region: str, lang: str, at: datetime) -> list[Part]:
-    from dashboards.water import station_table
+    """Stations by level margin: the water page's "stations" view (the map's status of each)."""
+    from dashboards import water
 
-    ent = qk.entity_latest(store, region, ("water_level",), at)
-    tab = station_table(ent, lang)
+    tab = views.rows("water", water.STATIONS, store, region, lang, at)
     rows = []
     for r in tab.itertuples():
-        st = "alarm" if r.status.startswith(kpi.STATUS_ICON["alarm"]) else (
-            "warning" if r.status.startswith(kpi.STATUS_ICON["warning"]) else "normal")
         margin = "—" if pd.isna(r.margin) else f"{'+' if r.margin > 0 else ''}{r.margin:.2f} m"
-        rows.append((st, str(r.station), f"{r.level:.2f} m ({margin})"))
+        rows.append((r.status if r.status in ("alarm", "warning") else "normal", str(r.station),
+                     f"{r.level:.2f} m ({margin})"))
     return [row_list(rows, lang, 9)]
 
 
@@ -185,18 +184,22 @@ def rain_rows(store: Store, region: str, lang: str, at: datetime) -> list[Part]:
 
 
 def incident_rows(store: Store, region: str, lang: str, at: datetime) -> list[Part]:
-    op = qk.open_incidents(store, region, at)
-    rows = [("alarm" if bool(r.overdue) else "warning",
-             (r.title_zh if lang == "zh" else r.title_en) or r.kind,
-             (t("wall.overdue", lang) + " · " if bool(r.overdue) else "") + pd.Timestamp(r.reported_at).strftime("%H:%M"))
+    """Open incidents, overdue first: the emergency page's "open" view."""
+    from dashboards import emergency
+
+    op = views.rows("emergency", emergency.OPEN, store, region, lang, at)
+    raw = qk.open_incidents(store, region, at).set_index("event_id")["reported_at"]
+    rows = [(r.status if r.status in ("alarm", "warning") else "normal", r.incident,
+             (t("wall.overdue", lang) + " · " if r.status == "alarm" else "") + pd.Timestamp(raw[r.entity_id]).strftime("%H:%M"))
             for r in op.itertuples()]
     return [row_list(rows, lang, 9)]
 
 
 def funnel(store: Store, region: str, lang: str, at: datetime, key: str) -> list[Part]:
-    from dashboards.emergency import funnel_figure
+    from dashboards import emergency
 
-    return [graph(key, wall_figure(funnel_figure(qk.incident_funnel(store, region, at), lang), 480), 480, lang)]
+    rows = views.rows("emergency", emergency.FUNNEL, store, region, lang, at)
+    return [graph(key, wall_figure(emergency.funnel_figure(rows), 480), 480, lang)]
 
 
 def vessel_counts(store: Store, region: str, lang: str, at: datetime) -> list[Part]:
@@ -209,10 +212,10 @@ def vessel_counts(store: Store, region: str, lang: str, at: datetime) -> list[Pa
 
 
 def ports(store: Store, region: str, lang: str, at: datetime, key: str) -> list[Part]:
-    from dashboards.fisheries import ports_figure
+    from dashboards import fisheries
 
-    pl = qk.entity_latest(store, region, ("vessels_in_port_by_port",), at)
-    return [graph(key, wall_figure(ports_figure(pl, lang), 480), 480, lang)]
+    rows = views.rows("fisheries", fisheries.PORTS, store, region, lang, at)
+    return [graph(key, wall_figure(fisheries.ports_figure(rows, lang), 480), 480, lang)]
 
 
 def one_map(store: Store, region: str, lang: str, at: datetime, key: str, layers: tuple[str, ...],

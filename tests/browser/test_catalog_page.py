@@ -13,8 +13,8 @@ def test_catalog_renders_every_dataset(open_page, built_store):
     names = [m.name for m in discover(built_store.datasets_dir)]
     w = open_page(1920, 1080)
     w.goto("/catalog")
-    w.page.wait_for_selector("#catalog-datasets .ag-row")
-    text = w.page.inner_text("#catalog-datasets")
+    w.page.wait_for_selector("#catalog-datasets-grid .ag-row")
+    text = w.page.inner_text("#catalog-datasets-grid")
     for n in names:
         assert n in text
     assert "数据资源目录" in w.page.inner_text("h1")
@@ -26,7 +26,7 @@ def test_catalog_renders_every_dataset(open_page, built_store):
 def test_catalog_region_and_language(open_page):
     w = open_page(1920, 1080)
     w.goto("/catalog?region=341623&lang=en")
-    w.page.wait_for_selector("#catalog-datasets .ag-row")
+    w.page.wait_for_selector("#catalog-datasets-grid .ag-row")
     assert "Data catalog" in w.page.inner_text("h1")
     assert "Lixin County" in w.page.inner_text("#catalog-summary")
     w.page.click("#shell-lang")
@@ -38,7 +38,7 @@ def test_catalog_region_and_language(open_page):
 def test_catalog_on_a_phone(open_page):
     w = open_page(375, 812, scale=2)
     w.goto("/catalog")
-    w.page.wait_for_selector("#catalog-datasets .ag-row")
+    w.page.wait_for_selector("#catalog-datasets-grid .ag-row")
     width = w.page.evaluate("document.documentElement.scrollWidth")
     assert width <= 380, f"page scrolls sideways on a phone: {width}px"
     w.shot("catalog-phone-375")

@@ -37,4 +37,6 @@ def test_values_from_store(built_store):
     assert sc.value is not None and sc.target["value"] == 95 and sc.status in ("normal", "warning", "alarm")
     assert len(sc.spark) > 24
     html = str(kpi.card("t", sc, "zh", at))
-    assert "observations.csv?indicator=supervision_coverage&region=330225" in html
+    # the card's export is its row of the module's cards view (exactly what the card shows)
+    assert "/api/v1/dashboards/t/views/cards.csv?region=330225&amp;lang=zh" in html or \
+        "/api/v1/dashboards/t/views/cards.csv?region=330225&lang=zh" in html

@@ -55,8 +55,8 @@ status severity vessel depot shelter station reservoir camera port incident unkn
 SNAKE = re.compile(r"(?<![A-Za-z0-9_./:%{-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![A-Za-z0-9_])")
 WORD = re.compile(r"(?<![A-Za-z0-9_./:%{-])([a-z]+)(?![A-Za-z0-9_-])")
 #: Grid columns quoted verbatim (identifiers and citations of the data catalog), by grid id.
-VERBATIM = {"catalog-datasets": {"dataset", "source", "licence", "provenance"},
-            "catalog-indicators": {"indicator", "dataset"}, "targets-grid": {"quote"}}
+VERBATIM = {"catalog-datasets-grid": {"dataset", "source", "licence", "provenance"},
+            "catalog-indicators-grid": {"indicator", "dataset"}, "targets-table-grid": {"quote"}}
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff5e]")
 TEMPLATE_FIELD = re.compile(r"%\{[^}]*\}|<[^>]+>")
 #: Props of a component whose string value is shown (or read out) to the user.
