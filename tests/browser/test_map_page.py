@@ -78,8 +78,8 @@ def test_map_page_end_to_end(open_page):
     assert _label(w) > moved
 
     # click an alert: the detail panel shows it and the map zooms to it
-    first = w.page.locator(".map-alert").first
-    name = first.locator(".map-alert-name").inner_text().split(" · ", 1)[1]
+    first = w.page.locator("button.map-alert").first  # a place on the map (indicator rows are text)
+    name = first.locator(".map-alert-name").inner_text().split(" · ", 1)[1].split("：", 1)[0]
     first.click()
     w.page.wait_for_function(
         f"document.querySelector('#map-detail-name') && document.querySelector('#map-detail-name').innerText === {name!r}",
@@ -112,7 +112,7 @@ def test_map_page_lixin_and_english(open_page):
     _ready(w, "/map?region=341623&lang=en")
     assert "One map" in w.page.inner_text("#map-title")
     legend = w.page.inner_text("#map-legend-fisheries")
-    assert "Not applicable" in legend and "利辛" in legend
+    assert "Not applicable" in legend and "Lixin" in legend and "利辛" not in legend  # the reason, in English
     # the English header stays one line at 1920 px, so the whole time bar (marks included) is on screen
     nav = w.page.locator("#shell-nav").bounding_box()
     assert nav["height"] < 50, nav
