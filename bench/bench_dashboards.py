@@ -28,7 +28,8 @@ import time
 from pathlib import Path
 
 from bench.common import median_ms, print_table
-from citybrain import cache, drill, kpi
+from citybrain import cache, kpi
+from citybrain.ui import drill
 from citybrain.registry import builtin_modules
 from citybrain.settings import get_settings
 from citybrain.store import Store, get_store

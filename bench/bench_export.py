@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import print_table
 from citybrain import devserver  # noqa: E402
 from citybrain.api.endpoints import ENDPOINTS  # noqa: E402
-from citybrain.build import build_store  # noqa: E402
+from citybrain.store.build import build_store  # noqa: E402
 from citybrain.settings import Settings  # noqa: E402
 
 SIZES = {"1M": ["bench_a"], "5M": ["bench_a", "bench_b"]}

@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.common import median_ms, print_table  # noqa: E402
 from citybrain import devserver  # noqa: E402
-from citybrain.build import build_store  # noqa: E402
+from citybrain.store.build import build_store  # noqa: E402
 from citybrain.settings import Settings  # noqa: E402
 from citybrain.store import Store  # noqa: E402
 

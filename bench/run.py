@@ -19,7 +19,7 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import median_ms, print_table  # noqa: E402
 from citybrain import queries  # noqa: E402
-from citybrain.build import build_store  # noqa: E402
+from citybrain.store.build import build_store  # noqa: E402
 from citybrain.cache import configure  # noqa: E402
 from citybrain.settings import Settings  # noqa: E402
 from citybrain.store import Store  # noqa: E402

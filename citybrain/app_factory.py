@@ -14,12 +14,11 @@ from urllib.parse import parse_qs, urlencode
 import dash
 from dash import Dash, Input, Output, State, dcc, html
 
-from . import auth, cache
-from .i18n import t
-from .regions import REGIONS, TOP_REGIONS
-from .registry import all_modules
-from .settings import PROJECT_ROOT, Settings, get_settings
-from .store import set_default
+from citybrain import auth, cache, context
+from citybrain.i18n import t
+from citybrain.regions import REGIONS, TOP_REGIONS
+from citybrain.registry import all_modules
+from citybrain.settings import PROJECT_ROOT, Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +28,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    cache.configure(settings)
-    set_default(settings.db)
+    ctx = context.build(settings)
     app = Dash(
         __name__,
         use_pages=True,
@@ -42,6 +40,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         serve_locally=True,
     )
     app.server.config["CITYBRAIN_SETTINGS"] = settings
+    context.install(app.server, ctx)
     cache.install_request_scope(app.server)
     modules = all_modules()
     for m in modules:
@@ -63,8 +62,8 @@ def create_app(settings: Settings | None = None) -> Dash:
 
     app.layout = shell(settings, modules)
     _register_shell_callbacks(app, settings, modules)
-    from . import audit
-    from .api import register_api
+    from citybrain import audit
+    from citybrain.api import register_api
 
     audit.configure(settings.db.parent / "audit.log")
     register_api(app.server, settings)

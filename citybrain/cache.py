@@ -20,14 +20,11 @@ from typing import Any, TypeVar
 
 from cachelib import BaseCache, FileSystemCache, NullCache, RedisCache, SimpleCache
 
-from .settings import Settings, get_settings
-from .store import pin_scope, pinned
+from citybrain.settings import Settings
+from citybrain.store import pin_scope, pinned
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
-
-_backend: BaseCache | None = None
-
 
 def make_backend(settings: Settings) -> BaseCache:
     """Build the cache backend the settings ask for."""
@@ -47,18 +44,11 @@ def make_backend(settings: Settings) -> BaseCache:
     raise ValueError(f"CITYBRAIN_CACHE={spec!r}: use filesystem, simple, null or a redis:// URL")
 
 
-def configure(settings: Settings | None = None) -> BaseCache:
-    """(Re)configure the process-wide backend (called by the app factory)."""
-    global _backend
-    _backend = make_backend(settings or get_settings())
-    return _backend
-
-
 def backend() -> BaseCache:
-    global _backend
-    if _backend is None:
-        _backend = make_backend(get_settings())
-    return _backend
+    """The running app's cache backend (``citybrain.context``; outside an app, the environment's)."""
+    from citybrain.context import current
+
+    return current().cache
 
 
 #: Packages whose code shapes cached values (a change to any of them must not meet old entries).

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from .store import Reader
+from citybrain.store import Reader
 
 log = logging.getLogger(__name__)
 BATCH_ROWS = 65_536

@@ -4,7 +4,7 @@ An indicator's definition (unit, direction, warn/alarm thresholds) comes from th
 table. ``status`` is the one rule for normal / warning / alarm; ``kpi_values`` gives what a card
 (or the wall, or an export) shows for a region at a moment; ``card`` draws it with colour AND icon
 AND text, a sparkline, target progress and an export link to ``/api/v1/observations.csv`` with
-exactly the card's filters; ``kpi.page`` places the drill-down panel (``citybrain.drill``) that
+exactly the card's filters; ``kpi.page`` places the drill-down panel (``citybrain.ui.drill``) that
 gives every dashboard the same drill-down by time range and region.
 """
 
@@ -19,24 +19,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from dash import dcc, html
 
-from . import cache, drill, queries, views
-from .figures import dark, figure, graph_config, values  # noqa: F401  (re-exported for the dashboards)
-from .i18n import fmt_number, reason_text, register, t
-from .queries import kpi as qk
-from .semantics import freshness, periods, scope
-from .semantics import status as sem_status
-from .regions import region_name
-from .store import Store, get_store
-from .ui import stale_note
+from citybrain import cache, queries
+
+from citybrain.i18n import register
+from citybrain.queries import kpi as qk
+from citybrain.semantics import freshness, periods, scope
+from citybrain.semantics import status as sem_status
+from citybrain.store import Store, get_store
+from citybrain import context
 
 log = logging.getLogger(__name__)
-#: The one palette and icon set (``citybrain.semantics.status``), under the names the pages use.
-STATUS_ICON = sem_status.ICONS
-STATUS_COLOR = sem_status.COLOURS
 #: Live indicators that measure a planning indicator of the targets table.
 TARGET_LINKS = {"supervision_coverage": "fishing_vessel_digital_coverage_rate"}
 
@@ -182,78 +176,6 @@ def kpi_values(store: Store, region: str, ids: tuple[str, ...], at: datetime) ->
     return out
 
 
-def status_badge(st: str, lang: str) -> html.Span:
-    """Status as icon + text + colour class (never colour alone)."""
-    return html.Span([html.Span(STATUS_ICON[st], className="kpi-icon", **{"aria-hidden": "true"}), " ",
-                      sem_status.word(st, lang)], className=f"kpi-status kpi-{st}")
-
-
-def _delta(now: float | None, before: float | None, ind: Indicator, label: str, lang: str) -> html.Span | None:
-    if now is None or before is None:
-        return None
-    d = now - before
-    arrow = "↑" if d > 0 else ("↓" if d < 0 else "→")
-    good = "flat" if d == 0 or ind.direction == "none" else ("good" if (d > 0) == (ind.direction == "up") else "bad")
-    sign = "+" if d > 0 else ""
-    return html.Span(f"{t(label, lang)} {arrow}{sign}{fmt_number(round(d, 2), ind.unit, lang)}",
-                     className=f"kpi-delta kpi-{good}")
-
-
-def sparkline(frame: pd.DataFrame, st: str) -> dict[str, Any]:
-    """A tiny trend line coloured by status (static, no axes; a plain figure dict: cheap to build)."""
-    return {"data": [{"type": "scatter", "mode": "lines", "hoverinfo": "skip",
-                      "x": np.datetime_as_string(frame["ts"].to_numpy(dtype="datetime64[s]"), unit="m").tolist(),
-                      "y": frame["value"].round(3).tolist(),
-                      "line": {"width": 1.6, "color": STATUS_COLOR[st]}}],
-            "layout": {"margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "height": 38, "showlegend": False,
-                       "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
-                       "xaxis": {"visible": False}, "yaxis": {"visible": False}}}
-
-
-def export_params(ind: str, region: str, start: datetime | None, end: datetime | None) -> dict[str, Any]:
-    """The observations-export filters of what a card or drill-down shows."""
-    return {"indicator": ind, "region": region, "from": start, "to": end}
-
-
-def card(prefix: str, kv: KpiValue, lang: str, at: datetime) -> html.Div:
-    """One KPI card; clicking it opens the module's drill-down for this indicator."""
-    st = kv.status
-    ind = kv.ind
-    when = pd.Timestamp(kv.ts).strftime("%m-%d %H:%M") if kv.ts is not None else "—"
-    asof = (t("kpi.running", lang).format(t=f"{at:%H:%M}") if kv.running else f"{t('kpi.asof', lang)} {when}")
-    tgt = None
-    if kv.target and kv.target["value"] is not None:
-        p = kv.target["progress"]
-        tgt = html.Div(className="kpi-target", children=[
-            html.Span(f"{t('kpi.target', lang)} {fmt_number(kv.target['value'], kv.target['unit'], lang)}"
-                      f" ({kv.target['year']}) · {t('kpi.progress', lang)} "
-                      f"{'—' if p is None else fmt_number(round(min(p, 9.99) * 100, 1), '%', lang)}"),
-            html.Div(className="kpi-bar", children=html.Div(
-                className="kpi-bar-fill", style={"width": f"{0 if p is None else min(p, 1) * 100:.0f}%"}))])
-    return html.Div(
-        id={"type": f"{prefix}-kpi", "ind": ind.id}, n_clicks=0, role="button", tabIndex="0",
-        title=t("kpi.drill", lang), className=f"kpi-card kpi-card-{st}", children=[
-            html.Div(className="kpi-head", children=[html.Span(ind.name(lang), className="kpi-name"),
-                                                      status_badge(st, lang)]),
-            html.Div(fmt_number(kv.value, ind.unit, lang), className="kpi-value"),
-            html.Div(className="kpi-meta", children=[
-                html.Span(asof, className="kpi-time kpi-running" if kv.running else "kpi-time"),
-                _delta(kv.value, kv.value_1d, ind, "kpi.vs1d.same" if kv.running else "kpi.vs1d", lang),
-                _delta(kv.value, kv.value_7d, ind, "kpi.vs7d.same" if kv.running else "kpi.vs7d", lang),
-                html.Span(freshness.label("stale", lang), className="cb-stale-badge") if kv.stale else None]),
-            dcc.Graph(figure=sparkline(kv.spark, st), config=graph_config(lang, staticPlot=True, displayModeBar=False),
-                      className="kpi-spark", style={"height": "38px"}),
-            tgt,
-            views.export_link(f"{prefix}-export-{ind.id}", views.url(prefix, "cards", kv.region, lang), lang),
-        ])
-
-
-def cards(prefix: str, store: Store, region: str, ids: tuple[str, ...], at: datetime, lang: str) -> html.Div:
-    """A responsive row of cards for ``ids``."""
-    return html.Div([card(prefix, kv, lang, at) for kv in kpi_values(store, region, ids, at)],
-                    className="kpi-cards", id=f"{prefix}-cards")
-
-
 def memo(store: Store, name: str, parts: tuple[Any, ...], build: Callable[[], Any]) -> Any:
     """``build()`` memoised in the shared cache under (``name``, data version, ``parts``)."""
     raw = json.dumps(parts, default=str, ensure_ascii=False).encode()
@@ -288,10 +210,9 @@ def cached_layout(module_id: str) -> Callable[[Callable[..., Any]], Callable[...
 
 def resolve(region: str | None, lang: str | None) -> tuple[Store, str, str, datetime]:
     """Store, valid region and language (defaults from settings), and the store's 'now'."""
-    from .regions import REGIONS
-    from .settings import get_settings
-
-    st = get_settings()
+    from citybrain.regions import REGIONS
+    
+    st = context.current().settings
     store = get_store()
     return (store, region if region in REGIONS else st.region, lang if lang in ("zh", "en") else st.lang,
             _anchor(store))
@@ -320,35 +241,3 @@ def applicable(store: Store, region: str, dataset: str) -> tuple[bool, str | Non
 def coverage_map(store: Store, region: str) -> dict[str, tuple[bool, str | None]]:
     """``applicable`` for every dataset (``citybrain.semantics.scope.coverage_map``)."""
     return scope.coverage_map(store, region)
-
-
-def page(prefix: str, title: str, intro: str, region: str, lang: str, children: list[Any]) -> html.Div:
-    """A dashboard page: heading, the stale note of its feeds, the module's content and its drill-down."""
-    from .registry import all_modules
-
-    datasets = next((m.datasets for m in all_modules() if m.id == prefix), ())
-    states = freshness.dataset_states(get_store(), region, freshness.now())
-    return html.Div(id=f"{prefix}-page", className="cb-page dash-page", children=[
-        html.Div(className="cb-heading", children=[html.H1(f"{title} · {region_name(region, lang)}"), html.P(intro)]),
-        stale_note(prefix, states, datasets, lang),
-        *children, drill.drill_panel(prefix, region, lang)])
-
-
-def section(prefix: str, key: str, title: str, children: list[Any], export: Any = None) -> html.Section:
-    """A titled panel of a dashboard (optional export link in the title)."""
-    return html.Section(id=f"{prefix}-{key}", className="dash-panel", children=[
-        html.H2([title, " ", export] if export is not None else title), *children])
-
-
-def not_applicable(prefix: str, reason: str | None, lang: str) -> html.Div:
-    """The clear 'not applicable here' panel, with the reason from the coverage table."""
-    return html.Div(id=f"{prefix}-na", className="kpi-na", children=[
-        html.Span("ⓘ", className="kpi-na-icon", **{"aria-hidden": "true"}),
-        html.Strong(t("kpi.na", lang)), html.P(reason_text(reason, lang))])
-
-
-def to_json(kv: KpiValue) -> dict[str, Any]:
-    """A KPI value as JSON (for the wall and the API)."""
-    return {"indicator": kv.ind.id, "region": kv.region, "value": kv.value, "unit": kv.ind.unit,
-            "ts": None if kv.ts is None else pd.Timestamp(kv.ts).isoformat(), "status": kv.status,
-            "value_1d": kv.value_1d, "value_7d": kv.value_7d, "target": json.loads(json.dumps(kv.target, default=str))}

@@ -19,9 +19,9 @@ import pandas as pd
 import shapely
 from shapely.geometry import shape
 
-from .errors import DataError
-from .manifest import FieldSpec, FileSpec
-from .regions import REGIONS
+from citybrain.errors import DataError
+from citybrain.manifest import FieldSpec, FileSpec
+from citybrain.regions import REGIONS
 
 
 def _decode(raw: bytes, *, dataset: str, file: str) -> str:

@@ -25,9 +25,9 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from dash import html
 
-from .cache import cached_query
-from .i18n import register, t
-from .store import Store
+from citybrain.cache import cached_query
+from citybrain.i18n import register, t
+from citybrain.store import Store
 
 register({"view.export": ("导出本表数据（CSV，与表格一致）", "Download exactly this table's rows (CSV)")})
 
@@ -57,7 +57,7 @@ class View:
 
 def find(module_id: str, view_id: str) -> View | None:
     """The view ``view_id`` of the registered module ``module_id`` (None if either is unknown)."""
-    from .registry import all_modules
+    from citybrain.registry import all_modules
 
     for m in all_modules():
         if m.id == module_id:
@@ -68,7 +68,7 @@ def find(module_id: str, view_id: str) -> View | None:
 def rows(module_id: str, view: View, store: Store, region: str, lang: str, at: datetime) -> pd.DataFrame:
     """The rows of ``view`` (memoised per data version, region, language, moment and clock minute: a
     view may say whether a feed is overdue, which moves with the clock)."""
-    from .semantics.freshness import now
+    from citybrain.semantics.freshness import now
 
     return _rows(store, module_id, view.id, region, lang, at, f"{now():%Y%m%d%H%M}")
 
@@ -128,7 +128,7 @@ def _arrow(frame: pd.DataFrame, text_times: bool = False) -> pa.Table:
 
 def csv_bytes(frame: pd.DataFrame, encoding: str = "utf-8") -> bytes:
     """The rows as CSV: RFC 4180, UTF-8 with BOM (or GBK), formulas neutralised (``export.neutralise``)."""
-    from .export import BOM, neutralise
+    from citybrain.export import BOM, neutralise
 
     table = _arrow(frame, text_times=True)
     buf = io.BytesIO()
@@ -173,9 +173,9 @@ def cards_view(ids: tuple[str, ...] | Callable[[ViewContext], tuple[str, ...]], 
     (``ids``: the cards' indicators, or a function giving them for a context)."""
 
     def card_rows(ctx: ViewContext) -> pd.DataFrame:
-        from . import kpi
-        from .i18n import fmt_number
-        from .semantics.status import word
+        from citybrain import kpi
+        from citybrain.i18n import fmt_number
+        from citybrain.semantics.status import word
 
         vals = kpi.kpi_values(ctx.store, ctx.region, ids(ctx) if callable(ids) else ids, ctx.at)
         return pd.DataFrame({

@@ -10,7 +10,7 @@ import pandas as pd
 
 from citybrain.i18n import fmt_number
 from citybrain.queries import geo
-from citybrain.tables import properties
+from citybrain.store.tables import properties
 
 from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, Part, SubLayer, assemble, by_sublayer,
                    classify, columns, halo_trace, lookup, minutes, overdue_at, part, point_trace, status_colours,

@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from citybrain import queries
-from citybrain.figures import plotly_template
+from citybrain.ui.figures import plotly_template
 from citybrain.queries import geo
 from citybrain.store import Store, get_store
 

@@ -14,7 +14,7 @@ from citybrain.i18n import fmt_number, label, register
 from citybrain.queries import geo
 from citybrain.sim import in_moratorium
 from citybrain.store import nrows
-from citybrain.tables import properties
+from citybrain.store.tables import properties
 
 from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, assemble, by_sublayer, columns,
                    empty_features, halo_trace, lookup, minutes, part, pick, point_trace, typed)

@@ -12,7 +12,7 @@ import shapely
 from citybrain.i18n import fmt_number
 from citybrain.queries import geo
 from citybrain.store import nrows
-from citybrain.tables import properties
+from citybrain.store.tables import properties
 
 from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, assemble, by_sublayer, classify,
                    columns, empty_features, halo_trace, lookup, minutes, overdue_at, part, pick, point_trace,

@@ -11,7 +11,7 @@ import pandas as pd
 from citybrain.i18n import fmt_number
 from citybrain.queries import geo
 from citybrain.store import Store, nrows
-from citybrain.tables import properties
+from citybrain.store.tables import properties
 
 from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, assemble, by_sublayer, classify,
                    columns, empty_features, halo_trace, lookup, part, point_trace, status_colours, status_legend,

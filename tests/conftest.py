@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import textwrap
 from datetime import datetime
@@ -100,10 +101,25 @@ def probe_datasets(tmp_path: Path) -> Path:
     return root
 
 
+@contextlib.contextmanager
+def app_context(settings: Settings):
+    """Run the block inside an app context of ``settings`` (its own store, cache and clock), as
+    requests of ``create_app(settings)`` do; nothing global is set or left behind."""
+    from flask import Flask
+
+    from citybrain import context
+
+    server = Flask("citybrain-test")
+    ctx = context.build(settings)
+    context.install(server, ctx)
+    with server.app_context():
+        yield ctx
+
+
 @pytest.fixture(scope="session")
 def built_store(tmp_path_factory) -> Settings:
     """The real store built once from every dataset with a fixed anchor and seed."""
-    from citybrain.build import build_store
+    from citybrain.store.build import build_store
 
     tmp = tmp_path_factory.mktemp("store")
     settings = make_settings(tmp)

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, request
 
-from ..settings import Settings
-from . import dashboards as _dashboards  # noqa: F401  (adds /api/v1/dashboards)
-from . import health, v1
-from . import layers as _layers  # noqa: F401  (adds /api/v1/layers routes before the blueprint is built)
-from . import wall as _wall  # noqa: F401  (adds /api/v1/wall/status)
-from . import alarms as _alarms  # noqa: F401  (adds /api/v1/alarms)
-from .jsonsafe import SafeJSONProvider
+from citybrain.settings import Settings
+from citybrain.api import dashboards as _dashboards  # noqa: F401  (adds /api/v1/dashboards)
+from citybrain.api import health, v1
+from citybrain.api import layers as _layers  # noqa: F401  (adds /api/v1/layers routes before the blueprint is built)
+from citybrain.api import wall as _wall  # noqa: F401  (adds /api/v1/wall/status)
+from citybrain.api import alarms as _alarms  # noqa: F401  (adds /api/v1/alarms)
+from citybrain.api.jsonsafe import SafeJSONProvider
 
 
 def register_api(server: Flask, settings: Settings) -> None:
     """Add health checks and ``/api/v1`` to the Flask server (its JSON: never NaN, see ``jsonsafe``)."""
     server.json = SafeJSONProvider(server)
     health.register(server, settings)
-    from . import views
+    from citybrain.api import views
 
     views.register_routes()  # needs the dashboard registry, so only when an app is built
     v1.register(server)

@@ -11,10 +11,10 @@ from typing import Any
 import pandas as pd
 from flask import jsonify, request
 
-from .. import kpi
-from ..semantics.alarms import COLUMNS, alarm_set
-from .params import Param, parse
-from .routes import add_route
+from citybrain import kpi
+from citybrain.semantics.alarms import COLUMNS, alarm_set
+from citybrain.api.params import Param, parse
+from citybrain.api.routes import add_route
 
 REGION = Param("region", "region", "Region code (adcode); default: the configured default region.")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from ..registry import all_modules
-from .params import Param, parse
-from .routes import add_route
+from citybrain.registry import all_modules
+from citybrain.api.params import Param, parse
+from citybrain.api.routes import add_route
 
 LANG = Param("lang", "enum", "Language of the titles.", enum=("zh", "en"), default="zh")
 

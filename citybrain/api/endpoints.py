@@ -15,10 +15,10 @@ from typing import Any
 
 import pandas as pd
 
-from ..export import Part
-from ..restricted import restored_column, unmask_sql
-from ..store import Reader
-from .params import Param
+from citybrain.export import Part
+from citybrain.store.restricted import restored_column, unmask_sql
+from citybrain.store import Reader
+from citybrain.api.params import Param
 
 TS = "strftime({0}, '%Y-%m-%d %H:%M:%S') AS {1}"
 REGION_FILTER = ("(? IS NULL OR {col} IN (SELECT region_code FROM regions WHERE region_code = ? "

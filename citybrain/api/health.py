@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, jsonify
 
-from ..settings import Settings
-from ..store import StoreMissing, get_store
+from citybrain.settings import Settings
+from citybrain.store import StoreMissing, get_store
 
 
 def register(server: Flask, settings: Settings) -> None:

@@ -15,11 +15,11 @@ import pandas as pd
 import shapely
 from flask import Response, current_app, jsonify, request
 
-from .. import queries
-from ..queries import geo as geo_queries
-from ..store import get_store
-from .params import Param, parse
-from .routes import add_route
+from citybrain import queries
+from citybrain.queries import geo as geo_queries
+from citybrain.store import get_store
+from citybrain.api.params import Param, parse
+from citybrain.api.routes import add_route
 
 MEDIA = "application/geo+json"
 REGION = Param("region", "region", "Region code (adcode); default: the configured default region.")

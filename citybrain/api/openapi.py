@@ -11,11 +11,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .. import __version__
-from ..settings import Settings
-from .endpoints import ENDPOINTS
-from .params import Param
-from .routes import EXTRA_DOCS, PREFIX, format_params
+from citybrain import __version__
+from citybrain.settings import Settings
+from citybrain.api.endpoints import ENDPOINTS
+from citybrain.api.params import Param
+from citybrain.api.routes import EXTRA_DOCS, PREFIX, format_params
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 MEDIA = {"json": "application/json", "csv": "text/csv", "parquet": "application/vnd.apache.parquet"}

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from werkzeug.datastructures import MultiDict
 
-from ..regions import REGIONS
+from citybrain.regions import REGIONS
 
 Kind = Literal["string", "int", "datetime", "region", "enum", "id", "bool"]
 _ID_LEN = 80

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..settings import Settings
-from .params import Param
+from citybrain.settings import Settings
+from citybrain.api.params import Param
 
 PREFIX = "/api/v1"
 PAGE = Param("page", "int", "Page number (JSON only).", minimum=1, maximum=1_000_000, default=1)

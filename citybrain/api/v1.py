@@ -17,15 +17,15 @@ import pandas as pd
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from .. import audit
-from ..auth.roles import may_see
-from ..export import ExportStats, parquet_parts, stream_csv_parts
-from ..settings import Settings
-from ..store import Snapshot, StoreMissing, get_store
-from .endpoints import ENDPOINTS, Endpoint
-from .openapi import document
-from .params import ParamError, parse
-from .routes import EXTRA_ROUTES, PREFIX, add_route, format_params
+from citybrain import audit
+from citybrain.auth.roles import may_see
+from citybrain.export import ExportStats, parquet_parts, stream_csv_parts
+from citybrain.settings import Settings
+from citybrain.store import Snapshot, StoreMissing, get_store
+from citybrain.api.endpoints import ENDPOINTS, Endpoint
+from citybrain.api.openapi import document
+from citybrain.api.params import ParamError, parse
+from citybrain.api.routes import EXTRA_ROUTES, PREFIX, add_route, format_params
 
 log = logging.getLogger(__name__)
 __all__ = ["PREFIX", "add_route", "create_blueprint", "json_records", "register", "serve_endpoint"]

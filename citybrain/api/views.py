@@ -12,11 +12,11 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from .. import audit, kpi
-from ..views import View, csv_bytes, file_name, json_rows, parquet_bytes, rows, url
-from .params import Param, parse
-from .routes import add_route
-from .v1 import _who
+from citybrain import audit, kpi
+from citybrain.views import View, csv_bytes, file_name, json_rows, parquet_bytes, rows, url
+from citybrain.api.params import Param, parse
+from citybrain.api.routes import add_route
+from citybrain.api.v1 import _who
 
 REGION = Param("region", "region", "Region code (adcode); default: the configured default region.")
 LANG = Param("lang", "enum", "Language of titles and texts in the rows.", enum=("zh", "en"), default="zh")
@@ -77,7 +77,7 @@ def _doc(op: str, summary: str, params: list[Param], media: str, schema: dict[st
 
 def register_routes() -> None:
     """One documented route per module (its list of views) and per view and format."""
-    from ..registry import all_modules
+    from citybrain.registry import all_modules
 
     for m in all_modules():
         if not m.views:

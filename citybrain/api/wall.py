@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 from flask import jsonify
 
-from ..settings import PROJECT_ROOT
-from ..store import StoreMissing, get_store
-from .routes import add_route
+from citybrain.settings import PROJECT_ROOT
+from citybrain.store import StoreMissing, get_store
+from citybrain.api.routes import add_route
 
 
 @lru_cache(maxsize=1)

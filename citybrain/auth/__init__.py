@@ -7,4 +7,4 @@
 - ``login``      the login and logout pages (local mode)
 """
 
-from .guard import install  # noqa: F401
+from citybrain.auth.guard import install  # noqa: F401

@@ -17,11 +17,11 @@ from urllib.parse import quote
 
 from flask import Flask, Response, g, jsonify, redirect, request
 
-from .. import audit
-from ..settings import Settings
-from . import login
-from .identity import identify, secret_key
-from .roles import can_export
+from citybrain import audit
+from citybrain.settings import Settings
+from citybrain.auth import login
+from citybrain.auth.identity import identify, secret_key
+from citybrain.auth.roles import can_export
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from flask import Request, session
 
-from ..settings import Settings
-from .roles import known_role
+from citybrain.settings import Settings
+from citybrain.auth.roles import known_role
 
 
 @dataclass(frozen=True)

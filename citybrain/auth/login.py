@@ -8,10 +8,10 @@ from urllib.parse import urlparse
 
 from flask import Flask, Response, redirect, request, session
 
-from .. import audit
-from ..settings import Settings
-from .identity import users_path
-from .users import UserStore
+from citybrain import audit
+from citybrain.settings import Settings
+from citybrain.auth.identity import users_path
+from citybrain.auth.users import UserStore
 
 PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

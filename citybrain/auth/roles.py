@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..settings import Settings
+from citybrain.settings import Settings
 
 LEVELS = {"public": 0, "internal": 1, "restricted": 2}
 

@@ -6,7 +6,7 @@ parameter, return DataFrames, and are memoised by data version (``citybrain.cach
 - ``core``   catalog, regions, indicators, series, latest values, entities, positions, targets
 """
 
-from .core import (  # noqa: F401
+from citybrain.queries.core import (  # noqa: F401
     anchor,
     coverage,
     dataset_stats,

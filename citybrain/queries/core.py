@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from ..cache import cached_query
-from ..store import Store
+from citybrain.cache import cached_query
+from citybrain.store import Store
 
 @cached_query
 def regions(store: Store) -> pd.DataFrame:

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from ..cache import cached_query
-from ..semantics import scope
-from ..store import Columns, Store
+from citybrain.cache import cached_query
+from citybrain.semantics import scope
+from citybrain.store import Columns, Store
 
 
 def _rf(col: str, region: str) -> tuple[str, list[str]]:

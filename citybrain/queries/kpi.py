@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from ..cache import cached_query
-from ..semantics import scope
-from ..store import Store
+from citybrain.cache import cached_query
+from citybrain.semantics import scope
+from citybrain.store import Store
 
 def _in(col: str = "region_code") -> str:
     """The one region scope (``citybrain.semantics.scope``); takes the region code twice."""

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..cache import cached_query
-from .status import RAISED, RANK, status as status_of
+from citybrain.cache import cached_query
+from citybrain.semantics.status import RAISED, RANK, status as status_of
 
 COLUMNS = ["id", "severity", "region_code", "domain", "indicator_id", "entity_id", "value", "threshold",
            "raised_at", "title_zh", "title_en"]
@@ -30,9 +30,9 @@ _DTYPES = {"value": "float64", "threshold": "float64", "raised_at": "datetime64[
 
 
 def _kpi_rows(store: Any, region: str, at: datetime, applicable: dict[str, tuple[bool, str | None]]) -> list[dict]:
-    from .. import kpi
-    from ..i18n import fmt_number
-    from ..queries import kpi as qk
+    from citybrain import kpi
+    from citybrain.i18n import fmt_number
+    from citybrain.queries import kpi as qk
 
     defs = kpi.definitions(store)
     ids = tuple(sorted(i for i, d in defs.items()
@@ -88,7 +88,7 @@ def _layer_rows(store: Any, region: str, at: datetime, applicable: dict[str, tup
 @cached_query
 def alarm_set(store: Any, region: str, at: datetime) -> pd.DataFrame:
     """The alarm set of ``region`` at ``at`` (``COLUMNS``), alarms first; memoised by data version."""
-    from . import scope
+    from citybrain.semantics import scope
 
     applicable = scope.coverage_map(store, region)
     rows = _kpi_rows(store, region, at, applicable) + _layer_rows(store, region, at, applicable)

@@ -27,14 +27,10 @@ def clock(fixed: datetime | None = None) -> datetime:
 
 
 def now() -> datetime:
-    """``clock`` with the running app's settings (``create_app(settings)``; outside a request, e.g. in
-    the CLI, the environment's: ``CITYBRAIN_CLOCK``)."""
-    from flask import current_app, has_app_context
+    """``clock`` with the running app's settings (``citybrain.context``; ``CITYBRAIN_CLOCK``)."""
+    from citybrain.context import current
 
-    from ..settings import get_settings
-
-    settings = current_app.config.get("CITYBRAIN_SETTINGS") if has_app_context() else None
-    return clock((settings or get_settings()).clock)
+    return clock(current().settings.clock)
 
 
 #: Icons of the freshness states (never colour alone); ``label`` adds the word.
@@ -43,7 +39,7 @@ ICONS = {"fresh": "●", "stale": "◷", "none": "○", "na": "ⓘ"}
 
 def label(state: str, lang: str) -> str:
     """Icon and word of a freshness state, e.g. '◷ 数据超时'."""
-    from ..i18n import label as vocab
+    from citybrain.i18n import label as vocab
 
     return f"{ICONS.get(state, '○')} {vocab('freshness', state, lang)}"
 
@@ -60,7 +56,7 @@ def dataset_states(store: Any, region: str, now: datetime) -> dict[str, dict[str
     """Per dataset of ``region``: ``state`` (fresh/stale/none/na), ``last_ts``, ``cadence_s``.
 
     ``na``: the dataset does not apply to the region (coverage table)."""
-    from ..queries import kpi as qk
+    from citybrain.queries import kpi as qk
 
     fr = qk.dataset_freshness(store, region)
     out: dict[str, dict[str, Any]] = {}

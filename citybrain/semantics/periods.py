@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import scope
+from citybrain.semantics import scope
 
 #: How a running indicator's value over ``[start, end]`` is computed from finer data:
 #: ``("sum", hourly_indicator)``, ``("ratio", numerator, denominator)`` (×100, in %), or

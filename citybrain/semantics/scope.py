@@ -36,8 +36,8 @@ def coverage_map(store: Any, region: str) -> dict[str, tuple[bool, str | None]]:
     nothing for the region, for its parent (a district inherits its city's coverage)."""
     import pandas as pd
 
-    from ..queries import core
-    from ..regions import REGIONS
+    from citybrain.queries import core
+    from citybrain.regions import REGIONS
 
     out: dict[str, tuple[bool, str | None]] = {}
     chain = [region]

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..i18n import label as vocab
+from citybrain.i18n import label as vocab
 
 #: Every status a value can have, worst last among the judged ones.
 STATUSES = ("normal", "warning", "alarm", "none", "nodata")

@@ -21,10 +21,10 @@ from citybrain.kpi import resolve
 from citybrain.regions import REGIONS, region_name
 from citybrain.registry import DashboardModule
 from citybrain.semantics import freshness as sem_fresh
-from citybrain.settings import get_settings
 from citybrain.store import StoreMissing, get_store
 from citybrain.ui import grid, heading
 from citybrain.views import View, ViewContext
+from citybrain import context
 
 P = "catalog"
 
@@ -134,7 +134,7 @@ def _cols(keys: list[str], lang: str, wide: tuple[str, ...] = ()) -> list[dict]:
 
 
 def layout(region: str | None = None, lang: str | None = None, **_query) -> html.Div:
-    settings = get_settings()
+    settings = context.current().settings
     lang = lang if lang in ("zh", "en") else settings.lang
     region = region if region in REGIONS else settings.region
     try:

@@ -6,13 +6,16 @@ from __future__ import annotations
 import pandas as pd
 from dash import Dash, html
 
-from citybrain import drill, kpi, views
+from citybrain import kpi, views
+
+from citybrain.ui import drill
 from citybrain.i18n import cadence_label, fmt_number, label, reason_text, register, t
 from citybrain.queries import kpi as qk
 from citybrain.registry import DashboardModule
 from citybrain.semantics import freshness as sem_fresh
 from citybrain.ui import grid
 from citybrain.views import View, ViewContext
+from citybrain import ui
 
 P = "data"
 
@@ -106,11 +109,11 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
         if c["field"] in ("coverage", "title"):
             c.update(minWidth=240, tooltipField=c["field"])
     plan = [html.Li(x) for x in views.rows(P, PLAN, store, region, lang, at)["text"]]
-    return kpi.page(P, t("data.title", lang), t("data.intro", lang), region, lang, [
-        kpi.section(P, "datasets", t("data.datasets", lang),
+    return ui.page(P, t("data.title", lang), t("data.intro", lang), region, lang, [
+        ui.section(P, "datasets", t("data.datasets", lang),
                     [grid(f"{P}-{DATASETS.id}-grid", views.json_rows(rows), cols, lang, height=None)],
                     views.export(P, DATASETS.id, region, lang)),
-        kpi.section(P, "plan", t("data.plan", lang),
+        ui.section(P, "plan", t("data.plan", lang),
                     [html.Ul(plan, id=f"{P}-plan-list") if plan else html.P(t("data.none", lang), className="dash-empty")],
                     views.export(P, PLAN.id, region, lang)),
     ])

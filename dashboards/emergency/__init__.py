@@ -8,15 +8,18 @@ import numpy as np
 import pandas as pd
 from dash import Dash, dcc, html
 
-from citybrain.figures import graph_config
-from citybrain import drill, kpi, views
+from citybrain.ui.figures import graph_config
+from citybrain import kpi, views
+from citybrain.ui import drill
 from citybrain.i18n import date_format, fmt_number, label, register, t
 from citybrain.queries import kpi as qk
 from citybrain.registry import DashboardModule
 from citybrain.ui import grid
 from citybrain.views import View, ViewContext
 from layers.registry import cached_features
-from citybrain.tables import properties
+from citybrain.store.tables import properties
+from citybrain.semantics import status as sem_status
+from citybrain import ui
 
 P = "emergency"
 KPIS = ("open_incidents", "overdue_incidents", "avg_response_min", "shelter_occupancy_rate", "depot_reserve_ratio")
@@ -115,18 +118,18 @@ OPEN_COLUMNS = ("incident", "kind", "severity", "step", "reported", "due", "over
 
 def funnel_figure(rows: pd.DataFrame) -> dict:
     """How many incidents reached each step (a plain figure dict)."""
-    return kpi.figure([{"type": "funnel", "y": rows["step_text"].tolist(), "x": rows["incidents"].tolist(),
+    return ui.figure([{"type": "funnel", "y": rows["step_text"].tolist(), "x": rows["incidents"].tolist(),
                         "textinfo": "value+percent initial", "marker": {"color": "#35c2ff"}}], 280)
 
 
 def shelter_figure(rows: pd.DataFrame, lang: str) -> dict:
     """Occupancy against capacity per shelter (the view's rows, largest at the top)."""
-    y = kpi.values(rows["shelter"])
-    return kpi.figure([
+    y = ui.values(rows["shelter"])
+    return ui.figure([
         {"type": "bar", "y": y, "x": [None if np.isnan(c) else c for c in rows["capacity"]], "orientation": "h",
          "name": "容量" if lang == "zh" else "capacity", "marker": {"color": "#1f4a6e"}},
-        {"type": "bar", "y": y, "x": kpi.values(rows["occupants"]), "orientation": "h",
-         "name": "在安置" if lang == "zh" else "occupants", "marker": {"color": kpi.STATUS_COLOR["warning"]}},
+        {"type": "bar", "y": y, "x": ui.values(rows["occupants"]), "orientation": "h",
+         "name": "在安置" if lang == "zh" else "occupants", "marker": {"color": sem_status.COLOURS["warning"]}},
     ], 90 + 26 * max(len(rows), 1), barmode="overlay")
 
 
@@ -136,8 +139,8 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
     store, region, lang, at = kpi.resolve(region, lang)
     ok, reason = kpi.applicable(store, region, "emergency")
     if not ok:
-        return kpi.page(P, t("emergency.title", lang), t("emergency.intro", lang), region, lang,
-                        [kpi.not_applicable(P, reason, lang)])
+        return ui.page(P, t("emergency.title", lang), t("emergency.intro", lang), region, lang,
+                        [ui.not_applicable(P, reason, lang)])
 
     def rows(view: View) -> pd.DataFrame:
         return views.rows(P, view, store, region, lang, at)
@@ -146,30 +149,30 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
     ocols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in OPEN_COLUMNS]
     ocols[-1]["cellClassRules"] = {"kpi-cell-alarm": "params.value && params.value.startsWith('■')"}
     dep = rows(SUPPLIES)
-    dfig = kpi.figure([{"type": "bar", "x": kpi.values(dep["depot"]), "y": kpi.values(dep["reserve_ratio"]),
-                        "marker": {"color": [kpi.STATUS_COLOR[s] for s in dep["status"]]},
-                        "text": [f"{kpi.STATUS_ICON[s]} {fmt_number(v, '%', lang)}"
+    dfig = ui.figure([{"type": "bar", "x": ui.values(dep["depot"]), "y": ui.values(dep["reserve_ratio"]),
+                        "marker": {"color": [sem_status.COLOURS[s] for s in dep["status"]]},
+                        "text": [f"{sem_status.ICONS[s]} {fmt_number(v, '%', lang)}"
                                  for s, v in zip(dep["status"], dep["reserve_ratio"])]}], 280, yaxis={"title": {"text": "%"}})
     rs = rows(RESPONSE)
-    resp = kpi.figure([{"type": "bar", "x": rs["kind_text"].tolist(), "y": kpi.values(rs["response_min"]),
+    resp = ui.figure([{"type": "bar", "x": rs["kind_text"].tolist(), "y": ui.values(rs["response_min"]),
                         "marker": {"color": "#35c2ff"},
                         "text": [fmt_number(v, "分钟", lang) for v in rs["response_min"]]}], 260)
     cfg = graph_config(lang, displayModeBar=False)
-    return kpi.page(P, t("emergency.title", lang), t("emergency.intro", lang), region, lang, [
-        kpi.cards(P, store, region, KPIS, at, lang),
+    return ui.page(P, t("emergency.title", lang), t("emergency.intro", lang), region, lang, [
+        ui.cards(P, store, region, KPIS, at, lang),
         html.Div(className="dash-grid", children=[
-            kpi.section(P, "funnel", t("emergency.funnel", lang),
+            ui.section(P, "funnel", t("emergency.funnel", lang),
                         [dcc.Graph(figure=funnel_figure(rows(FUNNEL)), config=cfg)], views.export(P, "funnel", region, lang)),
-            kpi.section(P, "open", t("emergency.open", lang),
+            ui.section(P, "open", t("emergency.open", lang),
                         [grid(f"{P}-open-grid", views.json_rows(otab), ocols, lang, height="320px") if len(otab)
                          else html.P(t("emergency.none_open", lang), className="dash-empty")],
                         views.export(P, "open", region, lang)),
-            kpi.section(P, "response", t("emergency.response", lang),
+            ui.section(P, "response", t("emergency.response", lang),
                         [dcc.Graph(figure=resp, config=cfg)], views.export(P, "response", region, lang)),
-            kpi.section(P, "shelters", t("emergency.shelters", lang),
+            ui.section(P, "shelters", t("emergency.shelters", lang),
                         [dcc.Graph(figure=shelter_figure(rows(SHELTERS), lang), config=cfg)],
                         views.export(P, "shelters", region, lang)),
-            kpi.section(P, "supplies", t("emergency.supplies", lang),
+            ui.section(P, "supplies", t("emergency.supplies", lang),
                         [dcc.Graph(figure=dfig, config=cfg)], views.export(P, "supplies", region, lang)),
         ]),
     ])

@@ -8,15 +8,18 @@ from datetime import datetime
 import pandas as pd
 from dash import Dash, dcc, html
 
-from citybrain.figures import graph_config
-from citybrain import drill, kpi, views
+from citybrain.ui.figures import graph_config
+from citybrain import kpi, views
+from citybrain.ui import drill
 from citybrain.i18n import fmt_number, label, register, t
 from citybrain.queries import kpi as qk
 from citybrain.registry import DashboardModule
 from citybrain.views import View, ViewContext
 from layers.registry import cached_features
 from citybrain.ui import grid
-from citybrain.tables import properties
+from citybrain.store.tables import properties
+from citybrain.semantics import status as sem_status
+from citybrain import ui
 
 P = "fisheries"
 KPIS = ("vessels_at_sea", "vessels_in_port", "vessels_alarm", "supervision_coverage")
@@ -63,7 +66,7 @@ def moratorium_panel(vs: pd.DataFrame, at: datetime, lang: str) -> html.Div:
         html.P(t("fisheries.moratorium.on" if on else "fisheries.moratorium.off", lang)),
         html.Div([html.Span(t("fisheries.compliance", lang)), " ",
                   html.Strong(fmt_number(None if rate is None else round(rate, 1), "%", lang)), " ",
-                  kpi.status_badge(st, lang)]),
+                  ui.status_badge(st, lang)]),
         html.Div(f"{t('fisheries.violators', lang)}: {fmt_number(viol, '艘' if lang == 'zh' else '', lang)}"),
         html.Div(f"{t('fisheries.exempt_at_sea', lang)}: "
                  f"{fmt_number(int((sea & exempt).sum()), '艘' if lang == 'zh' else '', lang)}"),
@@ -101,14 +104,14 @@ ALARM_COLUMNS = ("vessel", "vessel_status", "home_port", "gear", "lon", "lat")
 
 def ports_figure(rows: pd.DataFrame, lang: str) -> dict:
     """In-port vessels against estimated capacity per port (the view's rows; a plain figure dict)."""
-    names = kpi.values(rows["port"])
-    return kpi.figure([
-        {"type": "bar", "y": names, "x": kpi.values(rows["in_port"]), "orientation": "h",
+    names = ui.values(rows["port"])
+    return ui.figure([
+        {"type": "bar", "y": names, "x": ui.values(rows["in_port"]), "orientation": "h",
          "name": t("fisheries.inport", lang), "marker": {"color": "#35c2ff"},
          "text": [fmt_number(v, "", lang) for v in rows["in_port"]]},
         {"type": "scatter", "y": names, "x": rows["capacity"].tolist(), "mode": "markers",
          "name": t("fisheries.capacity", lang),
-         "marker": {"symbol": "line-ns-open", "size": 18, "color": kpi.STATUS_COLOR["warning"], "line": {"width": 3}}},
+         "marker": {"symbol": "line-ns-open", "size": 18, "color": sem_status.COLOURS["warning"], "line": {"width": 3}}},
     ], 60 + 36 * max(len(rows), 1))
 
 
@@ -118,20 +121,20 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
     store, region, lang, at = kpi.resolve(region, lang)
     ok, reason = kpi.applicable(store, region, "fisheries")
     if not ok:
-        return kpi.page(P, t("fisheries.title", lang), t("fisheries.intro", lang), region, lang,
-                        [kpi.not_applicable(P, reason, lang)])
+        return ui.page(P, t("fisheries.title", lang), t("fisheries.intro", lang), region, lang,
+                        [ui.not_applicable(P, reason, lang)])
     vs = qk.vessel_status(store, region, at)
     atab = views.rows(P, ALARMS, store, region, lang, at)
     cols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in ALARM_COLUMNS]
-    return kpi.page(P, t("fisheries.title", lang), t("fisheries.intro", lang), region, lang, [
-        kpi.cards(P, store, region, KPIS, at, lang),
+    return ui.page(P, t("fisheries.title", lang), t("fisheries.intro", lang), region, lang, [
+        ui.cards(P, store, region, KPIS, at, lang),
         html.Div(className="dash-grid", children=[
-            kpi.section(P, "ports", t("fisheries.ports", lang),
+            ui.section(P, "ports", t("fisheries.ports", lang),
                         [dcc.Graph(figure=ports_figure(views.rows(P, PORTS, store, region, lang, at), lang),
                                    config=graph_config(lang, displayModeBar=False))],
                         views.export(P, "ports", region, lang)),
-            kpi.section(P, "moratorium", t("fisheries.moratorium", lang), [moratorium_panel(vs, at, lang)]),
-            kpi.section(P, "alarms", t("fisheries.alarms", lang),
+            ui.section(P, "moratorium", t("fisheries.moratorium", lang), [moratorium_panel(vs, at, lang)]),
+            ui.section(P, "alarms", t("fisheries.alarms", lang),
                         [grid(f"{P}-alarms-grid", views.json_rows(atab), cols, lang, height=None) if len(atab)
                          else html.P(t("fisheries.no_alarms", lang), className="dash-empty")],
                         views.export(P, "alarms", region, lang)),

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from citybrain.figures import graph_config
+from citybrain.ui.figures import graph_config
 from citybrain.i18n import t
 from citybrain.regions import REGIONS, region_name
 from citybrain.registry import DashboardModule
-from citybrain.settings import get_settings
 from citybrain.store import StoreMissing, get_store
 from citybrain.semantics import freshness
 from citybrain.ui import heading, stale_note
@@ -20,6 +19,7 @@ from layers.registry import all_layers
 
 from .callbacks import register_callbacks
 from .panels import P, slider_marks, window_of, window_options
+from citybrain import context
 
 #: The feeds the map draws (said stale the same way as on every page: ``citybrain.ui.stale_note``).
 DATASETS = ("boundaries", "traffic", "fisheries", "water", "emergency", "typhoon")
@@ -30,7 +30,7 @@ DEFAULT_LAYERS = ["boundaries", "traffic", "fisheries", "water", "emergency"]
 
 def layout(region: str | None = None, lang: str | None = None, **_query) -> html.Div:
     """The /map page for a region and language (the figure itself is drawn by the callbacks)."""
-    settings = get_settings()
+    settings = context.current().settings
     lang = lang if lang in ("zh", "en") else settings.lang
     region = region if region in REGIONS else settings.region
     try:

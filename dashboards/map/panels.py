@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from citybrain.figures import graph_config
+from citybrain.ui.figures import graph_config
 from citybrain import queries
 from citybrain.i18n import fmt_number, reason_text, register, t, unit_label
 from citybrain.queries import geo

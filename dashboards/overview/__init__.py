@@ -8,8 +8,9 @@ import logging
 import pandas as pd
 from dash import Dash, dcc, html
 
-from citybrain.figures import graph_config
-from citybrain import drill, kpi
+from citybrain.ui.figures import graph_config
+from citybrain import kpi
+from citybrain.ui import drill
 from citybrain.i18n import fmt_number, reason_text, register, t
 from citybrain import views
 from citybrain.registry import DashboardModule
@@ -17,6 +18,7 @@ from citybrain.views import View, ViewContext
 from citybrain.ui import grid
 from citybrain.semantics.alarms import alarm_set, counts as alarm_counts
 from citybrain.semantics.status import ICONS, label as status_label
+from citybrain import ui
 
 log = logging.getLogger(__name__)
 P = "overview"
@@ -121,7 +123,7 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
     except Exception:  # the map must never take the cockpit down
         log.exception("overview map failed for %s", region)
         mapc = html.P("—", id=f"{P}-map", className="dash-empty")
-    return kpi.page(P, t("overview.title", lang), t("overview.intro", lang), region, lang, [
+    return ui.page(P, t("overview.title", lang), t("overview.intro", lang), region, lang, [
         html.Div(id=f"{P}-alarms", className="dash-alarmbar", children=[
             html.Span(t("overview.alarms", lang)),
             html.Span([html.Span(f"{ICONS['alarm']} ", **{"aria-hidden": "true"}), html.Strong(str(n["alarm"])), " ",
@@ -134,15 +136,15 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
             *[html.Span(f"{ICONS[r.severity]} {r.title_zh if lang == 'zh' else r.title_en}",
                         className=f"kpi-chip kpi-{r.severity}") for r in raised.head(CHIPS).itertuples()],
         ]),
-        html.Div([kpi.card(P, v, lang, at) for v in vals], className="kpi-cards", id=f"{P}-cards"),
+        html.Div([ui.card(P, v, lang, at) for v in vals], className="kpi-cards", id=f"{P}-cards"),
         html.Div(className="dash-grid", children=[
-            kpi.section(P, "changes", t("overview.changes", lang), [
+            ui.section(P, "changes", t("overview.changes", lang), [
                 grid(f"{P}-changes-grid", views.json_rows(ch),
                      [{"field": c, "headerName": t(f"col.{c}", lang)} for c in CHANGE_COLUMNS], lang, height=None)],
                 views.export(P, "changes", region, lang)),
-            kpi.section(P, "map-panel", t("overview.map", lang), [mapc]),
+            ui.section(P, "map-panel", t("overview.map", lang), [mapc]),
         ]),
-        kpi.section(P, "na-panel", t("overview.na", lang), [html.Ul(na)]) if na else None,
+        ui.section(P, "na-panel", t("overview.na", lang), [html.Ul(na)]) if na else None,
     ])
 
 

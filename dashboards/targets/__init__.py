@@ -10,8 +10,10 @@ from typing import Any
 import pandas as pd
 from dash import Dash, Input, Output, State, dcc, html
 
-from citybrain import drill, kpi, views
-from citybrain.figures import graph_config
+from citybrain import kpi, views
+
+from citybrain.ui import drill
+from citybrain.ui.figures import graph_config
 from citybrain.i18n import domain_label, fmt_number, label, register, t
 from citybrain.queries import kpi as qk
 from citybrain.regions import region_name
@@ -19,6 +21,7 @@ from citybrain.registry import DashboardModule
 from citybrain.store import get_store
 from citybrain.ui import grid, records
 from citybrain.views import View, ViewContext
+from citybrain import ui
 
 P = "targets"
 TRACK = ("achieved", "on_track", "off_track", "unmonitored")
@@ -133,7 +136,7 @@ def summary_figure(rows: pd.DataFrame, name: str, lang: str) -> dict:
     """The stacked bars of a ``summary_rows`` view (one bar per row, one colour per track status)."""
     colors = {"achieved": "#3ddc97", "on_track": "#35c2ff", "off_track": "#ff4d4f", "unmonitored": "#6b7f95"}
     y = rows[name].tolist()
-    return kpi.figure([{"type": "bar", "y": y, "x": [int(v) for v in rows[s]], "orientation": "h",
+    return ui.figure([{"type": "bar", "y": y, "x": [int(v) for v in rows[s]], "orientation": "h",
                         "name": f"{ICON[s]} {t('targets.' + s, lang)}", "marker": {"color": colors[s]}}
                        for s in TRACK], 90 + 28 * max(len(y), 1), barmode="stack")
 
@@ -172,22 +175,22 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
     df = [r for r in target_table(None, store, at) if r["region_code"] == region]
     domains = sorted({r["domain"] for r in df})
     table = views.rows(P, TABLE, store, region, lang, at)
-    return kpi.page(P, t("targets.title", lang), t("targets.intro", lang), region, lang, [
+    return ui.page(P, t("targets.title", lang), t("targets.intro", lang), region, lang, [
         dcc.Store(id=f"{P}-ctx", data={"region": region, "lang": lang}),
         html.Div(className="dash-controls", children=[
             html.Label(t("targets.domain", lang), htmlFor=f"{P}-domain"),
             dcc.Dropdown(id=f"{P}-domain", value="", clearable=False, searchable=False, className="dash-dropdown",
                          options=[{"label": t("targets.all", lang), "value": ""}] +
                                  [{"label": domain_label(d, lang), "value": d} for d in domains])]),
-        kpi.section(P, "table", t("targets.table", lang),
+        ui.section(P, "table", t("targets.table", lang),
                     [table_grid(views.json_rows(table), lang)],
                     html.Span(views.export(P, TABLE.id, region, lang), id=f"{P}-export-wrap")),
         html.Div(className="dash-grid", children=[
-            kpi.section(P, "domains", t("targets.by_domain", lang),
+            ui.section(P, "domains", t("targets.by_domain", lang),
                         [dcc.Graph(figure=summary_figure(views.rows(P, BY_DOMAIN, store, region, lang, at),
                                                          "domain_name", lang),
                                    config=graph_config(lang, displayModeBar=False))]),
-            kpi.section(P, "regions", t("targets.by_region", lang),
+            ui.section(P, "regions", t("targets.by_region", lang),
                         [dcc.Graph(figure=summary_figure(views.rows(P, BY_REGION, store, region, lang, at),
                                                          "region", lang),
                                    config=graph_config(lang, displayModeBar=False))]),

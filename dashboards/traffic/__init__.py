@@ -7,16 +7,19 @@ import pandas as pd
 from plotly.colors import get_colorscale
 from dash import Dash, dcc, html
 
-from citybrain.figures import graph_config
-from citybrain import drill, kpi, views
+from citybrain.ui.figures import graph_config
+from citybrain import kpi, views
+from citybrain.ui import drill
 from citybrain.i18n import fmt_number, register, t
 from citybrain.queries import kpi as qk
 from citybrain.registry import DashboardModule
 from citybrain.views import View, ViewContext
 from layers.registry import cached_features
 from citybrain.ui import grid
-from citybrain.tables import properties
+from citybrain.store.tables import properties
 from citybrain.semantics.status import label as status_label
+from citybrain.semantics import status as sem_status
+from citybrain import ui
 
 P = "traffic"
 #: plotly.py's "Blues" (what go.Heatmap expanded the name to; plotly.js's own "Blues" differs).
@@ -43,7 +46,7 @@ def flow_figure(fl: pd.DataFrame, lang: str) -> dict:
     """Heat map checkpoint x hour (a plain figure dict)."""
     names = fl["name_zh"] if lang == "zh" else fl["name_en"]
     z, hours, rows = mean_grid(names.tolist(), fl["hour"].to_numpy(), fl["value"].to_numpy(dtype=float))
-    return kpi.figure([{"type": "heatmap", "z": z, "x": kpi.values(pd.Series(hours)), "y": rows,
+    return ui.figure([{"type": "heatmap", "z": z, "x": ui.values(pd.Series(hours)), "y": rows,
                         "colorscale": BLUES,
                         "colorbar": {"title": {"text": "辆/时" if lang == "zh" else "veh/h"}}}],
                       80 + 26 * max(len(rows), 1))
@@ -125,8 +128,8 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
     store, region, lang, at = kpi.resolve(region, lang)
     ok, reason = kpi.applicable(store, region, "traffic")
     if not ok:
-        return kpi.page(P, t("traffic.title", lang), t("traffic.intro", lang), region, lang,
-                        [kpi.not_applicable(P, reason, lang)])
+        return ui.page(P, t("traffic.title", lang), t("traffic.intro", lang), region, lang,
+                        [ui.not_applicable(P, reason, lang)])
 
     def rows(view: View) -> pd.DataFrame:
         return views.rows(P, view, store, region, lang, at)
@@ -134,23 +137,23 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
     ctab, btab, ov = rows(CONGESTION), rows(BLACKSPOTS), rows(OVERLOAD)
     ccols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in CONGESTION_COLUMNS]
     bcols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in BLACKSPOT_COLUMNS]
-    ovfig = kpi.figure([{"type": "bar", "x": kpi.values(ov["cases_24h"]), "y": kpi.values(ov["station"]),
-                         "orientation": "h", "marker": {"color": kpi.STATUS_COLOR["warning"]},
+    ovfig = ui.figure([{"type": "bar", "x": ui.values(ov["cases_24h"]), "y": ui.values(ov["station"]),
+                         "orientation": "h", "marker": {"color": sem_status.COLOURS["warning"]},
                          "text": [fmt_number(v, "起", lang) for v in ov["cases_24h"]]}],
                        80 + 34 * max(len(ov), 1))
     cfg = graph_config(lang, displayModeBar=False)
-    return kpi.page(P, t("traffic.title", lang), t("traffic.intro", lang), region, lang, [
-        kpi.cards(P, store, region, KPIS, at, lang),
+    return ui.page(P, t("traffic.title", lang), t("traffic.intro", lang), region, lang, [
+        ui.cards(P, store, region, KPIS, at, lang),
         html.Div(className="dash-grid", children=[
-            kpi.section(P, "flow", t("traffic.flow", lang),
+            ui.section(P, "flow", t("traffic.flow", lang),
                         [dcc.Graph(figure=flow_figure(qk.flow_by_hour(store, region, at), lang), config=cfg)],
                         views.export(P, "flow", region, lang)),
-            kpi.section(P, "congestion", t("traffic.congestion", lang),
+            ui.section(P, "congestion", t("traffic.congestion", lang),
                         [grid(f"{P}-congestion-grid", views.json_rows(ctab), ccols, lang, height="360px")],
                         views.export(P, "congestion", region, lang)),
-            kpi.section(P, "overload", t("traffic.overload", lang),
+            ui.section(P, "overload", t("traffic.overload", lang),
                         [dcc.Graph(figure=ovfig, config=cfg)], views.export(P, "overload", region, lang)),
-            kpi.section(P, "blackspots", t("traffic.blackspots", lang),
+            ui.section(P, "blackspots", t("traffic.blackspots", lang),
                         [grid(f"{P}-blackspots-grid", views.json_rows(btab), bcols, lang, height=None)],
                         views.export(P, "blackspots", region, lang)),
         ]),

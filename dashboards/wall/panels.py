@@ -19,12 +19,14 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from citybrain.figures import graph_config
+from citybrain.ui.figures import graph_config
 from citybrain import kpi, views, queries
 from citybrain.i18n import fmt_number, register, t
 from citybrain.queries import kpi as qk
 from citybrain.store import Store
 from citybrain.semantics.status import label as status_label
+from citybrain.semantics import status as sem_status
+from citybrain import ui
 
 register({
     "wall.na": ("本地区不适用", "Not applicable in this region"),
@@ -71,7 +73,7 @@ def wall_figure(fig: go.Figure | dict[str, Any], height: int) -> dict[str, Any]:
     """A reused dashboard figure (a ``go.Figure`` or a plain figure dict) restyled for the wall:
     large type, the wall's height, as a plain dict."""
     if isinstance(fig, go.Figure):
-        fig = kpi.dark(fig, height).to_plotly_json()
+        fig = ui.dark(fig, height).to_plotly_json()
     lay = dict(fig.get("layout") or {})
     lay.pop("height", None)
     lay.update(autosize=True, font=WALL_FONT, margin={"l": 12, "r": 12, "t": 12, "b": 12},
@@ -111,7 +113,7 @@ def kpi_card(kv: kpi.KpiValue, lang: str, big: bool = False) -> Part:
                                                              style={"width": f"{min(p, 1) * 100:.0f}%"}))])
     comp = html.Div(className=f"wall-kpi wall-kpi-{st}" + (" wall-kpi-big" if big else ""), children=[
         html.Div(className="wall-kpi-head", children=[html.Span(ind.name(lang), className="wall-kpi-name"),
-                                                      kpi.status_badge(st, lang)]),
+                                                      ui.status_badge(st, lang)]),
         html.Div(fmt_number(kv.value, ind.unit, lang), className="wall-kpi-value"),
         html.Div(className="wall-kpi-meta", children=[html.Span(f"{t('kpi.asof', lang)} {when}"),
                                                       html.Span(delta) if delta else None]),
@@ -128,13 +130,13 @@ def kpi_hero(store: Store, region: str, lang: str, at: datetime, ind: str, key: 
     """A single indicator, huge, with its last 7 days."""
     kv = kpi.kpi_values(store, region, (ind,), at)[0]
     s = queries.series(store, ind, region, at - timedelta(days=7), at)
-    fig = go.Figure(go.Scatter(x=s["ts"], y=s["value"], mode="lines", line={"color": kpi.STATUS_COLOR[kv.status],
+    fig = go.Figure(go.Scatter(x=s["ts"], y=s["value"], mode="lines", line={"color": sem_status.COLOURS[kv.status],
                                                                              "width": 4}))
     for thr, name in ((kv.ind.warn, "warning"), (kv.ind.alarm, "alarm")):
         if thr is not None:
-            fig.add_hline(y=thr, line={"color": kpi.STATUS_COLOR[name], "dash": "dash", "width": 3},
+            fig.add_hline(y=thr, line={"color": sem_status.COLOURS[name], "dash": "dash", "width": 3},
                           annotation_text=f"{status_label(name, lang)} {thr:g}",
-                          annotation_font={"size": 20, "color": kpi.STATUS_COLOR[name]})
+                          annotation_font={"size": 20, "color": sem_status.COLOURS[name]})
     return [kpi_card(kv, lang, big=True), graph(key, wall_figure(fig, 560), 560, lang)]
 
 
@@ -142,7 +144,7 @@ def kpi_hero(store: Store, region: str, lang: str, at: datetime, ind: str, key: 
 def row_list(rows: list[tuple[str, str, str]], lang: str, limit: int = 8) -> Part:
     """A big-type list: (status, label, value) rows, status shown as icon + colour."""
     items = [html.Li(className=f"wall-row wall-row-{st}", children=[
-        html.Span(kpi.STATUS_ICON.get(st, "●"), className=f"wall-row-icon kpi-{st}", **{"aria-hidden": "true"}),
+        html.Span(sem_status.ICONS.get(st, "●"), className=f"wall-row-icon kpi-{st}", **{"aria-hidden": "true"}),
         html.Span(label, className="wall-row-label"), html.Span(value, className="wall-row-value")])
         for st, label, value in rows[:limit]]
     if not items:

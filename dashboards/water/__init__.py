@@ -6,16 +6,19 @@ from __future__ import annotations
 import pandas as pd
 from dash import Dash, dcc, html
 
-from citybrain import drill, kpi, views
-from citybrain.figures import graph_config
+from citybrain import kpi, views
+
+from citybrain.ui import drill
+from citybrain.ui.figures import graph_config
 from citybrain.i18n import fmt_number, register, t
 from citybrain.queries import kpi as qk
 from citybrain.registry import DashboardModule
 from citybrain.semantics.status import label as status_label
 from citybrain.semantics.status import status as sem_status
-from citybrain.tables import properties
+from citybrain.store.tables import properties
 from citybrain.ui import grid
 from citybrain.views import View, ViewContext
+from citybrain import ui
 
 P = "water"
 KPIS = ("stations_over_warning", "max_rainfall_24h", "rainfall_1h", "reservoir_storage_rate")
@@ -160,8 +163,8 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
     store, region, lang, at = kpi.resolve(region, lang)
     ok, reason = kpi.applicable(store, region, "water")
     if not ok:
-        return kpi.page(P, t("water.title", lang), t("water.intro", lang), region, lang,
-                        [kpi.not_applicable(P, reason, lang)])
+        return ui.page(P, t("water.title", lang), t("water.intro", lang), region, lang,
+                        [ui.not_applicable(P, reason, lang)])
     def vrows(view: View) -> pd.DataFrame:
         return views.rows(P, view, store, region, lang, at)
 
@@ -172,23 +175,23 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
         return grid(f"{P}-{view.id}-grid", views.json_rows(frame), defs, lang, height=None)
 
     res = vrows(STORAGE)
-    rfig = kpi.figure([{"type": "bar", "x": kpi.values(res["reservoir"]), "y": kpi.values(res["storage_rate"]),
+    rfig = ui.figure([{"type": "bar", "x": ui.values(res["reservoir"]), "y": ui.values(res["storage_rate"]),
                         "marker": {"color": "#35c2ff"}, "text": res["label"].tolist()}], 300,
                       yaxis={"title": {"text": "%"}})
-    return kpi.page(P, t("water.title", lang), t("water.intro", lang), region, lang, [
-        kpi.cards(P, store, region, KPIS, at, lang),
+    return ui.page(P, t("water.title", lang), t("water.intro", lang), region, lang, [
+        ui.cards(P, store, region, KPIS, at, lang),
         html.Div(className="dash-grid", children=[
-            kpi.section(P, "stations", t("water.stations", lang),
+            ui.section(P, "stations", t("water.stations", lang),
                         [vgrid(STATIONS, ["station", "level", "warning", "guarantee", "margin", "status_text"])],
                         views.export(P, STATIONS.id, region, lang)),
-            kpi.section(P, "rain", t("water.rain", lang),
+            ui.section(P, "rain", t("water.rain", lang),
                         [vgrid(RAIN, ["station", "h1", "h3", "h24", "h72"])],
                         views.export(P, RAIN.id, region, lang)),
-            kpi.section(P, "reservoirs", t("water.reservoirs", lang),
+            ui.section(P, "reservoirs", t("water.reservoirs", lang),
                         [dcc.Graph(figure=rfig, config=graph_config(lang, displayModeBar=False))] if len(res) else
                         [html.P("—", className="dash-empty")],
                         views.export(P, STORAGE.id, region, lang)),
-            kpi.section(P, "typhoon", t("water.typhoon", lang), [typhoon_panel(qk.typhoons(store, region, at),
+            ui.section(P, "typhoon", t("water.typhoon", lang), [typhoon_panel(qk.typhoons(store, region, at),
                                                                                region, lang)]),
         ]),
     ])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import shapely
 
-from citybrain.build import LoadContext
+from citybrain.store.build import LoadContext
 from citybrain.errors import DataError
 from citybrain.geo import geometry_gcj02_to_wgs84
 from citybrain.regions import REGIONS

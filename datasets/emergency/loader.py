@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from citybrain.build import LoadContext
+from citybrain.store.build import LoadContext
 from citybrain.errors import DataError
 from citybrain.regions import REGIONS
 from citybrain.sim import time_index

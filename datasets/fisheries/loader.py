@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from citybrain.build import LoadContext
+from citybrain.store.build import LoadContext
 from citybrain.errors import DataError
 from citybrain.sim import time_index
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from citybrain.build import LoadContext
+from citybrain.store.build import LoadContext
 
 
 def load(ctx: LoadContext) -> None:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from citybrain.build import LoadContext
+from citybrain.store.build import LoadContext
 from citybrain.errors import DataError
 from citybrain.sim import time_index, traffic_profile
 

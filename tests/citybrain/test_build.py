@@ -6,11 +6,9 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
-import duckdb
 
-from citybrain.build import build_store, default_anchor
+from citybrain.store.build import build_store, default_anchor
 from citybrain.store import Store
 from tests.conftest import make_settings
 

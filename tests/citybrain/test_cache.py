@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from citybrain import cache
 from citybrain.settings import Settings
+from tests.conftest import app_context
 
 
 def test_code_version_is_stable_and_part_of_every_key(monkeypatch, tmp_path):
-    monkeypatch.setattr(cache, "_backend", cache.make_backend(Settings(cache="simple", db=tmp_path / "s.duckdb")))
+    with app_context(Settings(cache="simple", db=tmp_path / "s.duckdb")):
+        _stable_and_keyed(monkeypatch)
+
+
+def _stable_and_keyed(monkeypatch):
     v = cache.code_version()
     assert v == cache.code_version() and len(v) == 12
     assert cache.get_or_build("k:1", lambda: "old release") == "old release"
@@ -40,14 +45,16 @@ def test_request_scope_builds_each_key_once_per_request(monkeypatch, tmp_path):
     it again; outside a request nothing is memoised."""
     from flask import Flask
 
-    monkeypatch.setattr(cache, "_backend", cache.make_backend(Settings(cache="null", db=tmp_path / "s.duckdb")))
     builds: list[int] = []
 
     def build() -> int:
         builds.append(1)
         return len(builds)
 
+    from citybrain import context
+
     app = Flask(__name__)
+    context.install(app, context.build(Settings(cache="null", db=tmp_path / "s.duckdb")))
     cache.install_request_scope(app)
 
     @app.route("/probe")
@@ -59,7 +66,8 @@ def test_request_scope_builds_each_key_once_per_request(monkeypatch, tmp_path):
     assert client.get("/probe").get_json() == {"first": 1, "second": 1}
     assert client.get("/probe").get_json() == {"first": 2, "second": 2}  # a new request, a new scope
     assert cache._request_memo.get() is None  # closed after each request
-    assert cache.get_or_build("probe:1", build) == 3 and cache.get_or_build("probe:1", build) == 4
+    with app.app_context():  # the app's (null) cache, outside a request: nothing is memoised
+        assert cache.get_or_build("probe:1", build) == 3 and cache.get_or_build("probe:1", build) == 4
 
 
 def test_data_version_is_read_once_per_scope(tmp_path):

@@ -20,8 +20,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from citybrain import cache
-from citybrain.ingest import ingest_file
+from citybrain.store.ingest import ingest_file
 from citybrain.queries import core
 from citybrain.store import Store
 from tests.citybrain.test_ingest import child_env, feed, live_store, live_template, write  # noqa: F401
@@ -99,24 +98,25 @@ def _shared_by_processes(settings, spec: str, tmp: Path) -> None:
     assert _run_probe(settings, spec, runs, script) == after and _runs(runs) == 2
 
 
-def test_redis_cache_memoises_and_invalidates_on_ingest(live_template, tmp_path, redis_url, monkeypatch):
+def test_redis_cache_memoises_and_invalidates_on_ingest(live_template, tmp_path, redis_url):
+    from tests.conftest import app_context
+
     s = live_store(live_template, tmp_path)
-    monkeypatch.setattr(cache, "_backend", None)
-    backend = cache.configure(s.model_copy(update={"cache": redis_url}))
-    assert type(backend).__name__ == "RedisCache"
-    store = Store(s.db)
-    v0 = store.version
-    stats = core.dataset_stats(store)
-    client = redis.Redis.from_url(redis_url)
-    keys = [k.decode() for k in client.keys("citybrain:*")]
-    assert any(f":{v0}:" in k and "dataset_stats" in k for k in keys), keys
-    assert core.dataset_stats(store).equals(stats)
-    ingest_file("water", write(tmp_path / "f.csv", feed(rows=4)), s)
-    assert store.version != v0
-    core.dataset_stats(store)
-    versions = {k.decode().split(":")[3] for k in client.keys("citybrain:q:citybrain.queries.core.dataset_stats:*")}
-    assert versions == {v0, store.version}, "the new version got its own entry"
-    client.close()
+    with app_context(s.model_copy(update={"cache": redis_url})) as ctx:
+        assert type(ctx.cache).__name__ == "RedisCache"
+        store = Store(s.db)
+        v0 = store.version
+        stats = core.dataset_stats(store)
+        client = redis.Redis.from_url(redis_url)
+        keys = [k.decode() for k in client.keys("citybrain:*")]
+        assert any(f":{v0}:" in k and "dataset_stats" in k for k in keys), keys
+        assert core.dataset_stats(store).equals(stats)
+        ingest_file("water", write(tmp_path / "f.csv", feed(rows=4)), s)
+        assert store.version != v0
+        core.dataset_stats(store)
+        versions = {k.decode().split(":")[3] for k in client.keys("citybrain:q:citybrain.queries.core.dataset_stats:*")}
+        assert versions == {v0, store.version}, "the new version got its own entry"
+        client.close()
 
 
 def test_redis_cache_shared_by_processes(live_template, tmp_path, redis_url):

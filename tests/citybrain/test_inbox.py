@@ -6,7 +6,7 @@ import subprocess
 import sys
 from datetime import timedelta
 
-from citybrain.inbox import Inbox
+from citybrain.store.inbox import Inbox
 from citybrain.store import Store
 from tests.citybrain.test_ingest import child_env, feed, live_store, live_template, snapshot, write  # noqa: F401
 from tests.conftest import TEST_ANCHOR

@@ -16,9 +16,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from citybrain.build import build_store
+from citybrain.store.build import build_store
 from citybrain.errors import DataError
-from citybrain.ingest import chain_version, ingest_file
+from citybrain.store.ingest import chain_version, ingest_file
 from citybrain.settings import PROJECT_ROOT, Settings
 from citybrain.store import Store
 from tests.conftest import GOOD_POINTS, GOOD_SHAPES, PROBE_LOADER, PROBE_MANIFEST, TEST_ANCHOR, make_settings
@@ -276,7 +276,7 @@ def test_rebuild_replays_archived_batches(live_template, tmp_path):
 
 
 def test_ingest_waits_for_the_writer_lock(live_template, tmp_path):
-    from citybrain.ingest import writer_lock
+    from citybrain.store.ingest import writer_lock
 
     s = live_store(live_template, tmp_path)
     f = write(tmp_path / "a.csv", feed())

@@ -15,6 +15,7 @@ from dash.development.base_component import Component
 
 from citybrain.app_factory import create_app
 from tests.conftest import TEST_ANCHOR
+from citybrain import ui
 
 TOP = ("330225", "330900", "370215", "341623", "210800")
 ZS_DISTRICTS = ("330902", "330903", "330921", "330922")
@@ -71,9 +72,11 @@ def client(app):
 
 @pytest.fixture(scope="module")
 def store(app):
-    from citybrain.store import get_store
+    """The app's store, with the app's context pushed for the module (pages read it)."""
+    from citybrain import context
 
-    return get_store()
+    with app.server.app_context():
+        yield app.server.extensions[context.EXTENSION].store
 
 
 @pytest.fixture(scope="module")
@@ -280,7 +283,7 @@ def test_zhoushan_alarm_vessel_card_is_not_normal(app, store):
     with app.server.app_context():
         kv = kpi.kpi_values(store, "330900", ("vessels_alarm",), m)[0]
         assert kv.value is not None and kv.value >= 1
-        card = kpi.card("fisheries", kv, "zh", m)
+        card = ui.card("fisheries", kv, "zh", m)
     badge = next(c for c in walk(card) if "kpi-status" in classes(c))
     ind = kpi.definitions(store)["vessels_alarm"]
     assert kv.status != "normal" and "正常" not in text(badge), (
@@ -312,23 +315,25 @@ def test_zhoushan_district_vessel_card_agrees_with_its_map(store, district):
 # ------------------------------------------------------------------ stale shown alike
 
 @pytest.fixture
-def clock(app, monkeypatch):
-    """Set the one clock: as the app's settings say (``Settings.clock``) and, for the process-wide
-    ``get_settings()`` the pages read today, as ``CITYBRAIN_CLOCK``."""
-    from citybrain.settings import get_settings
+def clock(app):
+    """Set the one clock: the app's settings (``Settings.clock``) in the app's context, which every
+    page, the wall and the catalog read (``citybrain.context``)."""
+    from dataclasses import replace
+
+    from citybrain import context
+
+    before = app.server.extensions[context.EXTENSION]
 
     def set_(when: datetime):
-        monkeypatch.setenv("CITYBRAIN_CLOCK", when.isoformat())
-        get_settings.cache_clear()
-        app.server.config["CITYBRAIN_SETTINGS"] = app.server.config["CITYBRAIN_SETTINGS"].model_copy(
-            update={"clock": when})
+        ctx = app.server.extensions[context.EXTENSION]
+        settings = ctx.settings.model_copy(update={"clock": when})
+        context.install(app.server, replace(ctx, settings=settings))
+        app.server.config["CITYBRAIN_SETTINGS"] = settings
         return when
 
-    before = app.server.config["CITYBRAIN_SETTINGS"]
     yield set_
-    app.server.config["CITYBRAIN_SETTINGS"] = before
-    monkeypatch.delenv("CITYBRAIN_CLOCK", raising=False)
-    get_settings.cache_clear()
+    context.install(app.server, before)
+    app.server.config["CITYBRAIN_SETTINGS"] = before.settings
 
 
 def expected_stale(store, region: str, now: datetime) -> set[str]:
@@ -452,10 +457,8 @@ def test_app_settings_clock_is_the_clock(built_store, anchor):
     variable, no module global to reset)."""
     import dashboards.overview as overview
     from citybrain.semantics import freshness as fr
-    from citybrain.settings import get_settings
 
     assert "CITYBRAIN_CLOCK" not in os.environ
-    get_settings.cache_clear()
     app = create_app(built_store.model_copy(update={"clock": anchor}))
     with app.server.test_request_context("/?region=330225"):
         assert fr.now() == anchor, f"freshness.now() is {fr.now()}, the app's settings say {anchor}"

@@ -6,9 +6,9 @@ import json
 
 import pandas as pd
 
-from citybrain.restricted import split
+from citybrain.store.restricted import split
 from citybrain.store import Store
-from citybrain.tables import MASK
+from citybrain.store.tables import MASK
 
 
 def test_split_moves_columns_and_property_keys():

@@ -212,12 +212,10 @@ def test_clock_fixed_or_real():
 
 @pytest.fixture(scope="module")
 def store(built_store):
-    from citybrain import cache
-    from citybrain.store import get_store, set_default
+    from tests.conftest import app_context
 
-    cache.configure(built_store)
-    set_default(built_store.db)
-    return get_store()
+    with app_context(built_store) as ctx:
+        yield ctx.store
 
 
 ZS_DISTRICTS = ("330902", "330903", "330921", "330922")

@@ -1,7 +1,7 @@
 """One store version per request scope: the file is pinned, not only its label.
 
 Two small store files stand for two data versions; the store link is switched between them the
-way ``citybrain build`` does it (``build._switch``, which also prunes the older file)."""
+way ``citybrain build`` does it (``store.files.switch``, which also prunes the older file)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from citybrain import cache
-from citybrain.build import _switch
+from citybrain.store.files import switch
 from citybrain.store import Store, pin_scope
 from tests.conftest import make_settings
 
@@ -38,7 +38,7 @@ def two_versions(tmp_path: Path) -> tuple[Store, Path, Path]:
 
 def switch_to(link: Path, final: Path) -> None:
     """Point the link at ``final`` and prune every older version, as a build does."""
-    _switch(link, final, keep=1)
+    switch(link, final, keep=1)
 
 
 def test_scope_reads_one_file_even_after_switch_and_prune(two_versions):
@@ -75,8 +75,9 @@ def test_request_scope_pins_the_store_and_cached_queries(two_versions):
     def label_and_rows(st) -> tuple[str, str]:
         return cache.data_version(st), st.scalar("SELECT DISTINCT v FROM t")
 
-    cache.configure(make_settings(store.path.parent))
-    with cache.request_scope():
+    from tests.conftest import app_context
+
+    with app_context(make_settings(store.path.parent)), cache.request_scope():
         assert label_and_rows(store) == ("A", "A")
         switch_to(store.path, b)
         assert label_and_rows.uncached(store) == ("A", "A")

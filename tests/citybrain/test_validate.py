@@ -7,7 +7,7 @@ import re
 import duckdb
 import pytest
 
-from citybrain.build import build_store
+from citybrain.store.build import build_store
 from citybrain.errors import DataError
 from tests.conftest import GOOD_POINTS, GOOD_SHAPES, make_settings
 

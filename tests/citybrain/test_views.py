@@ -18,8 +18,13 @@ MODULES = [m for m in builtin_modules() if m.views]
 
 
 @pytest.fixture(scope="module")
-def client(built_store):
-    return create_app(built_store).server.test_client()
+def app(built_store):
+    return create_app(built_store)
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return app.server.test_client()
 
 
 def _walk(component):
@@ -50,14 +55,15 @@ def test_view_modules_cover_every_table_page():
 
 
 @pytest.mark.parametrize("mod", MODULES, ids=lambda m: m.id)
-def test_json_equals_csv_equals_grid(mod, client):
+def test_json_equals_csv_equals_grid(mod, app, client):
     for region in REGIONS:
         for lang in ("zh", "en"):
             lst = client.get(f"/api/v1/dashboards/{mod.id}/views?region={region}&lang={lang}")
             assert lst.status_code == 200, lst.get_data(as_text=True)
             views = lst.get_json()["views"]
             assert [v["id"] for v in views] == [v.id for v in mod.views]
-            page = mod.layout(region=region, lang=lang)
+            with app.server.app_context():  # the page reads the same app's store as the API
+                page = mod.layout(region=region, lang=lang)
             comps = list(_walk(page))
             grids = {c.id: c for c in comps if type(c).__name__ == "AgGrid"}
             hrefs = [c.href for c in comps if type(c).__name__ == "A" and "cb-export" in (c.className or "")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from citybrain import kpi
+from citybrain import ui
 
 
 def ind(direction, warn, alarm):
@@ -25,18 +26,21 @@ def test_target_progress():
 
 
 def test_values_from_store(built_store):
-    from citybrain import cache, queries
-    from citybrain.store import get_store, set_default
+    from tests.conftest import app_context
 
-    cache.configure(built_store)
-    set_default(built_store.db)
-    store = get_store()
+    with app_context(built_store) as ctx:
+        _values_from_store(ctx.store)
+
+
+def _values_from_store(store):
+    from citybrain import queries
+
     at = queries.anchor(store)
     vals = {v.ind.id: v for v in kpi.kpi_values(store, "330225", ("supervision_coverage", "overdue_incidents"), at)}
     sc = vals["supervision_coverage"]
     assert sc.value is not None and sc.target["value"] == 95 and sc.status in ("normal", "warning", "alarm")
     assert len(sc.spark) > 24
-    html = str(kpi.card("t", sc, "zh", at))
+    html = str(ui.card("t", sc, "zh", at))
     # the card's export is its row of the module's cards view (exactly what the card shows)
     assert "/api/v1/dashboards/t/views/cards.csv?region=330225&amp;lang=zh" in html or \
         "/api/v1/dashboards/t/views/cards.csv?region=330225&lang=zh" in html

@@ -170,12 +170,10 @@ def code_tokens(text: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def store(built_store):
-    from citybrain import cache
-    from citybrain.store import get_store, set_default
+    from tests.conftest import app_context
 
-    cache.configure(built_store)
-    set_default(built_store.db)
-    return get_store()
+    with app_context(built_store) as ctx:
+        yield ctx.store
 
 
 @pytest.fixture(scope="module")
@@ -215,7 +213,8 @@ def map_texts(region: str, lang: str) -> Iterator[str]:
 
 def drill_texts(region: str, lang: str) -> Iterator[str]:
     """The drill-down panel of a KPI card (one per dashboard prefix is enough: it is shared)."""
-    from citybrain import drill, kpi
+    from citybrain import kpi
+    from citybrain.ui import drill
     from citybrain.store import get_store
 
     for ind in ("open_incidents", "vessels_alarm", "depot_reserve_ratio"):

@@ -16,12 +16,10 @@ MODULES = [m for m in builtin_modules() if m.id in MINE]
 
 @pytest.fixture(scope="module")
 def store(built_store):
-    from citybrain import cache
-    from citybrain.store import get_store, set_default
+    from tests.conftest import app_context
 
-    cache.configure(built_store)
-    set_default(built_store.db)
-    return get_store()
+    with app_context(built_store) as ctx:
+        yield ctx.store
 
 
 @pytest.mark.parametrize("mod", MODULES, ids=lambda m: m.id)

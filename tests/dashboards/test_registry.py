@@ -28,12 +28,10 @@ def ids_of(component) -> list:
 
 @pytest.fixture(scope="module")
 def store(built_store):
-    from citybrain import cache
-    from citybrain.store import get_store, set_default
+    from tests.conftest import app_context
 
-    cache.configure(built_store)
-    set_default(built_store.db)
-    return get_store()
+    with app_context(built_store) as ctx:
+        yield ctx.store
 
 
 def test_all_modules_registered():

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from citybrain.build import run_loaders
+from citybrain.store.build import run_loaders
 from citybrain.geo import haversine_m
 from citybrain.manifest import load_manifest
 from citybrain.settings import PROJECT_ROOT, Settings

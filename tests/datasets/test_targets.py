@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from citybrain.build import run_loaders
+from citybrain.store.build import run_loaders
 from citybrain.manifest import load_manifest
 from citybrain.regions import REGIONS
 from citybrain.settings import PROJECT_ROOT

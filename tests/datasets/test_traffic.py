@@ -15,8 +15,8 @@ import pytest
 import shapely
 from shapely import wkb
 
-from citybrain import tables
-from citybrain.build import run_loaders
+from citybrain.store import tables
+from citybrain.store.build import run_loaders
 from citybrain.errors import DataError
 from citybrain.manifest import load_manifest
 from citybrain.settings import PROJECT_ROOT, Settings

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from citybrain import tables
-from citybrain.build import run_loaders
+from citybrain.store import tables
+from citybrain.store.build import run_loaders
 from citybrain.manifest import load_manifest
 from citybrain.regions import TOP_REGIONS
 from citybrain.settings import PROJECT_ROOT, Settings

@@ -36,7 +36,7 @@ from scipy.sparse import csgraph
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
-from citybrain.build import run_loaders  # noqa: E402
+from citybrain.store.build import run_loaders  # noqa: E402
 from citybrain.geo import gcj02_to_wgs84, haversine_m, wgs84_to_gcj02  # noqa: E402
 from citybrain.settings import Settings  # noqa: E402
 

@@ -86,17 +86,22 @@ def test_jsonify_writes_null_for_nan(client):
         assert strict_json(jsonify(a=float("nan"), b=[float("inf")]).get_data(as_text=True)) == {"a": None, "b": [None]}
 
 
-def entity_names() -> dict[str, tuple[str, str]]:
-    df = get_store().df("SELECT entity_id, name_zh, name_en FROM entities")
+def app_store(client):
+    """The store of the app behind ``client`` (its own context, never a process default)."""
+    return client.application.extensions["citybrain"].store
+
+
+def entity_names(store) -> dict[str, tuple[str, str]]:
+    df = store.df("SELECT entity_id, name_zh, name_en FROM entities")
     return {e: (z, n) for e, z, n in df.itertuples(index=False)}
 
 
-def check_entity_names(rows: list[dict], header: list[str] | None) -> None:
+def check_entity_names(rows: list[dict], header: list[str] | None, store) -> None:
     """Names equal the entities table's; in a table (``header``) they follow ``entity_id``."""
     if header is not None:
         i = header.index("entity_id")
         assert header[i + 1: i + 3] == ["entity_name_zh", "entity_name_en"]
-    names = entity_names()
+    names = entity_names(store)
     with_entity = [r for r in rows if r["entity_id"]]
     assert with_entity
     for r in with_entity:
@@ -104,18 +109,19 @@ def check_entity_names(rows: list[dict], header: list[str] | None) -> None:
 
 
 def test_observations_carry_entity_names(client):
+    store = app_store(client)
     r = client.get(OBS.format(ext=".csv"))
     reader = csv.DictReader(io.StringIO(r.data.decode("utf-8-sig"), newline=""))
-    check_entity_names(list(reader), reader.fieldnames)
+    check_entity_names(list(reader), reader.fieldnames, store)
     table = pq.read_table(io.BytesIO(client.get(OBS.format(ext=".parquet")).data))
-    check_entity_names(table.to_pylist(), table.column_names)
+    check_entity_names(table.to_pylist(), table.column_names, store)
     page = client.get(OBS.format(ext="") + "&page_size=5000").get_json()
-    check_entity_names(page["rows"], None)  # JSON objects: no column order
+    check_entity_names(page["rows"], None, store)  # JSON objects: no column order
 
 
 def test_download_name_keeps_the_version_and_nothing_internal(client):
     ids = "&".join(f"indicator={i}" for i in
-                   get_store().df("SELECT indicator_id FROM indicators ORDER BY 1 LIMIT 20")["indicator_id"])
+                   app_store(client).df("SELECT indicator_id FROM indicators ORDER BY 1 LIMIT 20")["indicator_id"])
     r = client.get(f"/api/v1/observations.csv?{ids}&region=330225&from=2026-07-15T00:00&to=2026-07-15T01:00")
     name = r.headers["Content-Disposition"]
     assert f"_v{r.headers['X-Data-Version']}.csv" in name and "_unmask" not in name and "_datasets" not in name
@@ -202,6 +208,6 @@ def test_unknown_typhoon_track_is_404_naming_it(client, built_store):
 
     r = client.get("/api/v1/layers/emergency.geojson?track=NOPE-1")
     assert r.status_code == 404 and r.get_json()["parameter"] == "track"
-    known = geo.typhoons(get_store(), built_store.region)["track_id"]
+    known = geo.typhoons(get_store(built_store.db), built_store.region)["track_id"]
     assert len(known)
     assert client.get(f"/api/v1/layers/emergency.geojson?track={known[0]}").status_code == 200

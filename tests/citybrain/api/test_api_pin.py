@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from citybrain.app_factory import create_app
-from citybrain.build import _switch
+from citybrain.store.files import switch
 from tests.conftest import make_settings
 
 URL = "/api/v1/observations.{fmt}?region=330225&from=2026-07-15T00:00&to=2026-07-15T06:00"
@@ -55,7 +55,7 @@ def test_export_stream_keeps_its_version_across_a_switch(versions, fmt):
     resp = client.get(URL.format(fmt=fmt), buffered=False)  # the view has returned; nothing streamed yet
     assert resp.status_code == 200 and resp.headers["X-Data-Version"] == "pinA"
     assert "_vpinA." in resp.headers["Content-Disposition"]
-    _switch(link, b, keep=1)  # a build lands: the link moves on and the old file is pruned
+    switch(link, b, keep=1)  # a build lands: the link moves on and the old file is pruned
     assert not a.exists()
     rows = rows_of(fmt, resp.get_data())
     assert len(rows) > 10

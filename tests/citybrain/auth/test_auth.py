@@ -10,9 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from citybrain.app_factory import create_app
-from citybrain.auth.identity import users_path
 from citybrain.auth.users import UserStore, verify_password
-from citybrain.tables import MASK
+from citybrain.store.tables import MASK
 
 HTTPS = "https://localhost"
 PASSWORD = "correct horse battery"

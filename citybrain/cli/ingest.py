@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from .errors import DataError
-from .settings import get_settings
+from citybrain.errors import DataError
+from citybrain.settings import get_settings
 
 
 @click.command()
@@ -23,7 +23,7 @@ def ingest(dataset: str, file: Path, db: Path | None, simulated: bool) -> None:
     Columns: indicator_id, region_code, entity_id (may be empty), ts (ISO 8601, China Standard
     Time), value, quality. A bad file changes nothing; the same file twice is a no-op.
     """
-    from .ingest import ingest_file
+    from citybrain.store.ingest import ingest_file
 
     try:
         res = ingest_file(dataset, file, get_settings(), target=db, simulated=simulated)
@@ -48,7 +48,7 @@ def ingest(dataset: str, file: Path, db: Path | None, simulated: bool) -> None:
 @click.option("--simulated", is_flag=True, help="Mark ingested rows as simulated.")
 def watch(inbox: Path | None, interval: float, db: Path | None, max_polls: int | None, simulated: bool) -> None:
     """Watch an inbox and ingest each complete CSV; move it to done/ or failed/ (+ .error.txt)."""
-    from .inbox import Inbox, default_inbox
+    from citybrain.store.inbox import Inbox, default_inbox
 
     settings = get_settings()
     box = Inbox(inbox or default_inbox(settings), settings, target=db, simulated=simulated)

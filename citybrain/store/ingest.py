@@ -17,7 +17,6 @@ file, and ``citybrain build`` replays the archive after the loaders, so a rebuil
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
@@ -26,8 +25,6 @@ import shutil
 import sys
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -36,17 +33,16 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import tables
-from .build import CST, TMP_PREFIX, _cleanup_stale, _fsync, _switch
-from .errors import DataError
-from .manifest import FieldSpec, FileSpec
-from .regions import REGIONS
-from .settings import Settings, get_settings
-from .validate import read_csv_strict
+from citybrain.store import tables
+from citybrain.store.files import CST, TMP_PREFIX, cleanup_stale, fsync, switch, writer_lock
+from citybrain.errors import DataError
+from citybrain.manifest import FieldSpec, FileSpec
+from citybrain.regions import REGIONS
+from citybrain.settings import Settings, get_settings
+from citybrain.validate import read_csv_strict
 
 log = logging.getLogger(__name__)
 
-LOCK_NAME = ".ingest.lock"
 ARCHIVE_DIR = "ingested"
 #: Units whose values may be negative (levels against a datum, temperatures); all others are >= 0.
 SIGNED_UNITS = {"m", "℃", "°C"}
@@ -85,18 +81,6 @@ def feed_spec(name: str) -> FileSpec:
 def chain_version(version: str, sha: str) -> str:
     """The data version after appending the batch with file hash ``sha``."""
     return hashlib.sha256(f"{version}:{sha}".encode()).hexdigest()[:16]
-
-
-@contextmanager
-def writer_lock(target: Path) -> Iterator[None]:
-    """Hold the store's single-writer lock (builds and ingests take turns; waits if busy)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target.parent / LOCK_NAME, "a+b") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
@@ -210,7 +194,7 @@ def _append(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFrame, *
 def _write_durable(path: Path, data: bytes) -> None:
     part = path.with_name(f".{path.name}.{os.getpid()}.part")
     part.write_bytes(data)
-    _fsync(part)
+    fsync(part)
     os.replace(part, path)
 
 
@@ -246,7 +230,7 @@ def ingest_file(dataset: str, path: Path | str, settings: Settings | None = None
     sha = hashlib.sha256(raw).hexdigest()
     batch_id = f"{dataset}-ingest-{sha[:12]}"
     with writer_lock(target):
-        _cleanup_stale(target)
+        cleanup_stale(target)
         current = Path(os.path.realpath(target))
         if not current.exists():
             raise DataError(f"no store at {target}: run `citybrain build` first", dataset=dataset, file=path.name)
@@ -286,16 +270,16 @@ def ingest_file(dataset: str, path: Path | str, settings: Settings | None = None
                 w.execute("CHECKPOINT")
             finally:
                 w.close()
-            _fsync(tmp)
+            fsync(tmp)
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")  # as the build names them
             final = target.parent / f"{target.stem}-{stamp}-{new_version}{target.suffix}"
             os.replace(tmp, final)
             _write_durable(archive / f"{sha}.json", json.dumps({
                 "batch_id": batch_id, "dataset": dataset, "file": path.name, "sha256": sha, "rows": len(frame),
                 "loaded_at": loaded_at.isoformat(), "simulated": simulated}, ensure_ascii=False).encode())
-            _fsync(staged)
+            fsync(staged)
             os.replace(staged, archive / f"{sha}.csv")
-            _switch(target, final)
+            switch(target, final)
         except BaseException:
             tmp.unlink(missing_ok=True)
             Path(str(tmp) + ".wal").unlink(missing_ok=True)

@@ -7,9 +7,9 @@ import sys
 
 import click
 
-from .errors import DataError
-from .manifest import ManifestError
-from .settings import get_settings
+from citybrain.errors import DataError
+from citybrain.manifest import ManifestError
+from citybrain.settings import get_settings
 
 
 @click.group()
@@ -27,7 +27,7 @@ def main(log_level: str | None) -> None:
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def build(db: str | None, only: tuple[str, ...], no_progress: bool) -> None:
     """Build the store from datasets/ into a new file and switch to it atomically."""
-    from .build import build_store
+    from citybrain.store.build import build_store
 
     settings = get_settings()
     try:
@@ -53,29 +53,27 @@ def serve(host: str | None, port: int | None, workers: int | None, dev: bool) ->
     settings = get_settings()
     if not settings.db.exists():
         click.echo(f"no store at {settings.db}: building it first")
-        from .build import build_store
+        from citybrain.store.build import build_store
 
         build_store(settings)
     host = host or settings.host
     port = port or settings.port
     if dev:
-        from .app_factory import create_app
+        from citybrain.app_factory import create_app
 
         create_app(settings).run(host=host, port=port, debug=True)
         return
-    from .server import run_gunicorn
+    from citybrain.server import run_gunicorn
 
     run_gunicorn(host, port, workers or settings.workers)
 
 
-from .cli_users import users  # noqa: E402
+from citybrain.cli.users import users  # noqa: E402
 
 main.add_command(users)
 
-from .cli_ingest import ingest, watch  # noqa: E402
+from citybrain.cli.ingest import ingest, watch  # noqa: E402
 
 main.add_command(ingest)
 main.add_command(watch)
 
-if __name__ == "__main__":  # pragma: no cover
-    main()

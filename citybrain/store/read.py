@@ -29,7 +29,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -227,18 +226,16 @@ def nrows(cols: Columns) -> int:
 
 _stores: dict[Path, Store] = {}
 _stores_lock = threading.Lock()
-_default_path: Path | None = None
-
-
-def set_default(path: Path) -> None:
-    """Make ``path`` the store ``get_store()`` returns (the app factory calls this)."""
-    global _default_path
-    _default_path = Path(path)
 
 
 def get_store(path: Path | None = None) -> Store:
-    """The process-wide store for ``path`` (default: the app's store, else the settings' ``db``)."""
-    p = Path(path or _default_path or get_settings().db).absolute()
+    """The store of the running app (``citybrain.context``); with ``path``, or outside an app, the
+    process's store for that file (the CLI's, a script's: ``settings.db`` by default)."""
+    if path is None:
+        from citybrain.context import current
+
+        return current().store
+    p = Path(path).absolute()
     with _stores_lock:
         if p not in _stores:
             _stores[p] = Store(p)

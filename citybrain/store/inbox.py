@@ -16,9 +16,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import DataError
-from .ingest import IngestResult, ingest_file
-from .settings import Settings, get_settings
+from citybrain.errors import DataError
+from citybrain.store.ingest import IngestResult, ingest_file
+from citybrain.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 

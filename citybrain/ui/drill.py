@@ -5,23 +5,29 @@ One panel (``drill_panel``, placed by ``kpi.page``) and one callback per module 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from . import kpi, queries
-from .figures import date_axis, figure, graph_config, values
-from .i18n import fmt_number, t, unit_label
-from .queries import kpi as qk
-from .regions import region_name
-from .store import get_store
-from .ui import export_button
-from .semantics.status import label as status_label
+from citybrain import kpi, queries
+from citybrain.ui.figures import date_axis, figure, graph_config, values
+from citybrain.i18n import fmt_number, t, unit_label
+from citybrain.queries import kpi as qk
+from citybrain.regions import region_name
+from citybrain.store import get_store
+from citybrain.ui.grids import export_button
+from citybrain.semantics.status import label as status_label
+from citybrain.semantics import status as sem_status
 
 #: The drill-down's time ranges (days).
 RANGES = {"1d": 1, "7d": 7, "30d": 30, "90d": 90}
 
+
+
+def export_params(ind: str, region: str, start: datetime | None, end: datetime | None) -> dict[str, Any]:
+    """The observations-export filters of what a card or drill-down shows."""
+    return {"indicator": ind, "region": region, "from": start, "to": end}
 
 def drill_panel(prefix: str, region: str, lang: str) -> html.Div:
     """The (hidden) drill-down panel of a module: range picker, trend, region comparison, export."""
@@ -54,7 +60,7 @@ def drill_figures(prefix: str, ind_id: str, region: str, rng: str,
     for thr, st in ((ind.warn, "warning"), (ind.alarm, "alarm")):
         if thr is not None:  # a dashed threshold line across the plot, labelled at its right end
             shapes.append({"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": thr, "y1": thr,
-                           "line": {"color": kpi.STATUS_COLOR[st], "dash": "dash"}})
+                           "line": {"color": sem_status.COLOURS[st], "dash": "dash"}})
             notes.append({"text": f"{status_label(st, lang)} {fmt_number(thr, ind.unit, lang)}",
                           "xref": "x domain", "x": 1, "xanchor": "right", "yref": "y", "y": thr,
                           "yanchor": "bottom", "showarrow": False})
@@ -70,12 +76,12 @@ def drill_figures(prefix: str, ind_id: str, region: str, rng: str,
     names = values(rc["name_zh"] if lang == "zh" else rc["name_en"])
     vals = values(rc["value"])
     sts = [kpi.status(v, ind) for v in vals]
-    bars = figure([{"type": "bar", "x": names, "y": vals, "marker": {"color": [kpi.STATUS_COLOR[x] for x in sts]},
-                    "text": [f"{kpi.STATUS_ICON[x]} {fmt_number(v, ind.unit, lang)}" for x, v in zip(sts, vals)],
+    bars = figure([{"type": "bar", "x": names, "y": vals, "marker": {"color": [sem_status.COLOURS[x] for x in sts]},
+                    "text": [f"{sem_status.ICONS[x]} {fmt_number(v, ind.unit, lang)}" for x, v in zip(sts, vals)],
                     "textposition": "auto"}], 280,
                   title={"text": t("kpi.drill.regions", lang), "font": {"size": 14}})
     link = export_button(f"{prefix}-drill-link", "observations",
-                         kpi.export_params(ind_id, region, start, at + timedelta(seconds=1)), lang)
+                         export_params(ind_id, region, start, at + timedelta(seconds=1)), lang)
     unit = unit_label(ind.unit, lang)
     title = f"{ind.name(lang)}（{unit}）" if lang == "zh" else (f"{ind.name(lang)} ({unit})" if unit else ind.name(lang))
     return title, trend, bars, link

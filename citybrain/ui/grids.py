@@ -8,7 +8,7 @@ import dash_ag_grid as dag
 import pandas as pd
 from dash import html
 
-from .i18n import t
+from citybrain.i18n import t
 
 #: AG Grid's interface texts in Chinese (the rest falls back to English).
 AG_LOCALE_ZH = {"noRowsToShow": "无数据", "loadingOoo": "加载中…", "filterOoo": "筛选…",
@@ -72,7 +72,7 @@ def export_button(id_: str, endpoint: str, params: dict[str, Any], lang: str = "
 
 def badge(status: str, lang: str = "zh") -> html.Span:
     """A freshness or status badge with icon and text (never colour alone)."""
-    from .semantics import freshness, status as sem_status
+    from citybrain.semantics import freshness, status as sem_status
 
     text = freshness.label(status, lang) if status in freshness.ICONS else sem_status.label(status, lang)
     return html.Span(text, className=f"cb-badge cb-{status}")
@@ -82,8 +82,8 @@ def stale_note(prefix: str, states: dict[str, dict[str, Any]], datasets: tuple[s
                lang: str = "zh") -> html.Div | None:
     """The one way a page says that feeds it shows are overdue (/, /d/*, /map; the wall and the catalog
     use the same icon and word): '◷ 数据超时 · 渔业（最后更新 07-15 12:00）'. None when all are fresh."""
-    from .i18n import domain_label
-    from .semantics.freshness import label as fresh_label
+    from citybrain.i18n import domain_label
+    from citybrain.semantics.freshness import label as fresh_label
 
     stale = [(d, states[d]["last_ts"]) for d in datasets if d in states and states[d]["state"] == "stale"]
     if not stale:

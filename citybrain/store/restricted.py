@@ -14,7 +14,7 @@ import re
 
 import pandas as pd
 
-from .tables import MASK, RESTRICTABLE
+from citybrain.store.tables import MASK, RESTRICTABLE
 
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 

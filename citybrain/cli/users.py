@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from .auth.identity import users_path
-from .auth.users import UserStore
-from .settings import get_settings
+from citybrain.auth.identity import users_path
+from citybrain.auth.users import UserStore
+from citybrain.settings import get_settings
 
 
 @click.group()

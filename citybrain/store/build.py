@@ -22,7 +22,7 @@ import types
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
@@ -32,17 +32,16 @@ import shapely
 from shapely import wkb
 from tqdm import tqdm
 
-from . import restricted, tables
-from .errors import DataError
-from .geo import gcj02_to_wgs84
-from .manifest import Manifest, cadence_seconds, discover
-from .regions import REGIONS
-from .settings import Settings, get_settings
-from .validate import check_points, read_csv_strict, read_geojson_strict
+from citybrain.store import restricted, tables
+from citybrain.store.files import CST, TMP_PREFIX, cleanup_stale, fsync, switch, writer_lock
+from citybrain.errors import DataError
+from citybrain.geo import gcj02_to_wgs84
+from citybrain.manifest import Manifest, cadence_seconds, discover
+from citybrain.regions import REGIONS
+from citybrain.settings import Settings, get_settings
+from citybrain.validate import check_points, read_csv_strict, read_geojson_strict
 
 log = logging.getLogger(__name__)
-CST = timezone(timedelta(hours=8))
-TMP_PREFIX = ".building-"
 
 
 def default_anchor(now: datetime | None = None) -> datetime:
@@ -196,53 +195,6 @@ def _import_loader(m: Manifest):
     return module
 
 
-def _cleanup_stale(target: Path) -> None:
-    for p in target.parent.glob(f"{TMP_PREFIX}*"):
-        try:
-            pid = int(p.name.split("-")[1])
-        except (IndexError, ValueError):
-            continue
-        if pid != os.getpid() and not _alive(pid):
-            log.info("removing leftover of an interrupted build: %s", p)
-            p.unlink(missing_ok=True)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _switch(target: Path, final: Path, keep: int = 3) -> None:
-    """Point the ``target`` link at ``final`` atomically, then prune old versions."""
-    link_tmp = target.parent / f"{TMP_PREFIX}{os.getpid()}-link"
-    link_tmp.unlink(missing_ok=True)
-    os.symlink(final.name, link_tmp)
-    os.replace(link_tmp, target)
-    dir_fd = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-    versions = sorted(target.parent.glob(f"{target.stem}-*{target.suffix}"))
-    for old in versions[:-keep]:
-        if old != final:
-            old.unlink(missing_ok=True)
-            Path(str(old) + ".wal").unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 @dataclass
 class BuildResult:
     path: Path
@@ -258,7 +210,6 @@ def build_store(settings: Settings | None = None, *, target: Path | None = None,
     Builds and ingests share one writer lock; after the loaders, the build replays the batches
     archived by ``citybrain ingest`` (see ``ingest``), so a rebuild loses no ingested data.
     """
-    from .ingest import writer_lock
 
     settings = settings or get_settings()
     target = Path(target or settings.db)
@@ -267,9 +218,9 @@ def build_store(settings: Settings | None = None, *, target: Path | None = None,
 
 
 def _build_locked(settings: Settings, target: Path, progress: bool, only: list[str] | None) -> BuildResult:
-    from .ingest import replay_archived
+    from citybrain.store.ingest import replay_archived
 
-    _cleanup_stale(target)
+    cleanup_stale(target)
     anchor = settings.sim_anchor or default_anchor()
     tmp = target.parent / f"{TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}.duckdb"
     started = time.perf_counter()
@@ -283,12 +234,12 @@ def _build_locked(settings: Settings, target: Path, progress: bool, only: list[s
         result = (replay_archived(con, target, result[0]), result[1])
         con.execute("CHECKPOINT")
         con.close()
-        _fsync(tmp)
+        fsync(tmp)
         version = result[0]
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
         final = target.parent / f"{target.stem}-{stamp}-{version}{target.suffix}"
         os.replace(tmp, final)
-        _switch(target, final)
+        switch(target, final)
     except BaseException:
         con.close()
         tmp.unlink(missing_ok=True)

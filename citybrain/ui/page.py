@@ -1,0 +1,40 @@
+"""The frame of a dashboard page: heading, the stale note of its feeds, panels, the not-applicable
+panel and the drill-down every KPI card opens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import html
+
+from citybrain.i18n import reason_text, t
+from citybrain.regions import region_name
+from citybrain.semantics import freshness
+from citybrain.store import get_store
+from citybrain.ui import drill
+from citybrain.ui.grids import stale_note
+
+
+def page(prefix: str, title: str, intro: str, region: str, lang: str, children: list[Any]) -> html.Div:
+    """A dashboard page: heading, the stale note of its feeds, the module's content and its drill-down."""
+    from citybrain.registry import all_modules
+
+    datasets = next((m.datasets for m in all_modules() if m.id == prefix), ())
+    states = freshness.dataset_states(get_store(), region, freshness.now())
+    return html.Div(id=f"{prefix}-page", className="cb-page dash-page", children=[
+        html.Div(className="cb-heading", children=[html.H1(f"{title} · {region_name(region, lang)}"), html.P(intro)]),
+        stale_note(prefix, states, datasets, lang),
+        *children, drill.drill_panel(prefix, region, lang)])
+
+
+def section(prefix: str, key: str, title: str, children: list[Any], export: Any = None) -> html.Section:
+    """A titled panel of a dashboard (optional export link in the title)."""
+    return html.Section(id=f"{prefix}-{key}", className="dash-panel", children=[
+        html.H2([title, " ", export] if export is not None else title), *children])
+
+
+def not_applicable(prefix: str, reason: str | None, lang: str) -> html.Div:
+    """The clear 'not applicable here' panel, with the reason from the coverage table."""
+    return html.Div(id=f"{prefix}-na", className="kpi-na", children=[
+        html.Span("ⓘ", className="kpi-na-icon", **{"aria-hidden": "true"}),
+        html.Strong(t("kpi.na", lang)), html.P(reason_text(reason, lang))])
