@@ -76,11 +76,15 @@ def main() -> None:
     print_table(f"Raw DuckDB query latency (median ms; {n_obs:,} observation rows, {n_series:,} series)",
                 ["query", "median ms"], rows)
     # The same through the query layer: first call (uncached) and cached repeat.
+    from citybrain.queries import geo
+    from citybrain.queries import kpi as qk
+
+    ids = tuple(store.df("SELECT indicator_id FROM indicators ORDER BY 1")["indicator_id"])
     layer = [
-        ("latest_values", lambda: queries.latest_values.uncached(store, region),
-         lambda: queries.latest_values(store, region)),
-        ("positions_at (vessels in box)", lambda: queries.positions_at.uncached(store, region, "vessel", anchor, box),
-         lambda: queries.positions_at(store, region, "vessel", anchor, box)),
+        ("kpi.snapshot (latest per indicator, one region)", lambda: qk.snapshot.uncached(store, region, ids, anchor),
+         lambda: qk.snapshot(store, region, ids, anchor)),
+        ("geo.vessel_positions (vessels at a time)", lambda: geo.vessel_positions.uncached(store, region, anchor),
+         lambda: geo.vessel_positions(store, region, anchor)),
     ]
     lrows = []
     for name, uncached, cached in layer:

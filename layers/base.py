@@ -40,6 +40,9 @@ STATUSES = ("normal", "warning", "alarm")
 STATUS_COLOURS = sem.COLOURS
 STATUS_ICONS = sem.ICONS
 
+#: The kind of a feature that is a path an item took (a vessel's trail), not an item: never counted,
+#: never raised; exported as a LineString like every feature.
+PATH_KIND = "track"
 #: Kinds of feature that exist only when observed (see ``Layer.observed``).
 OBSERVED_KINDS = ("vessel_", "incident_", "accident", "typhoon")
 #: Columns of every layer's feature frame (``geometry``: a shapely geometry, WKB bytes, or None for a
@@ -343,6 +346,19 @@ class Layer(ABC):
         kinds = feats["kind"].astype(str)
         return bool(kinds.str.startswith(OBSERVED_KINDS).any())
 
+    def legend_note(self, ctx: LayerContext, feats: pd.DataFrame, lang: str) -> str | None:
+        """A line the map's legend adds under the layer's items (the layer's own state, e.g. the
+        fishing moratorium); None for nothing."""
+        return None
+
+    def zoom_visibility(self, zoom: float, sublayers: list[str]) -> dict[str, bool]:
+        """Trace uid -> visible at map ``zoom`` with ``sublayers`` on (e.g. points close up, a density
+        far away); the map applies it when the user zooms. Empty: the layer does not change with zoom."""
+        return {}
+
+    #: Whether the layer draws a chosen typhoon passage (the map passes its track to the layer's export).
+    takes_track: bool = False
+
     def raised_thresholds(self, store: Store, raised: pd.DataFrame) -> list[float | None]:
         """The threshold each raised feature crossed (for the alarm set): the alarm threshold of an
         alarm, the warning threshold of a warning, from ``threshold``; a layer with per-entity
@@ -363,6 +379,7 @@ class Layer(ABC):
 
     def counts(self, feats: pd.DataFrame) -> dict[str, int]:
         """Things on the map and how many are in warning or alarm."""
+        feats = feats[~feats["kind"].astype(str).str.startswith(PATH_KIND)] if len(feats) else feats
         st = feats["status"] if len(feats) else pd.Series(dtype=object)
         return {"total": int(len(feats)), "warning": int((st == "warning").sum()), "alarm": int((st == "alarm").sum())}
 

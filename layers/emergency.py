@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from citybrain.i18n import fmt_number
+from citybrain.i18n import fmt_number, register
 from citybrain.queries import geo
 from citybrain.store.tables import properties
 
@@ -181,6 +181,12 @@ class EmergencyLayer(Layer):
             point_trace("emergency-typhoon", centre, lang, "#ff6b9a", 30, "typhoon" in on, 0.95),
         ]
 
+    def legend_note(self, ctx: LayerContext, feats: pd.DataFrame, lang: str) -> str | None:
+        """Where to find a typhoon when the time drawn has none."""
+        from citybrain.i18n import t
+
+        return None if (feats["sublayer"] == "typhoon").any() else t("layers.no_typhoon", lang)
+
     def legend(self, lang: str) -> list[LegendItem]:
         return [LegendItem("台风路径（点色：≥热带风暴 黄，≥台风 红）", "Typhoon track (point: ≥ tropical storm yellow, ≥ typhoon red)",
                            "#ff6b9a", "line"),
@@ -193,9 +199,12 @@ class EmergencyLayer(Layer):
                 LegendItem("■ 超时事件（红圈）", "■ Overdue incident (red ring)", STATUS_COLOURS["alarm"], "ring", "alarm")]
 
 
+register({"layers.no_typhoon": ("此时段无台风；可在“回放时段”中选择台风过程。",
+                                 "No typhoon in this window; pick a typhoon passage under Replay window.")})
+
 LAYER = EmergencyLayer(
     id="emergency", title_zh="应急管理", title_en="Emergency", domain="emergency", dataset="emergency",
     sublayers=(SubLayer("typhoon", "台风路径", "Typhoon track"), SubLayer("shelters", "避灾安置点", "Shelters"),
                SubLayer("depots", "物资储备库", "Supply depots"), SubLayer("teams", "救援队伍", "Rescue teams"),
                SubLayer("incidents", "突发事件", "Incidents")),
-    thresholds={"typhoon_wind": (17.2, 32.7, "down")}, dynamic=True)
+    thresholds={"typhoon_wind": (17.2, 32.7, "down")}, dynamic=True, takes_track=True)

@@ -9,14 +9,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from citybrain.i18n import fmt_number, label, register
 from citybrain.queries import geo
 from citybrain.sim import in_moratorium
-from citybrain.store import nrows
 from citybrain.store.tables import properties
 
-from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, assemble, by_sublayer, columns,
+from .base import (PATH_KIND, STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, assemble, by_sublayer, columns,
                    empty_features, halo_trace, lookup, minutes, part, pick, point_trace, typed)
 
 VESSEL_COLOURS = {"in_port": "#6f8fb0", "at_sea": "#35c2ff", "fishing": "#2ecc71",
@@ -25,6 +25,8 @@ _KIND = {k: "vessel_" + k for k in VESSEL_COLOURS}  # status -> feature kind (bu
 _KIND_COLOURS = {"vessel_" + k: c for k, c in VESSEL_COLOURS.items()}
 PORT = "#e6f1ff"
 TRAIL_HOURS = 2.0
+#: Below this map zoom the fleet is drawn as a density.
+ZOOM_DENSITY = 8.5
 register({"layers.moratorium.on": ("伏季休渔期（5月1日—9月16日）进行中", "Summer fishing moratorium (1 May – 16 Sep) in force"),
           "layers.moratorium.off": ("非休渔期", "Outside the fishing moratorium")})
 
@@ -66,7 +68,34 @@ class FisheriesLayer(Layer):
             "detail_zh": [f"{label('vessel_status', s, 'zh')} · {sp} 节 · {t}" for s, sp, t in zip(vs, vsp1, vts)],
             "detail_en": [f"{label('vessel_status', s, 'en')} · {sp} kn · {t}" for s, sp, t in zip(vs, vsp1, vts)],
             "indicator": None, "geometry": None})
-        return assemble([pf, vf])
+        return assemble([pf, vf, self._trails(ctx, name_en)])
+
+    def _trails(self, ctx: LayerContext, name_en: dict[str, str]) -> dict[str, Any]:
+        """Each vessel's path over the last ``TRAIL_HOURS`` as a LineString feature (kind ``track``, or
+        ``track_alarm`` when the vessel was in alarm on the way), ending at its latest position."""
+        tr = geo.vessel_trail(ctx.store, ctx.region, ctx.at - timedelta(hours=TRAIL_HOURS), ctx.at)
+        ids = tr["track_id"]
+        if len(ids) == 0:
+            return part({c: [] for c in ("id",)})
+        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+        ends = np.r_[starts[1:], len(ids)]
+        keep = (ends - starts) >= 2
+        starts, ends = starts[keep], ends[keep]
+        run = np.repeat(np.arange(len(starts)), ends - starts)
+        pts = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)]) if len(starts) else np.array([], int)
+        lines = shapely.linestrings(tr["lon"][pts].astype("float64"), tr["lat"][pts].astype("float64"), indices=run)
+        alarm = np.maximum.reduceat(tr["alarm"].astype("uint8"), starts) if len(starts) else np.array([], "uint8")
+        tid = ids[starts]
+        n = ends - starts
+        return part({
+            "id": [f"{x}#trail" for x in tid], "layer": self.id, "sublayer": "trails",
+            "kind": np.where(alarm > 0, f"{PATH_KIND}_alarm", PATH_KIND).astype(object),
+            "name_zh": [f"{x} 航迹" for x in tid], "name_en": [f"{name_en.get(x, x)} track" for x in tid],
+            "lon": tr["lon"][ends - 1].astype("float64"), "lat": tr["lat"][ends - 1].astype("float64"),
+            "value": n.astype("float64"), "unit": "",
+            "status": "none", "detail_zh": [f"近{TRAIL_HOURS:g}小时 {k} 个位置" for k in n],
+            "detail_en": [f"{k} positions in the last {TRAIL_HOURS:g} h" for k in n],
+            "indicator": None, "geometry": list(shapely.to_wkb(lines))})
 
     def traces(self, ctx, feats, lang, sublayers, compact=False) -> list[Any]:
         on = set(sublayers)
@@ -74,21 +103,25 @@ class FisheriesLayer(Layer):
         ves = by_sublayer(cols, "vessels")
         ports = by_sublayer(cols, "ports")
         colours = [_KIND_COLOURS.get(k) or VESSEL_COLOURS.get(k.removeprefix("vessel_"), "#8fb3d1") for k in ves["kind"]]
-        # no features: not applicable here (or no fleet at all), so no trail either (skips a coverage look-up)
-        tr = geo.vessel_trail(ctx.store, ctx.region, ctx.at - timedelta(hours=TRAIL_HOURS), ctx.at) \
-            if "trails" in on and len(feats) else None
+        trails = by_sublayer(cols, "trails")
+        if len(trails["id"]) and "trails" in on:
+            wkb = feats["geometry"].to_numpy(object)[(feats["sublayer"] == "trails").to_numpy()]
+            geoms = shapely.from_wkb(wkb)
+            xy, which = shapely.get_coordinates(geoms, return_index=True)
+            red = np.array([k.endswith("_alarm") for k in trails["kind"]], dtype="uint8")[which]
+            tlon, tlat = typed(xy[:, 0], "float32"), typed(xy[:, 1], "float32")
+        else:
+            red, tlon, tlat = np.array([], "uint8"), [], []
         empty = np.array([], "float32")
         # the trail's arrays are encoded once and shared by the trail and density traces
-        tlon, tlat = (typed(tr["lon"], "float32"), typed(tr["lat"], "float32")) if tr is not None else ([], [])
-        dlon, dlat = ((typed(ves["lon"], "float32"), typed(ves["lat"], "float32")) if tr is None or not nrows(tr)
-                      else (tlon, tlat))
+        dlon, dlat = ((typed(ves["lon"], "float32"), typed(ves["lat"], "float32")) if not len(red) else (tlon, tlat))
         return [
             {"type": "densitymap", "uid": "fisheries-density", "lon": dlon, "lat": dlat, "radius": 12 if compact else 14,
              "colorscale": [[0, "rgba(53,194,255,0)"], [0.3, "rgba(53,194,255,0.5)"], [1, "#e6f1ff"]],
              "showscale": False, "hoverinfo": "skip", "visible": ("density" in on) or compact},
             {"type": "scattermap", "uid": "fisheries-trails",
              "lon": tlon, "lat": tlat, "mode": "markers",
-             "marker": {"size": 2.5, "color": typed(tr["alarm"] if tr is not None else empty, "uint8"),
+             "marker": {"size": 2.5, "color": typed(red if len(red) else empty, "uint8"),
                         "colorscale": [[0, "#35c2ff"], [1, STATUS_COLOURS["alarm"]]], "cmin": 0, "cmax": 1,
                         "opacity": 0.55},
              "hoverinfo": "skip", "visible": "trails" in on and not compact, "showlegend": False},
@@ -104,10 +137,17 @@ class FisheriesLayer(Layer):
                 LegendItem("渔港（在港渔船数见详情）", "Fishing port (vessels in port in details)", PORT, "dot"),
                 LegendItem("渔船密度（缩小时显示）", "Fleet density (shown when zoomed out)", "#35c2ff", "area")]
 
-    def moratorium(self, ctx: LayerContext, lang: str) -> str:
+    def legend_note(self, ctx: LayerContext, feats: pd.DataFrame, lang: str) -> str | None:
+        """Whether the summer fishing moratorium is in force at the time drawn."""
         from citybrain.i18n import t
 
         return t("layers.moratorium.on" if in_moratorium(ctx.at) else "layers.moratorium.off", lang)
+
+    def zoom_visibility(self, zoom: float, sublayers: list[str]) -> dict[str, bool]:
+        """Vessels as points close up, as a density far away (thousands of points are noise there)."""
+        far = zoom < ZOOM_DENSITY
+        return {"fisheries-vessels": "vessels" in sublayers and not far,
+                "fisheries-density": "density" in sublayers or (far and "vessels" in sublayers)}
 
 
 LAYER = FisheriesLayer(

@@ -3,7 +3,9 @@
 Functions take the ``Store`` first and plain parameters after, bind every value as a SQL
 parameter, return DataFrames, and are memoised by data version (``citybrain.cache``). Modules:
 
-- ``core``   catalog, regions, indicators, series, latest values, entities, positions, targets
+- ``core``   the store's anchor, catalog, coverage, indicators, series
+- ``kpi``    the cockpit's and the dashboards' queries
+- ``geo``    the one-map layers' queries
 """
 
 from citybrain.queries.core import (  # noqa: F401
@@ -11,14 +13,7 @@ from citybrain.queries.core import (  # noqa: F401
     coverage,
     dataset_stats,
     datasets,
-    entities,
     indicator_stats,
     indicators,
-    latest_values,
-    positions_at,
-    region_geometry,
-    regions,
     series,
-    targets,
-    window_sum,
 )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import pandas as pd
 
 from citybrain.cache import cached_query
 from citybrain.semantics import scope
@@ -107,21 +106,14 @@ def vessel_positions(store: Store, region: str, at: datetime) -> Columns:
 
 @cached_query
 def vessel_trail(store: Store, region: str, start: datetime, end: datetime) -> Columns:
-    """Every vessel position in ``(start, end]`` (trails and density; tens of thousands of rows)."""
+    """Every vessel position in ``(start, end]``, by vessel and time (trails and density; tens of
+    thousands of rows)."""
     rsql, rp = _rf("region_code", region)
-    return store.columns(f"""SELECT lon::FLOAT AS lon, lat::FLOAT AS lat,
+    return store.columns(f"""SELECT track_id, lon::FLOAT AS lon, lat::FLOAT AS lat,
                                (status LIKE 'alarm%')::UTINYINT AS alarm
                         FROM tracks WHERE kind = 'vessel' AND ts > ? AND ts <= ? AND {rsql}
                         ORDER BY track_id, ts""",
                     [start, end, *rp])
-
-
-@cached_query
-def vessel_span(store: Store) -> tuple[datetime | None, datetime | None]:
-    """First and last time of the vessel positions."""
-    row = store.columns("SELECT min(ts) AS a, max(ts) AS b FROM tracks WHERE kind = 'vessel'")
-    a, b = pd.Timestamp(row["a"][0]), pd.Timestamp(row["b"][0])
-    return (None if pd.isna(a) else a.to_pydatetime(), None if pd.isna(b) else b.to_pydatetime())
 
 
 @cached_query

@@ -14,6 +14,7 @@ from citybrain.ui import drill
 from citybrain.i18n import fmt_number, label, register, t
 from citybrain.queries import kpi as qk
 from citybrain.registry import DashboardModule
+from citybrain.sim import in_moratorium
 from citybrain.views import View, ViewContext
 from layers.registry import cached_features
 from citybrain.ui import grid
@@ -23,8 +24,6 @@ from citybrain import ui
 
 P = "fisheries"
 KPIS = ("vessels_at_sea", "vessels_in_port", "vessels_alarm", "supervision_coverage")
-#: East China Sea summer moratorium (伏季休渔): 1 May 12:00 to 16 Sep 12:00.
-MORATORIUM = ((5, 1), (9, 16))
 
 register({
     "fisheries.title": ("智慧渔港", "Smart fishing ports"),
@@ -47,15 +46,9 @@ register({
 })
 
 
-def in_moratorium(at: datetime) -> bool:
-    """Whether ``at`` falls in the East China Sea summer moratorium."""
-    (m0, d0), (m1, d1) = MORATORIUM
-    return datetime(at.year, m0, d0, 12) <= at < datetime(at.year, m1, d1, 12)
-
-
 def moratorium_panel(vs: pd.DataFrame, at: datetime, lang: str) -> html.Div:
     """Compliance: non-exempt vessels should all be in port during the moratorium."""
-    on = in_moratorium(at)
+    on = bool(in_moratorium(at))  # the one rule the fleet generator and the map use
     sea = vs["status"] != "in_port"
     exempt = vs["exempt"].fillna(False).astype(bool)
     bound = (~exempt).sum()

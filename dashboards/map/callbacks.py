@@ -24,7 +24,6 @@ from layers.registry import all_layers, cached_features, get, trace_digest
 
 from .panels import P, alerts, counts, detail, legend, slider_marks, time_at, window_of
 
-ZOOM_DENSITY = 8.5
 SUB_IDS = [la.id for la in all_layers() if la.id != "boundaries"]
 
 
@@ -53,10 +52,10 @@ def render(ctxdata: dict, win: dict, step: int | None, layer_ids: list[str], sub
     d = draw(ctx, ids, lang, subs)
     tj = d.traces  # JSON-ready dicts, memoised with their digests
     extra: dict[str, str] = {}
-    if "fisheries" in ids and "fisheries" not in d.not_applicable:
-        extra["fisheries"] = get("fisheries").moratorium(ctx, lang)
-    if "emergency" in ids and not (d.features["emergency"]["sublayer"] == "typhoon").any():
-        extra["emergency"] = t("map.no_typhoon", lang)
+    for i in ids:  # each layer's own note (the moratorium, where to find a typhoon, …)
+        note = None if i in d.not_applicable else get(i).legend_note(ctx, d.features[i], lang)
+        if note:
+            extra[i] = note
     shown = [i for i in ids if i != "boundaries"]
     stats = {i: get(i).counts(d.features[i]) for i in shown}
     no_data = {i for i in shown if i not in d.not_applicable and not get(i).observed(d.features[i])}
@@ -148,18 +147,20 @@ def register_callbacks(app: Dash) -> None:
         return panel, fig
 
     @app.callback(Output(f"{P}-graph", "figure", allow_duplicate=True), Input(f"{P}-graph", "relayoutData"),
-                  State(f"{P}-traces", "data"), State(f"{P}-sub-fisheries", "value"), prevent_initial_call=True)
-    def _zoom(relayout, uids, fisheries_subs):
+                  State(f"{P}-traces", "data"), *[State(f"{P}-sub-{i}", "value") for i in SUB_IDS],
+                  prevent_initial_call=True)
+    def _zoom(relayout, uids, *subs):
+        """Each layer says which of its traces show at the new zoom (``Layer.zoom_visibility``)."""
         zoom = (relayout or {}).get("map.zoom")
         if zoom is None or not uids:
             return no_update
         idx = {u["uid"]: i for i, u in enumerate(uids)}
-        if "fisheries-vessels" not in idx:
-            return no_update
-        out = (zoom < ZOOM_DENSITY)
-        subs = set(fisheries_subs or [])
         fig = Patch()
-        fig["data"][idx["fisheries-vessels"]]["visible"] = ("vessels" in subs) and not out
-        fig["data"][idx["fisheries-density"]]["visible"] = ("density" in subs) or (out and "vessels" in subs)
-        return fig
+        changed = False
+        for lid, on in zip(SUB_IDS, subs):
+            for uid, visible in get(lid).zoom_visibility(zoom, list(on or [])).items():
+                if uid in idx:
+                    fig["data"][idx[uid]]["visible"] = visible
+                    changed = True
+        return fig if changed else no_update
 

@@ -37,8 +37,6 @@ register({
     "map.simulated": ("模拟数据", "simulated data"), "map.trend": ("近 24 小时趋势", "Last 24 hours"),
     "map.no_data": ("该时段无数据", "No data for this time"),
     "map.trend.days": ("近 {n} 天趋势", "Last {n} days"),
-    "map.no_typhoon": ("此时段无台风；可在“回放时段”中选择台风过程。",
-                       "No typhoon in this window; pick a typhoon passage under Replay window."),
 })
 
 
@@ -111,7 +109,7 @@ def counts(stats: dict[str, dict[str, int]], region: str, at: datetime, track: s
     rows = []
     for lid, c in stats.items():
         layer = get(lid)
-        params = {"region": region, "at": at} | ({"track": track} if track and lid == "emergency" else {})
+        params = {"region": region, "at": at} | ({"track": track} if track and layer.takes_track else {})
         rows.append(html.Div(className="map-count", id=f"{P}-count-{lid}", children=[
             html.Span(layer.title(lang), className="map-count-title"),
             html.Span(f"{fmt_number(c['total'], '', lang)} {t('map.total', lang)}", className="map-count-n"),

@@ -100,3 +100,25 @@ def test_map_panels_no_data_legend_and_daily_sparkline(built_store):
     fig = body[-1].figure
     assert fig.layout.xaxis.tickformat == "%m-%d" and len(fig.data[0].x) > 3
     assert "天" in body[-2].children
+
+
+def test_vessel_trails_are_features_in_the_geojson(client, built_store):
+    """Each vessel's last two hours are a LineString feature (kind track), exported like every feature,
+    never counted as an item nor raised as an alarm; the trail ends where the vessel is now."""
+    from layers.base import LayerContext
+    from layers.registry import get
+
+    gj = client.get("/api/v1/layers/fisheries.geojson?region=330225").get_json()
+    trails = [f for f in gj["features"] if f["properties"]["sublayer"] == "trails"]
+    vessels = {f["properties"]["id"]: f for f in gj["features"] if f["properties"]["sublayer"] == "vessels"}
+    assert len(trails) > 100
+    for f in trails[:200]:
+        assert f["geometry"]["type"] == "LineString" and len(f["geometry"]["coordinates"]) >= 2
+        assert f["properties"]["kind"] in ("track", "track_alarm") and f["properties"]["status"] == "none"
+        vid = f["properties"]["id"].removesuffix("#trail")
+        if vid in vessels:
+            end = f["geometry"]["coordinates"][-1]
+            assert end == pytest.approx(vessels[vid]["geometry"]["coordinates"], abs=1e-4)
+    layer = get("fisheries")
+    feats = layer.features(LayerContext(store=get_store(built_store.db), region="330225", at=ANCHOR))
+    assert layer.counts(feats)["total"] == int((feats["sublayer"] != "trails").sum())
