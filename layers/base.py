@@ -51,7 +51,6 @@ FEATURE_COLUMNS = ["id", "layer", "sublayer", "kind", "name_zh", "name_en", "lon
                    "status", "detail_zh", "detail_en", "indicator", "geometry"]
 
 register({
-    "layers.not_applicable": ("本地区不适用", "Not applicable to this region"),
 })
 
 #: Icon and word of a status, e.g. '▲ 预警' (the one definition: ``citybrain.semantics.status.label``).

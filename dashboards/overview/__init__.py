@@ -43,7 +43,6 @@ register({
     "overview.alarms.all": ("在一张图上查看全部", "See all on the one-map"),
     "overview.changes": ("变化（较昨日 / 较上周）", "What changed (vs yesterday / last week)"),
     "overview.map": ("态势一张图", "One-map"),
-    "overview.na": ("本地区不适用", "Not applicable here"),
     "col.now": ("最新", "Latest"), "col.d1": ("较昨日", "vs yesterday"), "col.d7": ("较上周", "vs last week"),
 })
 
@@ -144,7 +143,7 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
                 views.export(P, "changes", region, lang)),
             ui.section(P, "map-panel", t("overview.map", lang), [mapc]),
         ]),
-        ui.section(P, "na-panel", t("overview.na", lang), [html.Ul(na)]) if na else None,
+        ui.section(P, "na-panel", t("kpi.na", lang), [html.Ul(na)]) if na else None,
     ])
 
 

@@ -29,10 +29,7 @@ from citybrain.semantics import status as sem_status
 from citybrain import ui
 
 register({
-    "wall.na": ("本地区不适用", "Not applicable in this region"),
     "wall.empty": ("暂无", "None"),
-    "wall.vs1d": ("较昨日", "vs yesterday"),
-    "wall.flow": ("卡口分时流量（近24小时，辆/时）", "Flow by checkpoint and hour (24 h, veh/h)"),
     "wall.congestion": ("拥堵路段排名", "Most congested segments"),
     "wall.stations": ("水位站（距警戒水位）", "Water levels (margin to warning level)"),
     "wall.rain": ("累计雨量（近24小时）", "Rainfall (last 24 h)"),
@@ -41,8 +38,6 @@ register({
     "wall.vessels": ("渔船动态", "Fleet status"),
     "wall.ports": ("在港渔船（按港口）", "Vessels in port by port"),
     "wall.trend": ("近7天趋势", "Last 7 days"),
-    "wall.overdue": ("超时", "overdue"),
-    "wall.map": ("态势一张图", "One-map"),
 })
 WALL_FONT = {"color": "#e6f1ff", "size": 20, "family": "Noto Sans CJK SC, sans-serif"}
 VESSEL_STATES = ("at_sea", "fishing", "in_port", "alarm_left_zone", "alarm_lost")
@@ -102,7 +97,7 @@ def kpi_card(kv: kpi.KpiValue, lang: str, big: bool = False) -> Part:
     if kv.value is not None and kv.value_1d is not None:
         d = kv.value - kv.value_1d
         arrow = "↑" if d > 0 else ("↓" if d < 0 else "→")
-        delta = f"{t('wall.vs1d', lang)} {arrow}{'+' if d > 0 else ''}{fmt_number(round(d, 2), ind.unit, lang)}"
+        delta = f"{t('kpi.vs1d', lang)} {arrow}{'+' if d > 0 else ''}{fmt_number(round(d, 2), ind.unit, lang)}"
     target = None
     if kv.target and kv.target.get("value") is not None and kv.target.get("progress") is not None:
         p = kv.target["progress"]
@@ -192,7 +187,7 @@ def incident_rows(store: Store, region: str, lang: str, at: datetime) -> list[Pa
     op = views.rows("emergency", emergency.OPEN, store, region, lang, at)
     raw = qk.open_incidents(store, region, at).set_index("event_id")["reported_at"]
     rows = [(r.status if r.status in ("alarm", "warning") else "normal", r.incident,
-             (t("wall.overdue", lang) + " · " if r.status == "alarm" else "") + pd.Timestamp(raw[r.entity_id]).strftime("%H:%M"))
+             (t("emergency.overdue", lang) + " · " if r.status == "alarm" else "") + pd.Timestamp(raw[r.entity_id]).strftime("%H:%M"))
             for r in op.itertuples()]
     return [row_list(rows, lang, 9)]
 

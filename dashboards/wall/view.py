@@ -73,7 +73,7 @@ def _ind_dataset(ind: str) -> tuple[str, ...]:
 def step_panels(step: Step) -> list[Panel]:
     """The panels of ``step`` (dashboards reuse their modules' KPI lists and figures)."""
     if step.kind == "map":
-        return [Panel("map", "wall.map", step.datasets,
+        return [Panel("map", "overview.map", step.datasets,
                       lambda s, r, lang, at, key: panels.one_map(s, r, lang, at, key, step.arg, 900), "full")]
     if step.kind == "kpi":
         ind = step.arg[0]
@@ -88,7 +88,7 @@ def step_panels(step: Step) -> list[Panel]:
         from dashboards.traffic import KPIS
 
         return [Panel("kpis", "wall.kpis", ("traffic",), _kpis(KPIS), "top"),
-                Panel("flow", "wall.flow", ("traffic",), panels.flow_heatmap, "wide"),
+                Panel("flow", "traffic.flow", ("traffic",), panels.flow_heatmap, "wide"),
                 Panel("congestion", "wall.congestion", ("traffic",), _plain(panels.congestion_rows), "narrow")]
     if name == "water":
         from dashboards.water import KPIS
