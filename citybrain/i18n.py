@@ -201,6 +201,11 @@ UNITS_EN: dict[str, tuple[str, float]] = {
 }
 # 个 and 指数 have no English unit: the indicator's name says what is counted ("Stations over
 # warning level: 2"), an index is a bare number.
+#: Units shown as a bare number in both languages.
+UNITLESS = ("指数",)
+#: English units in the singular, for a value of exactly one.
+SINGULAR_EN = {"cases": "case", "vessels": "vessel", "people": "person", "stations": "station",
+               "items": "item", "vehicles": "vehicle", "boats": "boat"}
 
 
 #: English of Chinese texts that come with the data and have no English column (the coverage
@@ -264,6 +269,10 @@ def fmt_number(value: float | int | None, unit: str = "", lang: str = "zh", digi
             for div, word in ((1e9, "billion"), (1e6, "million")):
                 if abs(v) >= div:
                     return f"{v / div:,.{digits}f} {word}" + (f" {unit}" if unit else "")
+    if unit in UNITLESS:  # an index is a bare number in both languages ("0.4", not "0.4指数")
+        unit = ""
+    if lang != "zh" and v == 1 and unit in SINGULAR_EN:  # "1 case", "1 vessel"
+        unit = SINGULAR_EN[unit]
     sep = "" if unit in ("%", "‰", "") or lang == "zh" else " "
     if lang == "zh" and unit not in ("%", "‰") and abs(v) >= 1e8:
         return f"{v / 1e8:,.{digits}f}亿{unit}"

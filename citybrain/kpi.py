@@ -86,6 +86,21 @@ class KpiValue:
     running: bool = False
     #: The indicator's series is overdue against its cadence (``citybrain.semantics.freshness``).
     stale: bool = False
+    #: The moment the screen shows (the end of a running period so far).
+    at: datetime | None = None
+
+    def asof_text(self, lang: str) -> str:
+        """'截至 12-02 09:00', or for a running period '今日截至 09:10（进行中）' (the one wording)."""
+        from citybrain.i18n import t
+
+        if self.running and self.at is not None:
+            return t("kpi.running", lang).format(t=f"{self.at:%H:%M}")
+        when = pd.Timestamp(self.ts).strftime("%m-%d %H:%M") if self.ts is not None else "—"
+        return f"{t('kpi.asof', lang)} {when}"
+
+    def change_label(self, days: int) -> str:
+        """The message key of the change against ``days`` (1 or 7) before: the same hours when running."""
+        return f"kpi.vs{days}d" + (".same" if self.running else "")
 
     @property
     def status(self) -> str:
@@ -161,7 +176,7 @@ def kpi_values(store: Store, region: str, ids: tuple[str, ...], at: datetime) ->
                       row.ts if row is not None else None,
                       _num(row.value_1d) if row is not None else None,
                       _num(row.value_7d) if row is not None else None,
-                      groups.get(i, empty))
+                      groups.get(i, empty), at=at)
         # a card is stale when its own series is overdue against its own cadence (as the catalog's row)
         kv.stale = freshness.freshness(kv.ts, defs[i].cadence_s, now) == "stale"
         if row is not None and periods.is_running(getattr(row, "quality", None)):

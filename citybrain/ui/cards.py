@@ -53,8 +53,7 @@ def card(prefix: str, kv: KpiValue, lang: str, at: datetime) -> html.Div:
     """One KPI card; clicking it opens the module's drill-down for this indicator."""
     st = kv.status
     ind = kv.ind
-    when = pd.Timestamp(kv.ts).strftime("%m-%d %H:%M") if kv.ts is not None else "—"
-    asof = (t("kpi.running", lang).format(t=f"{at:%H:%M}") if kv.running else f"{t('kpi.asof', lang)} {when}")
+    asof = kv.asof_text(lang)
     tgt = None
     if kv.target and kv.target["value"] is not None:
         p = kv.target["progress"]
@@ -72,8 +71,8 @@ def card(prefix: str, kv: KpiValue, lang: str, at: datetime) -> html.Div:
             html.Div(fmt_number(kv.value, ind.unit, lang), className="kpi-value"),
             html.Div(className="kpi-meta", children=[
                 html.Span(asof, className="kpi-time kpi-running" if kv.running else "kpi-time"),
-                _delta(kv.value, kv.value_1d, ind, "kpi.vs1d.same" if kv.running else "kpi.vs1d", lang),
-                _delta(kv.value, kv.value_7d, ind, "kpi.vs7d.same" if kv.running else "kpi.vs7d", lang),
+                _delta(kv.value, kv.value_1d, ind, kv.change_label(1), lang),
+                _delta(kv.value, kv.value_7d, ind, kv.change_label(7), lang),
                 html.Span(freshness.label("stale", lang), className="cb-stale-badge") if kv.stale else None]),
             dcc.Graph(figure=sparkline(kv.spark, st), config=graph_config(lang, staticPlot=True, displayModeBar=False),
                       className="kpi-spark", style={"height": "38px"}),

@@ -132,8 +132,9 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
             dcc.Link(t("overview.alarms.all", lang), href=f"/map?region={region}&lang={lang}", className="cb-link",
                      id=f"{P}-alarms-link"),
             views.export(P, "alarms", region, lang),
-            *[html.Span(f"{ICONS[r.severity]} {r.title_zh if lang == 'zh' else r.title_en}",
-                        className=f"kpi-chip kpi-{r.severity}") for r in raised.head(CHIPS).itertuples()],
+            html.Div([html.Span(f"{ICONS[r.severity]} {r.title_zh if lang == 'zh' else r.title_en}",
+                                className=f"kpi-chip kpi-{r.severity}") for r in raised.head(CHIPS).itertuples()],
+                     className="dash-chips", id=f"{P}-alarm-chips"),
         ]),
         html.Div([ui.card(P, v, lang, at) for v in vals], className="kpi-cards", id=f"{P}-cards"),
         html.Div(className="dash-grid", children=[

@@ -92,12 +92,11 @@ def kpi_card(kv: kpi.KpiValue, lang: str, big: bool = False) -> Part:
     """A wall KPI card: name, status (icon + text), value, as-of time, change vs yesterday."""
     st = kv.status
     ind = kv.ind
-    when = pd.Timestamp(kv.ts).strftime("%m-%d %H:%M") if kv.ts is not None else "—"
     delta = None
     if kv.value is not None and kv.value_1d is not None:
         d = kv.value - kv.value_1d
         arrow = "↑" if d > 0 else ("↓" if d < 0 else "→")
-        delta = f"{t('kpi.vs1d', lang)} {arrow}{'+' if d > 0 else ''}{fmt_number(round(d, 2), ind.unit, lang)}"
+        delta = f"{t(kv.change_label(1), lang)} {arrow}{'+' if d > 0 else ''}{fmt_number(round(d, 2), ind.unit, lang)}"
     target = None
     if kv.target and kv.target.get("value") is not None and kv.target.get("progress") is not None:
         p = kv.target["progress"]
@@ -110,10 +109,10 @@ def kpi_card(kv: kpi.KpiValue, lang: str, big: bool = False) -> Part:
         html.Div(className="wall-kpi-head", children=[html.Span(ind.name(lang), className="wall-kpi-name"),
                                                       ui.status_badge(st, lang)]),
         html.Div(fmt_number(kv.value, ind.unit, lang), className="wall-kpi-value"),
-        html.Div(className="wall-kpi-meta", children=[html.Span(f"{t('kpi.asof', lang)} {when}"),
+        html.Div(className="wall-kpi-meta", children=[html.Span(kv.asof_text(lang)),
                                                       html.Span(delta) if delta else None]),
         target])
-    return Part(sig_of(ind.id, kv.value, str(kv.ts), kv.value_1d, st, kv.target, lang, big), comp)
+    return Part(sig_of(ind.id, kv.value, str(kv.ts), kv.value_1d, st, kv.target, lang, big, kv.running, str(kv.at)), comp)
 
 
 def kpi_board(store: Store, region: str, lang: str, at: datetime, ids: tuple[str, ...]) -> list[Part]:

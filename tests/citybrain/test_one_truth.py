@@ -513,3 +513,16 @@ def test_running_day_card_says_so_and_compares_same_hours(app, store, anchor, re
                  and getattr(c, "id", None) == {"type": "traffic-kpi", "ind": "congestion_index"})
     od = [text(c) for c in walk(other) if "kpi-delta" in classes(c)]
     assert od and od[0].startswith("较昨日") and "同时段" not in od[0] and "进行中" not in text(other)
+
+
+@pytest.mark.parametrize("region", TOP)
+def test_running_day_on_the_wall_says_the_same(app, store, anchor, region):
+    """The wall's KPI tile of a running day uses the same wording and comparison as the cockpit card."""
+    from citybrain import kpi
+    from dashboards.wall import panels
+
+    with app.server.app_context():
+        kv = kpi.kpi_values(store, region, ("traffic_accidents_daily",), anchor)[0]
+        tile = panels.kpi_card(kv, "zh").comp
+    s = text(tile)
+    assert "今日截至 12:00（进行中）" in s and "较昨日同时段" in s and "截至 07-15 00:00" not in s, s
