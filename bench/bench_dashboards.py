@@ -27,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.appctx import app_context, use_cache
 from bench.common import median_ms, print_table
 from citybrain import cache, kpi
 from citybrain.ui import drill
@@ -37,8 +38,11 @@ from citybrain.store import Store, get_store
 MINE = ("overview", "fisheries", "traffic", "water", "emergency", "targets", "data")
 
 
+_STORE: list[Store] = []
+
+
 def _use(settings, spec: str, **kw) -> None:
-    cache._backend = cache.make_backend(settings.model_copy(update={"cache": spec, **kw}))
+    use_cache(settings, _STORE[0], spec, **kw)
 
 
 def interleaved(*fns, repeat: int = 11) -> list[float]:
@@ -61,6 +65,12 @@ def request(fn, *args, **kwargs):
 def main(region: str = "330225") -> None:
     settings = get_settings()
     store = get_store(settings.db)
+    _STORE[:] = [store]
+    with app_context(settings, store):
+        _main(settings, store, region)
+
+
+def _main(settings, store: Store, region: str) -> None:
     recorded: list[tuple[str, str, list]] = []
     fetches = ("df", "scalar", "columns")  # every way the product reads the store
     originals = {name: getattr(Store, name) for name in fetches}

@@ -25,6 +25,7 @@ from datetime import timedelta
 import numpy as np
 from plotly.io.json import to_json_plotly
 
+from bench.appctx import SERVER, use_cache
 from bench.common import median_ms, print_table
 from citybrain import cache, queries
 from citybrain.settings import get_settings
@@ -45,6 +46,7 @@ def _callback(layer, ctx: LayerContext) -> list[dict]:
 
 
 def server(region: str) -> None:
+    """Layer callbacks against their raw queries (run inside the benchmark's app context)."""
     settings = get_settings()
     store = get_store(settings.db)
     at = queries.anchor(store)
@@ -61,7 +63,7 @@ def server(region: str) -> None:
 
     rows = []
     for layer in all_layers():
-        cache._backend = cache.make_backend(settings.model_copy(update={"cache": "null"}))
+        use_cache(settings, store, "null")
         queries.anchor(store)
         for name in fetches:
             setattr(Store, name, recorder(name))
@@ -102,7 +104,7 @@ def server(region: str) -> None:
         uncached, raw_ms = statistics.median(uncached_t), statistics.median(raw_t)
         raw_np_ms, raw_df_ms = statistics.median(raw_np_t), statistics.median(raw_df_t)
         fastest = min(raw_ms, raw_np_ms, raw_df_ms)
-        cache._backend = cache.make_backend(settings.model_copy(update={"cache": "simple"}))
+        use_cache(settings, store, "simple")
         _callback(layer, ctx)
         cached = median_ms(lambda: _callback(layer, ctx), repeat=15, warmup=2)
         points = sum(len(t["lon"]) if isinstance(t.get("lon"), list) else
@@ -119,7 +121,7 @@ def server(region: str) -> None:
                  "bytes/point (all traces)"], rows)
 
     # the fleet alone: 50,000 positions as the page sends them
-    cache._backend = cache.make_backend(settings.model_copy(update={"cache": "simple"}))
+    use_cache(settings, store, "simple")
     lon, lat = _fleet(store, at, 50_000)
     from layers.fisheries import LAYER as FISH  # noqa: N811
 
@@ -220,7 +222,8 @@ def browser(n: int = 50_000) -> None:
 if __name__ == "__main__":
     t0 = time.perf_counter()
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    server(*(args[:1] or ["330225"]))
+    with SERVER.app_context():  # the product's code reads its context (citybrain.context), as a request does
+        server(*(args[:1] or ["330225"]))
     if "--no-browser" not in sys.argv:
         browser()
     print(f"\n(total {time.perf_counter() - t0:.1f} s)")

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import median_ms, print_table  # noqa: E402
 from citybrain import queries  # noqa: E402
 from citybrain.store.build import build_store  # noqa: E402
-from citybrain.cache import configure  # noqa: E402
+from bench.appctx import app_context  # noqa: E402
 from citybrain.settings import Settings  # noqa: E402
 from citybrain.store import Store  # noqa: E402
 
@@ -34,7 +34,6 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="citybrain-bench-"))
     settings = Settings(db=args.db or tmp / "store.duckdb", cache="simple", cache_dir=tmp / "cache",
                         sim_anchor=ANCHOR)
-    configure(settings)
     if args.db is None:
         t0 = time.perf_counter()
         res = build_store(settings, progress=False)
@@ -46,6 +45,12 @@ def main() -> None:
         print_table("Rows per dataset", ["dataset", "table", "rows"],
                     [[d, t, n] for d, tables in res.rows.items() for t, n in tables.items() if n])
     store = Store(settings.db)
+    with app_context(settings, store):  # the product's code reads its context, as a request does
+        _measure(settings, store)
+
+
+def _measure(settings: Settings, store: Store) -> None:
+    """Raw DuckDB latencies and the same through the query layer."""
     anchor = queries.anchor(store)
     con = duckdb.connect(str(Path(settings.db).resolve()), read_only=True)
     n_obs = con.execute("select count(*) from observations").fetchone()[0]

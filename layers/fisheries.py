@@ -77,12 +77,13 @@ class FisheriesLayer(Layer):
         ids = tr["track_id"]
         if len(ids) == 0:
             return part({c: [] for c in ("id",)})
-        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-        ends = np.r_[starts[1:], len(ids)]
-        keep = (ends - starts) >= 2
-        starts, ends = starts[keep], ends[keep]
-        run = np.repeat(np.arange(len(starts)), ends - starts)
-        pts = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)]) if len(starts) else np.array([], int)
+        first = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])  # rows come ordered by vessel and time
+        lengths = np.diff(np.r_[first, len(ids)])
+        keep = lengths >= 2  # a line needs two positions
+        starts = first[keep]
+        ends = starts + lengths[keep]
+        run = np.repeat(np.arange(len(starts)), lengths[keep])
+        pts = np.flatnonzero(np.repeat(keep, lengths))
         lines = shapely.linestrings(tr["lon"][pts].astype("float64"), tr["lat"][pts].astype("float64"), indices=run)
         alarm = np.maximum.reduceat(tr["alarm"].astype("uint8"), starts) if len(starts) else np.array([], "uint8")
         tid = ids[starts]

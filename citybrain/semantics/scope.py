@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from citybrain.cache import cached_query
+
 #: Rows of a region and of its districts. Takes the region code twice (``params``).
 IN_REGION = "({col} = ? OR {col} IN (SELECT region_code FROM regions WHERE parent_code = ?))"
 
@@ -33,21 +35,22 @@ def params(region: str) -> list[str]:
 
 def coverage_map(store: Any, region: str) -> dict[str, tuple[bool, str | None]]:
     """``applicable`` for every dataset the coverage table lists for ``region`` or, where it lists
-    nothing for the region, for its parent (a district inherits its city's coverage)."""
-    import pandas as pd
-
-    from citybrain.queries import core
+    nothing for the region, for its parent (a district inherits its city's coverage). One small
+    query, memoised by data version."""
     from citybrain.regions import REGIONS
 
-    out: dict[str, tuple[bool, str | None]] = {}
-    chain = [region]
     parent = REGIONS[region].parent if region in REGIONS else None
-    if parent:
-        chain.append(parent)
-    for code in reversed(chain):  # the region's own rows win over its parent's
-        cov = core.coverage(store, code)
-        for ds, ok, reason in zip(cov["dataset"].tolist(), cov["applicable"].tolist(), cov["reason"].tolist()):
-            out[ds] = (bool(ok), None if reason is None or pd.isna(reason) else str(reason))
+    return _coverage_rows(store, region, parent or region)
+
+
+@cached_query
+def _coverage_rows(store: Any, region: str, parent: str) -> dict[str, tuple[bool, str | None]]:
+    rows = store.columns("""SELECT dataset, applicable, reason, region_code = ? AS own FROM coverage
+                            WHERE region_code = ? OR region_code = ? ORDER BY own, dataset""",
+                         [region, region, parent])
+    out: dict[str, tuple[bool, str | None]] = {}
+    for ds, ok, reason in zip(rows["dataset"].tolist(), rows["applicable"].tolist(), rows["reason"].tolist()):
+        out[ds] = (bool(ok), None if reason is None else str(reason))  # the region's own rows come last and win
     return out
 
 
