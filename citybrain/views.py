@@ -65,6 +65,11 @@ def find(module_id: str, view_id: str) -> View | None:
     return None
 
 
+def reader(module_id: str, store: Store, region: str, lang: str, at: datetime) -> Callable[[View], pd.DataFrame]:
+    """``rows`` of the module's views for one page (``reader(...)(VIEW)``)."""
+    return lambda view: rows(module_id, view, store, region, lang, at)
+
+
 def rows(module_id: str, view: View, store: Store, region: str, lang: str, at: datetime) -> pd.DataFrame:
     """The rows of ``view`` (memoised per data version, region, language, moment and clock minute: a
     view may say whether a feed is overdue, which moves with the clock)."""

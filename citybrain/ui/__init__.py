@@ -14,4 +14,4 @@ from citybrain.ui.grids import (  # noqa: F401
 )
 from citybrain.ui.figures import dark, figure, graph_config, values  # noqa: F401, I001
 from citybrain.ui.cards import card, cards, sparkline, status_badge  # noqa: F401, I001
-from citybrain.ui.page import not_applicable, page, section  # noqa: F401, I001
+from citybrain.ui.page import not_applicable, not_applicable_page, page, section  # noqa: F401, I001

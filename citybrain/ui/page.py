@@ -38,3 +38,15 @@ def not_applicable(prefix: str, reason: str | None, lang: str) -> html.Div:
     return html.Div(id=f"{prefix}-na", className="kpi-na", children=[
         html.Span("ⓘ", className="kpi-na-icon", **{"aria-hidden": "true"}),
         html.Strong(t("kpi.na", lang)), html.P(reason_text(reason, lang))])
+
+
+def not_applicable_page(prefix: str, dataset: str, region: str, lang: str) -> html.Div | None:
+    """The whole page of a domain module where its dataset does not apply to ``region`` (the
+    coverage table's reason), or None where it applies."""
+    from citybrain import kpi
+
+    ok, reason = kpi.applicable(get_store(), region, dataset)
+    if ok:
+        return None
+    return page(prefix, t(f"{prefix}.title", lang), t(f"{prefix}.intro", lang), region, lang,
+                [not_applicable(prefix, reason, lang)])

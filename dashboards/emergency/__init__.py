@@ -137,14 +137,10 @@ def shelter_figure(rows: pd.DataFrame, lang: str) -> dict:
 def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
     """The emergency page of ``region``: every table and chart drawn from its view's rows."""
     store, region, lang, at = kpi.resolve(region, lang)
-    ok, reason = kpi.applicable(store, region, "emergency")
-    if not ok:
-        return ui.page(P, t("emergency.title", lang), t("emergency.intro", lang), region, lang,
-                        [ui.not_applicable(P, reason, lang)])
-
-    def rows(view: View) -> pd.DataFrame:
-        return views.rows(P, view, store, region, lang, at)
-
+    na = ui.not_applicable_page(P, "emergency", region, lang)
+    if na is not None:
+        return na
+    rows = views.reader(P, store, region, lang, at)
     otab = rows(OPEN)
     ocols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in OPEN_COLUMNS]
     ocols[-1]["cellClassRules"] = {"kpi-cell-alarm": "params.value && params.value.startsWith('■')"}

@@ -112,10 +112,9 @@ def ports_figure(rows: pd.DataFrame, lang: str) -> dict:
 def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
     """The fisheries page for ``region`` (a clear not-applicable panel where there is no fishery)."""
     store, region, lang, at = kpi.resolve(region, lang)
-    ok, reason = kpi.applicable(store, region, "fisheries")
-    if not ok:
-        return ui.page(P, t("fisheries.title", lang), t("fisheries.intro", lang), region, lang,
-                        [ui.not_applicable(P, reason, lang)])
+    na = ui.not_applicable_page(P, "fisheries", region, lang)
+    if na is not None:
+        return na
     vs = qk.vessel_status(store, region, at)
     atab = views.rows(P, ALARMS, store, region, lang, at)
     cols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in ALARM_COLUMNS]

@@ -126,14 +126,10 @@ BLACKSPOT_COLUMNS = ("spot", "accidents", "accidents_90d")
 def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
     """The traffic page of ``region``: every table and chart drawn from its view's rows."""
     store, region, lang, at = kpi.resolve(region, lang)
-    ok, reason = kpi.applicable(store, region, "traffic")
-    if not ok:
-        return ui.page(P, t("traffic.title", lang), t("traffic.intro", lang), region, lang,
-                        [ui.not_applicable(P, reason, lang)])
-
-    def rows(view: View) -> pd.DataFrame:
-        return views.rows(P, view, store, region, lang, at)
-
+    na = ui.not_applicable_page(P, "traffic", region, lang)
+    if na is not None:
+        return na
+    rows = views.reader(P, store, region, lang, at)
     ctab, btab, ov = rows(CONGESTION), rows(BLACKSPOTS), rows(OVERLOAD)
     ccols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in CONGESTION_COLUMNS]
     bcols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in BLACKSPOT_COLUMNS]

@@ -161,12 +161,10 @@ def typhoon_panel(ty: pd.DataFrame, region: str, lang: str) -> html.Div:
 def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
     """The water page of ``region``."""
     store, region, lang, at = kpi.resolve(region, lang)
-    ok, reason = kpi.applicable(store, region, "water")
-    if not ok:
-        return ui.page(P, t("water.title", lang), t("water.intro", lang), region, lang,
-                        [ui.not_applicable(P, reason, lang)])
-    def vrows(view: View) -> pd.DataFrame:
-        return views.rows(P, view, store, region, lang, at)
+    na = ui.not_applicable_page(P, "water", region, lang)
+    if na is not None:
+        return na
+    vrows = views.reader(P, store, region, lang, at)
 
     def vgrid(view: View, columns: list[str]) -> object:
         frame = vrows(view)
