@@ -8,6 +8,8 @@ factory registers each module's page with Dash Pages and its callbacks against t
 
 from __future__ import annotations
 
+import functools
+
 import importlib
 import logging
 import pkgutil
@@ -85,7 +87,20 @@ def plugin_modules() -> list[DashboardModule]:
 
 
 def all_modules() -> list[DashboardModule]:
-    """Built-in and plug-in modules, ordered; ids must be unique."""
+    """Built-in and plug-in modules, ordered; ids must be unique. Found once per import path (reading
+    every installed distribution's entry points costs more than a page): a plug-in installed on a
+    new path is found on the next call."""
+    import sys
+
+    return list(_modules(tuple(sys.path)))
+
+
+@functools.lru_cache(maxsize=4)
+def _modules(path: tuple[str, ...]) -> tuple[DashboardModule, ...]:
+    return tuple(_all_modules())
+
+
+def _all_modules() -> list[DashboardModule]:
     mods = builtin_modules() + plugin_modules()
     seen: dict[str, DashboardModule] = {}
     for m in mods:
