@@ -187,6 +187,15 @@ def target_rows(store: Store, region: str | None) -> pd.DataFrame:
 
 
 @cached_query
+def dataset_last(store: Store, region: str) -> pd.DataFrame:
+    """Per dataset: its cadence and its newest observation in the region (freshness needs no more)."""
+    return store.df(f"""
+        SELECT d.name AS dataset, d.cadence_s,
+               (SELECT max(ts) FROM observations o WHERE o.dataset = d.name AND {_in('o.region_code')}) AS last_ts
+        FROM datasets d ORDER BY d.name""", [region, region])
+
+
+@cached_query
 def dataset_freshness(store: Store, region: str) -> pd.DataFrame:
     """Per dataset, for a region: observation rows and last time, entity count, applicability."""
     return store.df(f"""

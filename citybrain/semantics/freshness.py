@@ -55,16 +55,17 @@ def freshness(last_ts: Any, cadence_s: Any, now: datetime) -> str:
 def dataset_states(store: Any, region: str, now: datetime) -> dict[str, dict[str, Any]]:
     """Per dataset of ``region``: ``state`` (fresh/stale/none/na), ``last_ts``, ``cadence_s``.
 
-    ``na``: the dataset does not apply to the region (coverage table)."""
+    ``na``: the dataset does not apply to the region (``scope.coverage_map``)."""
     from citybrain.queries import kpi as qk
+    from citybrain.semantics import scope
 
-    fr = qk.dataset_freshness(store, region)
+    applies = scope.coverage_map(store, region)
     out: dict[str, dict[str, Any]] = {}
-    for r in fr.itertuples(index=False):
-        applicable = True if r.applicable is None or pd.isna(r.applicable) else bool(r.applicable)
-        last = None if r.last_ts is None or pd.isna(r.last_ts) else pd.Timestamp(r.last_ts).to_pydatetime()
-        state = freshness(last, r.cadence_s, now) if applicable else "na"
-        out[str(r.dataset)] = {"state": state, "last_ts": last, "cadence_s": r.cadence_s}
+    for ds, cadence_s, last_ts in zip(*(qk.dataset_last(store, region)[c].tolist()
+                                        for c in ("dataset", "cadence_s", "last_ts"))):
+        last = None if last_ts is None or pd.isna(last_ts) else pd.Timestamp(last_ts).to_pydatetime()
+        state = freshness(last, cadence_s, now) if applies.get(ds, (True, None))[0] else "na"
+        out[str(ds)] = {"state": state, "last_ts": last, "cadence_s": cadence_s}
     return out
 
 

@@ -18,7 +18,6 @@ from dash import dcc, html
 
 from citybrain import kpi, queries
 from citybrain.i18n import reason_text, register, t
-from citybrain.queries import kpi as qk
 from citybrain.semantics import freshness as sem_fresh
 from citybrain.store import Store
 
@@ -130,20 +129,18 @@ def _when(ts: Any, now: datetime) -> str:
 
 
 def panel_state(store: Store, region: str, panel: Panel, now: datetime) -> tuple[str, Any, list[str]]:
-    """(``fresh`` / ``stale`` / ``none`` / ``na``, the oldest data time, stale dataset names) of a panel.
-
-    The rule is ``citybrain.semantics.freshness`` with each dataset's cadence, measured against ``now``."""
+    """(``fresh`` / ``stale`` / ``none`` / ``na``, the oldest data time, stale dataset names) of a panel,
+    from the one rule (``citybrain.semantics.freshness.dataset_states``) measured against ``now``."""
     if not panel.datasets:
         return "none", None, []
-    fr = qk.dataset_freshness(store, region)
-    rows = fr[fr["dataset"].isin(panel.datasets)]
-    rows = rows[rows["applicable"].fillna(True).astype(bool)]
-    if rows.empty:
+    states = sem_fresh.dataset_states(store, region, now)
+    mine = [(d, states[d]) for d in panel.datasets if d in states and states[d]["state"] != "na"]
+    if not mine:
         return "na", None, []
-    last = rows["last_ts"].dropna()
-    stale = [r for r in rows.itertuples() if sem_fresh.freshness(r.last_ts, r.cadence_s, now) == "stale"]
-    state = "stale" if stale else ("fresh" if len(last) else "none")
-    return state, (last.min() if len(last) else None), [r.dataset for r in stale]
+    last = [s["last_ts"] for _, s in mine if s["last_ts"] is not None]
+    stale = [d for d, s in mine if s["state"] == "stale"]
+    state = "stale" if stale else ("fresh" if last else "none")
+    return state, (min(last) if last else None), stale
 
 
 def content(store: Store, region: str, lang: str, at: datetime, now: datetime, key: str,
