@@ -55,13 +55,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 DOMAINS: dict[str, tuple[str, str]] = {
-    "boundaries": ("行政区划", "boundaries"), "targets": ("规划目标", "planning targets"),
-    "fisheries": ("智慧渔港", "fisheries"), "traffic": ("智慧交通", "traffic"), "water": ("智慧水利", "water"),
-    "emergency": ("应急管理", "emergency"), "typhoon": ("台风", "typhoon"),
-    "government_service": ("政务服务", "government services"), "economy": ("数字经济", "economy"),
-    "infrastructure": ("数字基础设施", "infrastructure"), "data": ("数据资源", "data"),
-    "society": ("社会治理与民生", "society"), "environment": ("生态环境", "environment"),
-    "security": ("安全", "security"), "other": ("其他", "other"),
+    "boundaries": ("行政区划", "Boundaries"), "targets": ("规划目标", "Planning targets"),
+    "fisheries": ("智慧渔港", "Fisheries"), "traffic": ("智慧交通", "Traffic"), "water": ("智慧水利", "Water"),
+    "emergency": ("应急管理", "Emergency"), "typhoon": ("台风", "Typhoon"),
+    "government_service": ("政务服务", "Government services"), "economy": ("数字经济", "Economy"),
+    "infrastructure": ("数字基础设施", "Infrastructure"), "data": ("数据资源", "Data"),
+    "society": ("社会治理与民生", "Society"), "environment": ("生态环境", "Environment"),
+    "security": ("安全", "Security"), "other": ("其他", "Other"),
 }
 MESSAGES.update({f"domain.{k}": v for k, v in DOMAINS.items()})
 
