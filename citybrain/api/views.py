@@ -16,6 +16,7 @@ from citybrain import audit, kpi
 from citybrain.views import View, csv_bytes, file_name, json_rows, parquet_bytes, rows, url
 from citybrain.api.params import Param, parse
 from citybrain.api.routes import add_route
+from citybrain.auth.policy import EXPORT, STAFF
 from citybrain.api.v1 import _who
 
 REGION = Param("region", "region", "Region code (adcode); default: the configured default region.")
@@ -87,7 +88,7 @@ def register_routes() -> None:
             [REGION, LANG], "application/json",
             {"type": "object", "properties": {"views": {"type": "array", "items": {"type": "object", "properties": {
                 "id": {"type": "string"}, "title": {"type": "string"}, "rows": {"type": "integer"},
-                "json": {"type": "string"}, "csv": {"type": "string"}}}}}}))
+                "json": {"type": "string"}, "csv": {"type": "string"}}}}}}), access=STAFF)
         for vw in m.views:
             for fmt in ("json", "csv", "parquet"):
                 params = [REGION, LANG] + ([ENCODING] if fmt == "csv" else [])
@@ -96,4 +97,5 @@ def register_routes() -> None:
                 add_route(f"/dashboards/{m.id}/views/{vw.id}.{fmt}", f"view_{m.id}_{vw.id}_{fmt}",
                           _file_view(m.id, vw, fmt),
                           _doc(f"view_{m.id}_{vw.id}_{fmt}", f"{vw.title_en} ({vw.title_zh}) of the {m.title_en} "
-                               f"dashboard as {fmt.upper()}: exactly the rows the page shows.", params, MEDIA[fmt], schema))
+                               f"dashboard as {fmt.upper()}: exactly the rows the page shows.", params, MEDIA[fmt], schema),
+                          access=STAFF if fmt == "json" else EXPORT)

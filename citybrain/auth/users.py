@@ -9,6 +9,7 @@ import json
 import os
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,3 +87,29 @@ class UserStore:
             verify_password(password, hash_password("timing-equaliser"))  # same cost either way
             return None
         return User(name, u["role"]) if verify_password(password, u["password"]) else None
+
+    def role_of(self, name: str) -> str | None:
+        u = self._read().get(name)
+        return u["role"] if u else None
+
+
+class UserDirectory:
+    """Roles of the local users, read again only when the users file changes (checked per call)."""
+
+    def __init__(self, path: Path) -> None:
+        self.store = UserStore(path)
+        self._stamp: tuple[int, int] | None = None
+        self._roles: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def role_of(self, name: str) -> str | None:
+        try:
+            st = self.store.path.stat()
+            stamp = (st.st_mtime_ns, st.st_size)
+        except FileNotFoundError:
+            return None
+        with self._lock:
+            if stamp != self._stamp:
+                self._roles = {u.name: u.role for u in self.store.list()}
+                self._stamp = stamp
+            return self._roles.get(name)
