@@ -17,6 +17,7 @@ from dash import Dash, Input, Output, State, dcc, html
 from citybrain import auth, cache, context
 from citybrain.auth.policy import AccessPolicy
 from citybrain.auth.roles import WALL_ROLES
+from citybrain.logredact import install_werkzeug_filter
 from citybrain.i18n import t
 from citybrain.regions import REGIONS, TOP_REGIONS
 from citybrain.registry import all_modules
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> Dash:
 
     audit.configure(settings.db.parent / "audit.log")
     register_api(app.server, settings)
+    install_werkzeug_filter()
     auth.install(app, settings, access)
     return app
 
