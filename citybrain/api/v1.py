@@ -81,9 +81,9 @@ class BulkLimit(Exception):
 
 def bulk_reach(settings: Settings, size: int, page: int) -> int | None:
     """The rows of one listing the caller may read (None: no limit); raises ``BulkLimit`` when the
-    requested page starts beyond them."""
+    page is larger than them or starts beyond them."""
     rows = bulk_rule(settings, getattr(g, "role", None)).rows
-    if rows is not None and (page - 1) * size >= rows:
+    if rows is not None and (size > rows or (page - 1) * size >= rows):
         raise BulkLimit(rows)
     return rows
 

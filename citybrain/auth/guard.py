@@ -29,6 +29,7 @@ from citybrain.auth.users import UserDirectory
 
 log = logging.getLogger(__name__)
 SESSIONS = "citybrain.sessions"
+ACCESS = "citybrain.access"
 
 
 def _deny(code: int, reason: str, ident: Identity | None = None):
@@ -71,6 +72,7 @@ def install(app: Dash, settings: Settings, policy: AccessPolicy) -> None:
     sessions = open_store(settings)
     users = UserDirectory(users_path(settings))
     server.extensions[SESSIONS] = sessions
+    server.extensions[ACCESS] = policy
     login.register(server, settings, sessions)
     install_callback_errors(server)
     hashes = app.csp_hashes()
