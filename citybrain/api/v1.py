@@ -103,6 +103,9 @@ def serve_endpoint(ep: Endpoint, fmt: str) -> Response:
     filters = {k: v for k, v in values.items() if v not in (None, []) and not k.startswith("_")}
     if fmt == "json":
         size, page = values["page_size"], values["page"]
+        rule_rows = bulk_rule(settings, getattr(g, "role", None)).rows
+        if "page_size" not in request.args and rule_rows:
+            size = min(size, rule_rows)  # the default page fits the caller's rule
         reach = bulk_reach(settings, size, page)
         total = store.scalar(f"SELECT count(*) FROM ({sql})", params)
         limit = size if reach is None else min(size, reach - (page - 1) * size)
