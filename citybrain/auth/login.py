@@ -78,13 +78,16 @@ def register(server: Flask, settings: Settings, sessions: SessionStore) -> None:
         if not same_origin(request):
             return Response("cross-site login refused", status=403)
         name, addr = request.form.get("user", "")[:64], client_addr(settings, request)
-        wait = throttle.acquire(name, addr)
+        wait = throttle.acquire(name, addr) or (0 if throttle.start_check(name, addr) else 1)
         if wait:
             audit.record("login_throttled", user=name, addr=addr, retry_after=wait)
             resp = _page(PAGE.format(error=TOO_MANY, next=html.escape(nxt)), 429)
             resp.headers["Retry-After"] = str(wait)
             return resp
-        user = UserStore(users_path(settings)).verify(name, request.form.get("password", ""))
+        try:
+            user = UserStore(users_path(settings)).verify(name, request.form.get("password", ""))
+        finally:
+            throttle.end_check()
         if user is None:
             audit.record("login_failed", user=name, addr=addr)
             return _page(PAGE.format(error=WRONG, next=html.escape(nxt)), 401)

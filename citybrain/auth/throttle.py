@@ -3,7 +3,9 @@
 An attempt takes one token from both buckets *before* the password hash is computed; when either
 is empty the caller gets 429 with ``Retry-After`` at once (no hashing, no sleeping), so a flood of
 wrong passwords costs next to nothing and never holds a worker thread. A successful sign-in gives
-its tokens back. Buckets are per worker process (``CITYBRAIN_WORKERS`` multiplies the budget);
+its tokens back. At most one password hash runs at a time per process: an attempt arriving while
+one runs gets 429 (``Retry-After: 1``) at once, so sign-ins never take more than one thread's CPU
+and every other request keeps its speed. Buckets are per worker process (``CITYBRAIN_WORKERS`` multiplies the budget);
 at most ``MAX_KEYS`` keys are kept, full buckets are forgotten first.
 """
 
@@ -65,6 +67,7 @@ class LoginThrottle:
         self.users = TokenBuckets(settings.login_user_attempts, settings.login_user_refill_seconds)
         self.addrs = TokenBuckets(settings.login_addr_attempts, settings.login_addr_refill_seconds)
         self._lock = threading.Lock()
+        self._hashing = threading.Lock()
 
     def acquire(self, user: str, addr: str) -> int:
         """Take an attempt for ``user`` from ``addr``: 0, or the whole seconds to wait (nothing taken)."""
@@ -77,8 +80,18 @@ class LoginThrottle:
             self.addrs.take(addr, now)
             return 0
 
+    def start_check(self, user: str, addr: str) -> bool:
+        """Reserve the one password check of this process (never waits); False gives the attempt back."""
+        if self._hashing.acquire(blocking=False):
+            return True
+        self.succeeded(user, addr)
+        return False
+
+    def end_check(self) -> None:
+        self._hashing.release()
+
     def succeeded(self, user: str, addr: str) -> None:
-        """Give back the attempt of a successful sign-in."""
+        """Give back an attempt (a successful sign-in, or one that never reached the check)."""
         now = time.monotonic()
         with self._lock:
             self.users.take(user, now, -1.0)
