@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+import urllib.request
 
 import pytest
 
@@ -197,3 +199,31 @@ def test_openapi_is_public(roles_app):
     app, _ = roles_app
     r = app.server.test_client().get("/api/v1/openapi.json", base_url=HTTPS)
     assert r.status_code == 200 and r.get_json()["openapi"].startswith("3.")
+
+
+def test_gunicorn_access_log_has_no_token(built_store, tmp_path):
+    """A real gunicorn server on loopback; its access log holds neither the token nor the referer's."""
+    from citybrain import devserver
+
+    log = tmp_path / "access.log"
+    port = devserver.free_port()
+    proc = devserver.start(port, {"CITYBRAIN_DB": str(built_store.db), "CITYBRAIN_CACHE": "simple",
+                                  "CITYBRAIN_AUTH": "local", "CITYBRAIN_WALL_TOKENS": f'["{WALL_TOKEN}"]',
+                                  "CITYBRAIN_ACCESS_LOG": str(log), "CITYBRAIN_COOKIE_SECURE": "false"})
+    try:
+        base = f"http://127.0.0.1:{port}"
+        with urllib.request.urlopen(f"{base}/wall?token={WALL_TOKEN}&playlist=water", timeout=30) as r:
+            assert r.status == 200
+        req = urllib.request.Request(f"{base}/api/v1/wall/status", headers={
+            "X-Wall-Token": WALL_TOKEN, "Referer": f"{base}/wall?token={WALL_TOKEN}"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            assert r.status == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    deadline = time.time() + 5
+    while time.time() < deadline and log.read_text().count("\n") < 2:
+        time.sleep(0.1)
+    text = log.read_text()
+    assert "/wall?token=***&playlist=water" in text and "/api/v1/wall/status" in text
+    assert WALL_TOKEN not in text
