@@ -24,7 +24,7 @@ from citybrain.auth import dashreq, login, sso
 from citybrain.auth.identity import COOKIE, Identity, client_addr, identify, secret_key, users_path
 from citybrain.auth.policy import CALLBACK, PAGE, PUBLIC, AccessPolicy, decide, route_access
 from citybrain.auth.roles import known_role
-from citybrain.auth.sessions import SessionStore, fingerprint, open_store
+from citybrain.auth.sessions import Sessions, fingerprint, open_store
 from citybrain.auth.users import UserDirectory
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ def install(app: Dash, settings: Settings, policy: AccessPolicy) -> None:
         return resp
 
 
-def _wall_session(settings: Settings, sessions: SessionStore, ident: Identity) -> None:
+def _wall_session(settings: Settings, sessions: Sessions, ident: Identity) -> None:
     """A wall page opened with its token gets a session bound to that token (ended with it)."""
     current = sessions.get(request.cookies.get(COOKIE))
     if current is not None and current.via == "wall-token":

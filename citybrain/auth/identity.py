@@ -14,7 +14,7 @@ from flask import Request
 
 from citybrain.settings import Settings
 from citybrain.auth.roles import known_role
-from citybrain.auth.sessions import Session, SessionStore, fingerprint
+from citybrain.auth.sessions import Session, Sessions, fingerprint
 from citybrain.auth.users import UserDirectory
 
 #: The cookie holding the session id (and nothing else).
@@ -88,7 +88,7 @@ def session_valid(settings: Settings, s: Session, users: UserDirectory) -> bool:
     return users.role_of(s.user) == s.role
 
 
-def identify(settings: Settings, request: Request, sessions: SessionStore, users: UserDirectory) -> Identity | None:
+def identify(settings: Settings, request: Request, sessions: Sessions, users: UserDirectory) -> Identity | None:
     """The caller's identity, or None for an anonymous caller."""
     if settings.auth == "off":
         return Identity("anonymous", settings.auth_off_role, "off")

@@ -17,7 +17,7 @@ from flask import Flask, Response, redirect, request
 from citybrain import audit
 from citybrain.settings import Settings
 from citybrain.auth.identity import COOKIE, client_addr, users_path
-from citybrain.auth.sessions import SessionStore
+from citybrain.auth.sessions import Sessions
 from citybrain.auth.throttle import LoginThrottle
 from citybrain.auth.users import UserStore
 
@@ -65,7 +65,7 @@ def _page(body: str, status: int) -> Response:
     return resp
 
 
-def register(server: Flask, settings: Settings, sessions: SessionStore) -> None:
+def register(server: Flask, settings: Settings, sessions: Sessions) -> None:
     throttle = LoginThrottle(settings)
 
     @server.route("/login", methods=["GET", "POST"])

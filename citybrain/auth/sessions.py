@@ -1,7 +1,8 @@
 """Server-side sessions: the cookie holds only a random id; everything else lives here.
 
-One small interface (``SessionStore``) over a SQLite file beside the store
-(``<db folder>/sessions.sqlite``, WAL mode, shared by every worker on the host). Only a SHA-256 of
+One small interface (``Sessions``): a SQLite file beside the store (``<db folder>/sessions.sqlite``,
+WAL mode, shared by every worker on the host; ``SessionStore``), or Redis when ``CITYBRAIN_CACHE``
+is a ``redis://`` URL (``sessions_redis``, shared by several hosts). Only a SHA-256 of
 the id is stored, so the file never holds a usable cookie. A session ends at logout, when its user
 is removed or changes role, when its wall token is removed, after ``session_idle_minutes`` without
 use and ``session_max_hours`` after sign-in. ``citybrain users sessions NAME [--revoke]`` lists and
@@ -18,6 +19,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from citybrain.settings import Settings
 
@@ -49,13 +51,25 @@ class Session:
     last_seen: float
 
 
-def _hash(sid: str) -> str:
+def session_id_hash(sid: str) -> str:
+    """What a store keeps of a session id."""
     return hashlib.sha256(sid.encode()).hexdigest()
 
 
 def fingerprint(secret: str) -> str:
     """A stable, non-reversible name of a wall token."""
     return hashlib.sha256(b"wall-token:" + secret.encode()).hexdigest()[:32]
+
+
+class Sessions(Protocol):
+    """What the app and the CLI need of a session store."""
+
+    def create(self, user: str, role: str, via: str, addr: str | None, token_fp: str | None = None) -> str: ...
+    def get(self, sid: str | None) -> Session | None: ...
+    def revoke(self, id_hash: str) -> None: ...
+    def revoke_sid(self, sid: str) -> None: ...
+    def revoke_user(self, user: str) -> int: ...
+    def list_user(self, user: str) -> list[Session]: ...
 
 
 class SessionStore:
@@ -85,14 +99,14 @@ class SessionStore:
         c = self._conn()
         c.execute("DELETE FROM sessions WHERE created < ? OR last_seen < ?", (now - self.max_s, now - self.idle_s))
         c.execute("INSERT INTO sessions VALUES (?,?,?,?,?,?,?,?,?)",
-                  (_hash(sid), user, role, via, token_fp, secrets.token_urlsafe(24), addr, now, now))
+                  (session_id_hash(sid), user, role, via, token_fp, secrets.token_urlsafe(24), addr, now, now))
         return sid
 
     def get(self, sid: str | None) -> Session | None:
         """The live session of ``sid`` (None when unknown, revoked or timed out); marks it used."""
         if not sid or len(sid) > 128:
             return None
-        h = _hash(sid)
+        h = session_id_hash(sid)
         c = self._conn()
         row = c.execute("SELECT * FROM sessions WHERE id_hash = ?", (h,)).fetchone()
         if row is None:
@@ -110,7 +124,7 @@ class SessionStore:
         self._conn().execute("DELETE FROM sessions WHERE id_hash = ?", (id_hash,))
 
     def revoke_sid(self, sid: str) -> None:
-        self.revoke(_hash(sid))
+        self.revoke(session_id_hash(sid))
 
     def revoke_user(self, user: str) -> int:
         """End every session of ``user``; the number ended."""
@@ -127,7 +141,11 @@ def sessions_path(settings: Settings) -> Path:
     return settings.db.parent / "sessions.sqlite"
 
 
-def open_store(settings: Settings) -> SessionStore:
-    """The session store of ``settings``."""
-    return SessionStore(sessions_path(settings), settings.session_idle_minutes * 60.0,
-                        settings.session_max_hours * 3600.0)
+def open_store(settings: Settings) -> Sessions:
+    """The session store of ``settings``: Redis with a ``redis://`` cache, else SQLite beside the store."""
+    idle, most = settings.session_idle_minutes * 60.0, settings.session_max_hours * 3600.0
+    if settings.cache.startswith(("redis://", "rediss://")):
+        from citybrain.auth.sessions_redis import RedisSessionStore
+
+        return RedisSessionStore(settings.cache, idle, most)
+    return SessionStore(sessions_path(settings), idle, most)

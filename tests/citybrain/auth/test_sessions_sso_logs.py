@@ -1,4 +1,4 @@
-"""Server-side sessions (timeouts, role change, CLI), header SSO role mapping, and logs without the
+"""Server-side sessions (timeouts, role change, CLI, Redis), header SSO role mapping, and logs without the
 wall token (werkzeug's request log; gunicorn's is in ``test_issue12_defects``)."""
 
 from __future__ import annotations
@@ -7,11 +7,13 @@ import logging
 import sqlite3
 import subprocess
 import sys
+import time
 
 from citybrain.auth.sessions import sessions_path
 from citybrain.auth.sso import sso_role
 from citybrain.auth.users import UserStore
 from tests.citybrain.auth.conftest import HTTPS, PASSWORD, USERS, WALL_TOKEN, login, make_app
+from tests.citybrain.test_cache_redis import redis_url  # noqa: F401  (a real redis-server)
 
 
 def _age(settings, column: str, seconds: float) -> None:
@@ -77,3 +79,26 @@ def test_werkzeug_request_log_has_no_token(built_store, tmp_path_factory, caplog
         logging.getLogger("werkzeug").info('%s - - "%s" %s -', "127.0.0.1", f"GET /wall?token={WALL_TOKEN}&x=1 HTTP/1.1",
                                            200)
     assert WALL_TOKEN not in caplog.text and "token=***&x=1" in caplog.text
+
+
+def test_sessions_in_redis(built_store, tmp_path_factory, redis_url):  # noqa: F811
+    """With a redis:// cache the sessions live in Redis, with the same rules."""
+    import redis
+
+    from citybrain.auth.sessions import open_store
+    from citybrain.auth.sessions_redis import PREFIX
+
+    app, s = make_app(built_store, tmp_path_factory, cache=redis_url)
+    store = open_store(s)
+    assert type(store).__name__ == "RedisSessionStore"
+    c = login(app.server, USERS["analyst"])
+    assert c.get("/api/v1/targets", base_url=HTTPS).status_code == 200
+    assert [x.via for x in store.list_user(USERS["analyst"])] == ["local"]
+    assert store.revoke_user(USERS["analyst"]) == 1
+    assert c.get("/api/v1/targets", base_url=HTTPS).status_code == 401
+    c = login(app.server, USERS["analyst"])
+    r = redis.Redis.from_url(redis_url)
+    for key in r.keys(PREFIX + "*"):
+        r.hset(key, "last_seen", time.time() - 2 * 3600)  # idle for two hours
+    assert c.get("/api/v1/targets", base_url=HTTPS).status_code == 401
+    r.close()
