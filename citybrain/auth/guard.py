@@ -89,7 +89,8 @@ def install(app: Dash, settings: Settings, policy: AccessPolicy) -> None:
             return _deny(403, "no role is granted to this user", ident)
         call = None
         if access == CALLBACK and ident is not None:
-            call = dashreq.parse(request.get_data(cache=True), app.callback_map)
+            too_big = (request.content_length or 0) > dashreq.MAX_BODY  # refused before it is read
+            call = None if too_big else dashreq.parse(request.get_data(cache=True), app.callback_map)
             if call is None:
                 return _deny(400, "bad callback request", ident)
         denial = decide(policy, settings, ident.role if ident else None, request, call)
