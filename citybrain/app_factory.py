@@ -15,6 +15,9 @@ import dash
 from dash import Dash, Input, Output, State, dcc, html
 
 from citybrain import auth, cache, context
+from citybrain.auth.policy import AccessPolicy
+from citybrain.auth.roles import WALL_ROLES
+from citybrain.logredact import install_werkzeug_filter
 from citybrain.i18n import t
 from citybrain.regions import REGIONS, TOP_REGIONS
 from citybrain.registry import all_modules
@@ -43,11 +46,14 @@ def create_app(settings: Settings | None = None) -> Dash:
     context.install(app.server, ctx)
     cache.install_request_scope(app.server)
     modules = all_modules()
+    access = AccessPolicy()
     for m in modules:
         dash.register_page(m.id, path=m.path, name=m.title_zh, title=f"{m.title_zh} · {t('app.title')}",
                            layout=m.layout, order=m.order)
+        access.page(m.path, m.roles)
         if m.register_callbacks:
-            m.register_callbacks(app)
+            with access.callbacks(app, m.roles):  # the module's callbacks admit the module's roles
+                m.register_callbacks(app)
     if not any(m.path == "/" for m in modules):
         first = modules[0].path if modules else "/catalog"
 
@@ -61,13 +67,15 @@ def create_app(settings: Settings | None = None) -> Dash:
             return None
 
     app.layout = shell(settings, modules)
-    _register_shell_callbacks(app, settings, modules)
+    with access.callbacks(app, WALL_ROLES):  # the frame of every page, the wall's included
+        _register_shell_callbacks(app, settings, modules)
     from citybrain import audit
     from citybrain.api import register_api
 
     audit.configure(settings.db.parent / "audit.log")
     register_api(app.server, settings)
-    auth.install(app.server, settings, app.csp_hashes())
+    install_werkzeug_filter()
+    auth.install(app, settings, access)
     return app
 
 

@@ -20,6 +20,8 @@ from typing import Any
 
 from dash import Dash
 
+from citybrain.auth.roles import STAFF_ROLES
+
 log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "citybrain.dashboards"
 
@@ -30,7 +32,7 @@ class DashboardModule:
 
     ``layout(region=..., lang=..., **query)`` returns the page's component tree; its component ids
     must start with ``f"{id}-"``. ``register_callbacks(app)`` registers the module's callbacks
-    against the given app.
+    against the given app; the page and every callback it registers admit ``roles`` only.
     """
 
     id: str
@@ -49,6 +51,8 @@ class DashboardModule:
     extra: dict[str, Any] = field(default_factory=dict)
     #: The module's named views (``citybrain.views.View``): every card, table and chart's rows.
     views: tuple[Any, ...] = ()
+    #: Roles that may open the page and run its callbacks (the wall display is not among the default).
+    roles: tuple[str, ...] = STAFF_ROLES
 
     def title(self, lang: str = "zh") -> str:
         return self.title_zh if lang == "zh" else self.title_en

@@ -22,8 +22,9 @@ class _Gunicorn(BaseApplication):
         return server
 
 
-def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
-    """The gunicorn settings the product runs with (also used by gunicorn.conf.py)."""
+def gunicorn_options(host: str, port: int, workers: int, accesslog: str = "-") -> dict[str, Any]:
+    """The gunicorn settings the product runs with (also used by gunicorn.conf.py); the access log
+    never holds a wall token (``citybrain.logredact.GunicornLogger``)."""
     return {
         "bind": f"{host}:{port}",
         "workers": workers,
@@ -34,9 +35,10 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
         "keepalive": 5,
         "max_requests": 5000,
         "max_requests_jitter": 500,
-        "accesslog": "-",
+        "accesslog": accesslog,
+        "logger_class": "citybrain.logredact.GunicornLogger",
     }
 
 
-def run_gunicorn(host: str, port: int, workers: int) -> None:
-    _Gunicorn(gunicorn_options(host, port, workers)).run()
+def run_gunicorn(host: str, port: int, workers: int, accesslog: str = "-") -> None:
+    _Gunicorn(gunicorn_options(host, port, workers, accesslog)).run()

@@ -48,8 +48,35 @@ class Settings(BaseSettings):
     auth_off_role: str = Field(default="analyst", description="Role of every caller when auth is off.")
     auth_user_header: str = Field(default="X-Remote-User", description="SSO header naming the user (header mode).")
     auth_role_header: str = Field(default="X-Remote-Role", description="SSO header naming the role (header mode).")
-    trusted_proxies: list[str] = Field(default=["127.0.0.1", "::1"],
-                                       description="Addresses/networks whose SSO headers are trusted (JSON list).")
+    auth_groups_header: str = Field(default="X-Remote-Groups",
+                                    description="SSO header listing the user's gateway groups, comma separated.")
+    trusted_proxies: list[str] = Field(default=[],
+                                       description="Addresses/networks whose SSO headers are trusted (JSON list). "
+                                                   "Empty by default; header mode refuses to start without one.")
+    sso_role_map: dict[str, str] = Field(
+        default={}, description="Role of SSO callers (header mode), JSON object: 'user:NAME' or 'group:NAME' -> "
+                                "role. A user entry wins; among groups the strongest role wins.")
+    sso_default_role: str | None = Field(default=None, description="Role of SSO callers the map does not name "
+                                                                   "(default: none, they are refused).")
+    sso_trust_role_header: bool = Field(default=False, description="Opt-in: take the role from auth_role_header "
+                                                                   "(only if the gateway sets it itself).")
+    session_idle_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60,
+                                      description="A session unused this long ends (minutes).")
+    session_max_hours: int = Field(default=12, ge=1, le=24 * 31,
+                                   description="A session ends this long after sign-in, used or not (hours).")
+    login_user_attempts: int = Field(default=5, ge=1, le=1000,
+                                     description="Sign-in attempts per user name before 429 (a token bucket).")
+    login_user_refill_seconds: float = Field(default=60.0, gt=0, le=86400,
+                                             description="Seconds for one more attempt per user name.")
+    login_addr_attempts: int = Field(default=20, ge=1, le=10000,
+                                     description="Sign-in attempts per client address before 429.")
+    login_addr_refill_seconds: float = Field(default=6.0, gt=0, le=86400,
+                                             description="Seconds for one more attempt per client address.")
+    role_read_rows: dict[str, int] = Field(
+        default={"wall": 0, "leader": 500},
+        description="Bulk-read rule: rows of one listing a role may read through JSON pages (JSON object; roles "
+                    "not named read api_max_rows per page, any number of pages). File exports: export_roles.")
+    access_log: str = Field(default="-", description="gunicorn access log ('-' = stdout); wall tokens redacted.")
     wall_tokens: list[str] = Field(default=[], description="Read-only wall display tokens (JSON list).")
     users_file: Path | None = Field(default=None, description="Local users (default: <db folder>/users.json).")
     secret_key: str | None = Field(default=None, description="Session signing key (default: generated once "

@@ -15,6 +15,7 @@ from citybrain import kpi
 from citybrain.semantics.alarms import COLUMNS, alarm_set
 from citybrain.api.params import Param, parse
 from citybrain.api.routes import add_route
+from citybrain.auth.policy import STAFF
 
 REGION = Param("region", "region", "Region code (adcode); default: the configured default region.")
 
@@ -64,4 +65,4 @@ add_route("/alarms", "alarms", alarms, {"get": {
                                          "count": {"type": "integer"}, "alarm": {"type": "integer"},
                                          "warning": {"type": "integer"}, "rows": {"type": "array", "items": _ROW}}}}}},
         "400": {"description": "Bad parameter", "content": {"application/json": {"schema": {
-            "$ref": "#/components/schemas/Error"}}}}}}})
+            "$ref": "#/components/schemas/Error"}}}}}}}, access=STAFF)

@@ -8,6 +8,7 @@ from flask import jsonify, request
 from citybrain.registry import all_modules
 from citybrain.api.params import Param, parse
 from citybrain.api.routes import add_route
+from citybrain.auth.policy import STAFF
 
 LANG = Param("lang", "enum", "Language of the titles.", enum=("zh", "en"), default="zh")
 
@@ -31,4 +32,4 @@ add_route("/dashboards", "dashboards", list_dashboards, {"get": {
             "indicators": {"type": "array", "items": {"type": "string"}},
             "layers": {"type": "array", "items": {"type": "string"}}}}}}}}}},
         "400": {"description": "Bad parameter", "content": {"application/json": {"schema": {
-            "$ref": "#/components/schemas/Error"}}}}}}})
+            "$ref": "#/components/schemas/Error"}}}}}}}, access=STAFF)

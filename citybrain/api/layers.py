@@ -20,6 +20,7 @@ from citybrain.queries import geo as geo_queries
 from citybrain.store import get_store
 from citybrain.api.params import Param, parse
 from citybrain.api.routes import add_route
+from citybrain.auth.policy import EXPORT, STAFF
 
 MEDIA = "application/geo+json"
 REGION = Param("region", "region", "Region code (adcode); default: the configured default region.")
@@ -97,14 +98,16 @@ def register_routes() -> None:
 
     add_route("/layers", "layers_list", layer_list,
               _doc("One-map layers: id, titles, domain, dataset, sub-layers.", [], "application/json", "layers_list",
-                   {"type": "object", "properties": {"layers": {"type": "array", "items": {"type": "object"}}}}))
+                   {"type": "object", "properties": {"layers": {"type": "array", "items": {"type": "object"}}}}),
+              access=STAFF)
     for la in all_layers():
         params = [REGION, AT] + ([TRACK] if la.id == "emergency" else [])
         add_route(f"/layers/{la.id}.geojson", f"layer_geojson_{la.id}", _geojson_view(la.id),
                   _doc(f"{la.title_en} ({la.title_zh}) layer as a GeoJSON FeatureCollection (WGS-84); properties "
                        "include kind and status.", params, MEDIA, f"layer_{la.id}_geojson",
                        {"type": "object", "properties": {"type": {"type": "string", "enum": ["FeatureCollection"]},
-                                                         "features": {"type": "array", "items": {"type": "object"}}}}))
+                                                         "features": {"type": "array", "items": {"type": "object"}}}}),
+                  access=EXPORT)
 
 
 register_routes()

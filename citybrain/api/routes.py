@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from citybrain.auth.policy import declare_route
 from citybrain.settings import Settings
 from citybrain.api.params import Param
 
@@ -25,8 +26,10 @@ EXTRA_DOCS: dict[str, dict[str, Any]] = {}
 EXTRA_ROUTES: list[tuple[str, str, Callable[..., Any]]] = []
 
 
-def add_route(path: str, endpoint: str, view: Callable[..., Any], doc: dict[str, Any]) -> None:
-    """Register a further ``/api/v1`` route and its OpenAPI path item (before the app is built)."""
+def add_route(path: str, endpoint: str, view: Callable[..., Any], doc: dict[str, Any], *, access: str) -> None:
+    """Register a further ``/api/v1`` route, its OpenAPI path item and who may call it (``access``, one of
+    ``citybrain.auth.policy``'s: STAFF, EXPORT, SIGNED_IN, PUBLIC) before the app is built."""
+    declare_route(PREFIX + path, access)
     if not any(r[0] == path for r in EXTRA_ROUTES):
         EXTRA_ROUTES.append((path, endpoint, view))
     EXTRA_DOCS[PREFIX + path] = doc

@@ -3,14 +3,13 @@
 Every route validates its parameters (``params``), reads through the store with bound parameters,
 and answers errors as JSON: 400 naming the parameter and the allowed form, 404 for unknown
 things, 503 while the store is missing; never a stack trace. Every CSV/Parquet export is audited
-(who, what, filters, rows, bytes, seconds) when its stream ends.
+(who, what, filters, rows, bytes, seconds) when its stream starts and when it ends; JSON pages
+follow the caller's bulk-read rule (``citybrain.auth.bulk``).
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -18,6 +17,7 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from citybrain import audit
+from citybrain.auth.bulk import bulk_rule
 from citybrain.auth.roles import may_see
 from citybrain.export import ExportStats, parquet_parts, stream_csv_parts
 from citybrain.settings import Settings
@@ -75,15 +75,17 @@ def _filename(ep: Endpoint, values: dict[str, Any], fmt: str, version: str) -> s
     return "_".join(parts)[:_NAME_MAX - len(tail)] + tail
 
 
-def _audited(gen: Iterator[bytes], stats: ExportStats, what: dict[str, Any]) -> Iterator[bytes]:
-    """Pass the stream through; when it ends (or the client hangs up) write the audit line."""
-    t0 = time.perf_counter()
-    try:
-        yield from gen
-    finally:
-        gen.close()
-        audit.record("export", **what, rows=stats.rows, bytes=stats.bytes,
-                     seconds=round(time.perf_counter() - t0, 3), outcome="complete" if stats.done else "aborted")
+class BulkLimit(Exception):
+    """A JSON page beyond the rows the caller's role may read of one listing (403)."""
+
+
+def bulk_reach(settings: Settings, size: int, page: int) -> int | None:
+    """The rows of one listing the caller may read (None: no limit); raises ``BulkLimit`` when the
+    page is larger than them or starts beyond them."""
+    rows = bulk_rule(settings, getattr(g, "role", None)).rows
+    if rows is not None and (size > rows or (page - 1) * size >= rows):
+        raise BulkLimit(rows)
+    return rows
 
 
 def serve_endpoint(ep: Endpoint, fmt: str) -> Response:
@@ -101,11 +103,17 @@ def serve_endpoint(ep: Endpoint, fmt: str) -> Response:
     filters = {k: v for k, v in values.items() if v not in (None, []) and not k.startswith("_")}
     if fmt == "json":
         size, page = values["page_size"], values["page"]
+        rule_rows = bulk_rule(settings, getattr(g, "role", None)).rows
+        if "page_size" not in request.args and rule_rows:
+            size = min(size, rule_rows)  # the default page fits the caller's rule
+        reach = bulk_reach(settings, size, page)
         total = store.scalar(f"SELECT count(*) FROM ({sql})", params)
-        rows = store.df(f"SELECT * FROM ({sql}) LIMIT ? OFFSET ?", [*params, size, (page - 1) * size])
-        nxt = page + 1 if page * size < total else None
+        limit = size if reach is None else min(size, reach - (page - 1) * size)
+        rows = store.df(f"SELECT * FROM ({sql}) LIMIT ? OFFSET ?", [*params, limit, (page - 1) * size])
+        end = page * size if reach is None else min(page * size, reach)
+        nxt = page + 1 if end < total and (reach is None or end < reach) else None
         return jsonify(data_version=store.version, endpoint=ep.name, page=page, page_size=size, total=int(total),
-                       next_page=nxt, rows=json_records(rows))
+                       next_page=nxt, row_limit=reach, rows=json_records(rows))
     stats = ExportStats()
     what = {**_who(), "what": ep.name, "format": fmt, "filters": filters, "data_version": store.version}
     if fmt == "csv":
@@ -117,7 +125,7 @@ def serve_endpoint(ep: Endpoint, fmt: str) -> Response:
         ctype = "application/vnd.apache.parquet"
     name = _filename(ep, values, fmt, store.version)
     # content_type, not mimetype: Flask would append a second charset to a text/* mimetype
-    return Response(_audited(gen, stats, what), content_type=ctype,
+    return Response(audit.audited(gen, what, stats), content_type=ctype,
                     headers={"Content-Disposition": f'attachment; filename="{name}"',
                              "X-Data-Version": store.version, "Cache-Control": "no-store"})
 
@@ -149,6 +157,11 @@ def create_blueprint() -> Blueprint:
     def _unknown(exc: LookupError):
         what, value = exc.args[0] if exc.args and isinstance(exc.args[0], tuple) else ("item", str(exc))
         return jsonify(error=f"unknown {what}", parameter=what, got=value), 404
+
+    @bp.errorhandler(BulkLimit)
+    def _bulk(exc: BulkLimit):
+        return jsonify(error=f"role {getattr(g, 'role', None)} reads at most {exc.args[0]} rows of a listing; "
+                             "exports are for the export roles", parameter="page", row_limit=exc.args[0]), 403
 
     @bp.errorhandler(StoreMissing)
     def _missing(exc: StoreMissing):

@@ -2,20 +2,25 @@
 
 The rows come from the view's one data function (``citybrain.views``), the same call the page makes
 to draw its table or chart, so a download holds exactly what the screen shows, in screen order.
-Exports (CSV, Parquet) are audited like every other download.
+Exports (CSV, Parquet) are audited at start and end like every other download; JSON rows follow the
+caller's bulk-read rule.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, g, jsonify, request
 
 from citybrain import audit, kpi
+from citybrain.auth.bulk import bulk_rule
+from citybrain.export import ExportStats
 from citybrain.views import View, csv_bytes, file_name, json_rows, parquet_bytes, rows, url
 from citybrain.api.params import Param, parse
 from citybrain.api.routes import add_route
+from citybrain.auth.policy import EXPORT, STAFF
 from citybrain.api.v1 import _who
 
 REGION = Param("region", "region", "Region code (adcode); default: the configured default region.")
@@ -47,25 +52,40 @@ def _file_view(module_id: str, view: View, fmt: str):
         v = parse(request.args, params)
         store, region, lang, at = kpi.resolve(v["region"], v["lang"])
         version = store.version
-        frame = rows(module_id, view, store, region, lang, at)
         headers = {"X-Data-Version": version}
         if fmt == "json":
+            frame = rows(module_id, view, store, region, lang, at)
+            limit = bulk_rule(current_app.config["CITYBRAIN_SETTINGS"], getattr(g, "role", None)).rows
+            shown = frame if limit is None else frame.head(limit)
             body = {"dashboard": module_id, "view": view.id, "title": view.title(lang), "region": region, "lang": lang,
-                    "at": at.isoformat(), "data_version": version, "rows": json_rows(frame)}
+                    "at": at.isoformat(), "data_version": version, "row_limit": limit, "rows": json_rows(shown)}
             # columns in screen order (jsonify would sort the keys); null, never NaN
             return Response(json.dumps(body, ensure_ascii=False, allow_nan=False), headers=headers,
                             content_type="application/json")
+        stats = ExportStats()
+        what = {**_who(), "what": f"view {module_id}/{view.id}", "format": fmt,
+                "filters": {"region": region, "lang": lang}, "data_version": version}
+        frame = rows(module_id, view, store, region, lang, at)
+        stats.rows = int(len(frame))
         body = csv_bytes(frame, v["encoding"]) if fmt == "csv" else parquet_bytes(frame)
+        stream = audit.audited(_chunks(body, stats), what, stats)
         name = file_name(module_id, view.id, region, at, version, fmt)
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
         mime = f"text/csv; charset={v['encoding']}" if fmt == "csv" else MEDIA[fmt]
-        audit.record("export", **_who(), what=f"view {module_id}/{view.id}", format=fmt,
-                     filters={"region": region, "lang": lang}, data_version=version, rows=int(len(frame)),
-                     bytes=len(body), seconds=0, outcome="complete")
-        return Response(body, headers=headers, content_type=mime)
+        return Response(stream, headers=headers, content_type=mime)
 
     serve.__name__ = f"view_{module_id}_{view.id}_{fmt}"
     return serve
+
+
+CHUNK = 256 * 1024
+
+
+def _chunks(body: bytes, stats: ExportStats) -> Iterator[bytes]:
+    """A built file in chunks; ``stats.done`` once the last one went out."""
+    for i in range(0, len(body), CHUNK):
+        yield body[i:i + CHUNK]
+    stats.done = True
 
 
 def _doc(op: str, summary: str, params: list[Param], media: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -87,7 +107,7 @@ def register_routes() -> None:
             [REGION, LANG], "application/json",
             {"type": "object", "properties": {"views": {"type": "array", "items": {"type": "object", "properties": {
                 "id": {"type": "string"}, "title": {"type": "string"}, "rows": {"type": "integer"},
-                "json": {"type": "string"}, "csv": {"type": "string"}}}}}}))
+                "json": {"type": "string"}, "csv": {"type": "string"}}}}}}), access=STAFF)
         for vw in m.views:
             for fmt in ("json", "csv", "parquet"):
                 params = [REGION, LANG] + ([ENCODING] if fmt == "csv" else [])
@@ -96,4 +116,5 @@ def register_routes() -> None:
                 add_route(f"/dashboards/{m.id}/views/{vw.id}.{fmt}", f"view_{m.id}_{vw.id}_{fmt}",
                           _file_view(m.id, vw, fmt),
                           _doc(f"view_{m.id}_{vw.id}_{fmt}", f"{vw.title_en} ({vw.title_zh}) of the {m.title_en} "
-                               f"dashboard as {fmt.upper()}: exactly the rows the page shows.", params, MEDIA[fmt], schema))
+                               f"dashboard as {fmt.upper()}: exactly the rows the page shows.", params, MEDIA[fmt], schema),
+                          access=STAFF if fmt == "json" else EXPORT)

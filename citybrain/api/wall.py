@@ -19,6 +19,7 @@ from flask import jsonify
 from citybrain.settings import PROJECT_ROOT
 from citybrain.store import StoreMissing, get_store
 from citybrain.api.routes import add_route
+from citybrain.auth.policy import SIGNED_IN
 
 
 @lru_cache(maxsize=1)
@@ -54,4 +55,4 @@ add_route("/wall/status", "wall_status", wall_status, {"get": {
     "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {
         "type": "object", "properties": {"status": {"type": "string"}, "data_version": {"type": "string"},
                                          "build": {"type": "string"}, "server_time": {"type": "string"}}}}}},
-        "503": {"description": "No store yet"}}}})
+        "503": {"description": "No store yet"}}}}, access=SIGNED_IN)

@@ -1,10 +1,15 @@
 """Authentication, roles and data classification (分类分级, 分权限).
 
-- ``roles``      which role sees which classification and may export
+- ``roles``      which role sees which classification; the staff and wall role sets
+- ``policy``     who may call each route and each Dash callback (undeclared: denied)
+- ``dashreq``    the body of a Dash callback request, read defensively
+- ``bulk``       the one bulk-read rule per role (JSON pages, file exports)
 - ``users``      local users with scrypt password hashes (``citybrain users …``)
-- ``identity``   who is calling: session (local), SSO header from trusted proxies, wall token
-- ``guard``      the before/after-request hooks: refuse anonymous callers, deny and log, headers
-- ``login``      the login and logout pages (local mode)
+- ``sessions``   server-side sessions (SQLite beside the store; ``sessions_redis`` with a Redis cache)
+- ``throttle``   sign-in token buckets per user name and per address
+- ``identity``   who is calling: session, wall token, SSO header (``sso``), or auth off
+- ``guard``      the before/after-request hooks: identify, decide, deny and audit, headers
+- ``login``      the sign-in and sign-out pages (local mode)
 """
 
 from citybrain.auth.guard import install  # noqa: F401

@@ -1,4 +1,5 @@
-"""Who is calling: a login session (local), a gateway's SSO header (header), a wall token."""
+"""Who is calling: a server-side session (local sign-in or a wall page), a wall token, a gateway's
+SSO header (``sso``), or everyone as one role when auth is off."""
 
 from __future__ import annotations
 
@@ -9,10 +10,15 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Request, session
+from flask import Request
 
 from citybrain.settings import Settings
 from citybrain.auth.roles import known_role
+from citybrain.auth.sessions import Session, Sessions, fingerprint
+from citybrain.auth.users import UserDirectory
+
+#: The cookie holding the session id (and nothing else).
+COOKIE = "citybrain_session"
 
 
 @dataclass(frozen=True)
@@ -20,6 +26,7 @@ class Identity:
     user: str
     role: str
     via: str  # off | session | header | wall-token
+    session: Session | None = None
 
 
 def users_path(settings: Settings) -> Path:
@@ -27,7 +34,7 @@ def users_path(settings: Settings) -> Path:
 
 
 def secret_key(settings: Settings) -> str:
-    """The session signing key: configured, or generated once and kept beside the store."""
+    """The signing key of the app: configured, or generated once and kept beside the store."""
     if settings.secret_key:
         return settings.secret_key
     path = settings.db.parent / "secret_key"
@@ -40,6 +47,7 @@ def secret_key(settings: Settings) -> str:
 
 
 def trusted(settings: Settings, addr: str | None) -> bool:
+    """Whether ``addr`` is one of the configured trusted proxies (none by default)."""
     if not addr:
         return False
     try:
@@ -47,6 +55,16 @@ def trusted(settings: Settings, addr: str | None) -> bool:
         return any(ip in ipaddress.ip_network(n, strict=False) for n in settings.trusted_proxies)
     except ValueError:
         return False
+
+
+def client_addr(settings: Settings, request: Request) -> str:
+    """The caller's address: the proxy's last ``X-Forwarded-For`` hop when it comes from a trusted proxy."""
+    addr = request.remote_addr or "-"
+    if trusted(settings, addr):
+        hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+        if hops:
+            return hops[-1][:64]
+    return addr
 
 
 def wall_token(settings: Settings, request: Request) -> str | None:
@@ -60,19 +78,32 @@ def wall_token(settings: Settings, request: Request) -> str | None:
     return None
 
 
-def identify(settings: Settings, request: Request) -> Identity | None:
+def session_valid(settings: Settings, s: Session, users: UserDirectory) -> bool:
+    """Whether a stored session still stands: its wall token still configured, its user still there
+    with the same role."""
+    if not known_role(settings, s.role):
+        return False
+    if s.via == "wall-token":
+        return s.token_fp in {fingerprint(t) for t in settings.wall_tokens}
+    return users.role_of(s.user) == s.role
+
+
+def identify(settings: Settings, request: Request, sessions: Sessions, users: UserDirectory) -> Identity | None:
     """The caller's identity, or None for an anonymous caller."""
     if settings.auth == "off":
         return Identity("anonymous", settings.auth_off_role, "off")
     if wall_token(settings, request):
-        session["user"], session["role"] = "wall", "wall"
         return Identity("wall", "wall", "wall-token")
     if settings.auth == "header":
-        name = request.headers.get(settings.auth_user_header)
-        role = request.headers.get(settings.auth_role_header)
-        if name and trusted(settings, request.remote_addr):
-            return Identity(name[:64], role if known_role(settings, role) else "leader", "header")
-    user, role = session.get("user"), session.get("role")
-    if user and known_role(settings, role):
-        return Identity(user, role, "session")
-    return None
+        from citybrain.auth.sso import sso_identity
+
+        ident = sso_identity(settings, request)
+        if ident is not None:
+            return ident
+    s = sessions.get(request.cookies.get(COOKIE))
+    if s is None:
+        return None
+    if not session_valid(settings, s, users):
+        sessions.revoke(s.id_hash)
+        return None
+    return Identity(s.user, s.role, "session", s)

@@ -5,6 +5,10 @@ from __future__ import annotations
 from citybrain.settings import Settings
 
 LEVELS = {"public": 0, "internal": 1, "restricted": 2}
+#: Roles that read dashboards and the API (every role but the wall display).
+STAFF_ROLES: tuple[str, ...] = ("leader", "analyst", "admin")
+#: Roles a wall page and its callbacks admit.
+WALL_ROLES: tuple[str, ...] = ("wall", *STAFF_ROLES)
 
 
 def known_role(settings: Settings, role: str | None) -> bool:
@@ -21,4 +25,7 @@ def may_see(settings: Settings, role: str | None, classification: str) -> bool:
 
 
 def can_export(settings: Settings, role: str | None) -> bool:
-    return role in settings.export_roles
+    """Whether the role's bulk-read rule allows file exports."""
+    from citybrain.auth.bulk import bulk_rule
+
+    return bulk_rule(settings, role).files

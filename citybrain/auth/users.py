@@ -9,12 +9,23 @@ import json
 import os
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 _NAME = re.compile(r"^[A-Za-z0-9_.\-@\u4e00-\u9fff]{1,64}$")
 # scrypt cost: N=2^15, r=8, p=1 (~32 MiB, ~0.1 s): OWASP's recommended floor for scrypt.
 _N, _R, _P = 2**15, 8, 1
+
+
+_EQUALISER: list[str] = []
+
+
+def _equaliser() -> str:
+    """A hash to check unknown names against (computed once per process)."""
+    if not _EQUALISER:
+        _EQUALISER.append(hash_password(secrets.token_hex(16)))
+    return _EQUALISER[0]
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,32 @@ class UserStore:
     def verify(self, name: str, password: str) -> User | None:
         u = self._read().get(name)
         if u is None:
-            verify_password(password, hash_password("timing-equaliser"))  # same cost either way
+            verify_password(password, _equaliser())  # one hash either way: the time tells nothing
             return None
         return User(name, u["role"]) if verify_password(password, u["password"]) else None
+
+    def role_of(self, name: str) -> str | None:
+        u = self._read().get(name)
+        return u["role"] if u else None
+
+
+class UserDirectory:
+    """Roles of the local users, read again only when the users file changes (checked per call)."""
+
+    def __init__(self, path: Path) -> None:
+        self.store = UserStore(path)
+        self._stamp: tuple[int, int] | None = None
+        self._roles: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def role_of(self, name: str) -> str | None:
+        try:
+            st = self.store.path.stat()
+            stamp = (st.st_mtime_ns, st.st_size)
+        except FileNotFoundError:
+            return None
+        with self._lock:
+            if stamp != self._stamp:
+                self._roles = {u.name: u.role for u in self.store.list()}
+                self._stamp = stamp
+            return self._roles.get(name)

@@ -65,7 +65,7 @@ def serve(host: str | None, port: int | None, workers: int | None, dev: bool) ->
         return
     from citybrain.server import run_gunicorn
 
-    run_gunicorn(host, port, workers or settings.workers)
+    run_gunicorn(host, port, workers or settings.workers, settings.access_log)
 
 
 from citybrain.cli.users import users  # noqa: E402

@@ -17,6 +17,7 @@ import logging
 from dash import dcc, html
 
 from citybrain import kpi
+from citybrain.auth.roles import WALL_ROLES
 from citybrain.i18n import t
 from citybrain.regions import region_name
 from citybrain.registry import DashboardModule
@@ -101,5 +102,5 @@ MODULE = DashboardModule(
     description_zh="无人值守的全屏大屏：轮播、自动刷新、数据超时与断线提示、时钟与告警滚动条。",
     description_en="Unattended full-screen wall: rotation, auto refresh, stale and connection states, clock and "
                    "alert ticker.",
-    order=900, register_callbacks=register_callbacks, nav=False,
+    order=900, register_callbacks=register_callbacks, nav=False, roles=WALL_ROLES,
 )

@@ -112,9 +112,10 @@ def test_admin_sees_restricted_fields(local, secret_names):
 
 
 def test_header_mode_trusts_only_configured_proxies(built_store):
-    app, _ = _app(built_store, auth="header", trusted_proxies=["127.0.0.1"], secret_key="k" * 32)
+    app, _ = _app(built_store, auth="header", trusted_proxies=["127.0.0.1"], secret_key="k" * 32,
+                  sso_role_map={"group:data-team": "analyst"})
     c = app.server.test_client()
-    hdr = {"X-Remote-User": "gateway-user", "X-Remote-Role": "analyst"}
+    hdr = {"X-Remote-User": "gateway-user", "X-Remote-Groups": "staff, data-team"}
     ok = c.get("/api/v1/targets.csv?region=330225", headers=hdr, environ_base={"REMOTE_ADDR": "127.0.0.1"})
     assert ok.status_code == 200
     spoof = c.get("/api/v1/targets.csv?region=330225", headers=hdr, environ_base={"REMOTE_ADDR": "10.9.8.7"})
