@@ -53,8 +53,9 @@ def layout(region: str | None = None, lang: str | None = None, **_query) -> html
         html.Div(className="map-head", children=[
             html.H1(f"{t('map.title', lang)} · {region_name(region, lang)}", id=f"{P}-title"),
             html.Span(id=f"{P}-time-label", className="map-time-label"),
+            # in the heading's row: the map keeps its height on a wall-sized screen
+            stale_note(P, freshness.dataset_states(store, region, freshness.now()), DATASETS, lang),
         ]),
-        stale_note(P, freshness.dataset_states(store, region, freshness.now()), DATASETS, lang),
         html.Div(className="map-grid", children=[
             html.Aside(className="map-side", children=[
                 html.H3(t("map.layers", lang)),
