@@ -42,12 +42,19 @@ class Settings(BaseSettings):
         description="A fixed wall clock (China Standard Time, naive) freshness is judged at, for replays and "
                     "tests. Default: the real time.")
     log_level: str = Field(default="INFO", description="Python logging level.")
+    ops_db: str | None = Field(
+        default=None,
+        description="The operational database (alarm states, work orders): a SQLAlchemy URL such as "
+                    "postgresql+psycopg://user@host/db (postgresql:// is read the same). Default: SQLite "
+                    "<db folder>/ops.sqlite (WAL).")
     auth: Literal["off", "local", "header"] = Field(
         default="off", description="off (first run), local (own users and login page) or header (trust a "
                                    "gateway's SSO header from trusted proxies only).")
     auth_off_role: str = Field(default="analyst", description="Role of every caller when auth is off.")
     auth_user_header: str = Field(default="X-Remote-User", description="SSO header naming the user (header mode).")
     auth_role_header: str = Field(default="X-Remote-Role", description="SSO header naming the role (header mode).")
+    auth_department_header: str = Field(default="X-Remote-Department",
+                                        description="SSO header naming a handler's department (header mode).")
     trusted_proxies: list[str] = Field(default=["127.0.0.1", "::1"],
                                        description="Addresses/networks whose SSO headers are trusted (JSON list).")
     wall_tokens: list[str] = Field(default=[], description="Read-only wall display tokens (JSON list).")
@@ -57,7 +64,8 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(default=True, description="Send the session cookie over HTTPS only "
                                                           "(browsers also accept it from localhost).")
     role_clearance: dict[str, Literal["public", "internal", "restricted"]] = Field(
-        default={"wall": "internal", "leader": "internal", "analyst": "internal", "admin": "restricted"},
+        default={"wall": "internal", "leader": "internal", "analyst": "internal", "duty": "internal",
+                 "handler": "internal", "admin": "restricted"},
         description="Highest classification each role may see (JSON object); defines the roles.")
     export_roles: list[str] = Field(default=["analyst", "admin"], description="Roles allowed to export.")
     api_max_rows: int = Field(default=10000, ge=1, le=1_000_000,

@@ -81,6 +81,7 @@ def install(server: Flask, settings: Settings, csp_hashes: list[str]) -> None:
             return None
         ident = identify(settings, request)
         g.user, g.role = (ident.user, ident.role) if ident else (None, None)
+        g.department = ident.department if ident else None
         if ident is None:
             return _deny(401, "authentication required")
         if ident.role == "wall" and not path.startswith(WALL_PREFIXES):

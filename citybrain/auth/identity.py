@@ -20,6 +20,8 @@ class Identity:
     user: str
     role: str
     via: str  # off | session | header | wall-token
+    #: A handler's department (部门): the work orders it sees and handles.
+    department: str | None = None
 
 
 def users_path(settings: Settings) -> Path:
@@ -71,8 +73,10 @@ def identify(settings: Settings, request: Request) -> Identity | None:
         name = request.headers.get(settings.auth_user_header)
         role = request.headers.get(settings.auth_role_header)
         if name and trusted(settings, request.remote_addr):
-            return Identity(name[:64], role if known_role(settings, role) else "leader", "header")
+            dept = request.headers.get(settings.auth_department_header)
+            return Identity(name[:64], role if known_role(settings, role) else "leader", "header",
+                            dept[:64] if dept else None)
     user, role = session.get("user"), session.get("role")
     if user and known_role(settings, role):
-        return Identity(user, role, "session")
+        return Identity(user, role, "session", session.get("department"))
     return None

@@ -51,6 +51,8 @@ def register(server: Flask, settings: Settings) -> None:
         session.clear()
         session.permanent = True
         session["user"], session["role"] = user.name, user.role
+        if user.department:
+            session["department"] = user.department
         audit.record("login", user=user.name, role=user.role, addr=request.remote_addr)
         return redirect(nxt)
 

@@ -1,4 +1,10 @@
-"""Roles and clearances: which classification a role may see, and who may export."""
+"""Roles and clearances: which classification a role may see, who may export, who may act on duty.
+
+Roles of the duty room (``citybrain.ops``): ``duty`` (值班员) acknowledges, silences and resolves
+alarms and creates, registers, dispatches, verifies and closes work orders; ``handler`` (部门处置人员,
+with a department) handles its department's orders; ``admin`` may do all of it; ``leader``,
+``analyst`` and ``wall`` only read.
+"""
 
 from __future__ import annotations
 
@@ -22,3 +28,13 @@ def may_see(settings: Settings, role: str | None, classification: str) -> bool:
 
 def can_export(settings: Settings, role: str | None) -> bool:
     return role in settings.export_roles
+
+
+#: Roles that act on alarms (acknowledge, silence, resolve) and create work orders.
+DUTY_ROLES = frozenset({"duty", "admin"})
+#: The role that handles work orders of its own department.
+HANDLER = "handler"
+
+
+def can_act_on_alarms(role: str | None) -> bool:
+    return role in DUTY_ROLES

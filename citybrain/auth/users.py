@@ -21,6 +21,7 @@ _N, _R, _P = 2**15, 8, 1
 class User:
     name: str
     role: str
+    department: str | None = None
 
 
 def hash_password(password: str) -> str:
@@ -58,15 +59,21 @@ class UserStore:
             json.dump(data, f, ensure_ascii=False, indent=1, sort_keys=True)
         os.replace(tmp, self.path)
 
-    def add(self, name: str, role: str, password: str, roles: list[str]) -> None:
+    def add(self, name: str, role: str, password: str, roles: list[str], department: str | None = None) -> None:
         if not _NAME.match(name):
             raise ValueError("user name: letters, digits, Chinese characters and _ . - @ (at most 64)")
         if role not in roles:
             raise ValueError(f"role must be one of {', '.join(roles)}")
         if len(password) < 10:
             raise ValueError("password must have at least 10 characters")
+        if department is not None and not _NAME.match(department):
+            raise ValueError("department: letters, digits, Chinese characters and _ . - @ (at most 64)")
+        if role == "handler" and not department:
+            raise ValueError("a handler needs a department (--department)")
         data = self._read()
         data[name] = {"role": role, "password": hash_password(password)}
+        if department:
+            data[name]["department"] = department
         self._write(data)
 
     def remove(self, name: str) -> bool:
@@ -78,11 +85,11 @@ class UserStore:
         return True
 
     def list(self) -> list[User]:
-        return [User(n, u["role"]) for n, u in sorted(self._read().items())]
+        return [User(n, u["role"], u.get("department")) for n, u in sorted(self._read().items())]
 
     def verify(self, name: str, password: str) -> User | None:
         u = self._read().get(name)
         if u is None:
             verify_password(password, hash_password("timing-equaliser"))  # same cost either way
             return None
-        return User(name, u["role"]) if verify_password(password, u["password"]) else None
+        return User(name, u["role"], u.get("department")) if verify_password(password, u["password"]) else None
