@@ -32,6 +32,7 @@ from citybrain.ops.errors import Forbidden, NotFound, OpsError
 from citybrain.semantics.freshness import now as clock_now
 
 log = logging.getLogger(__name__)
+MAX_ID = 2**31 - 1
 ERR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 NOTE = Field("note", "text", max_len=2000)
 ACK = [NOTE]
@@ -42,7 +43,7 @@ CREATE = [Field("title", "text", required=True, max_len=200),
           Field("region", "region", required=True), Field("alarm_id", "id"),
           Field("lon", "float", minimum=-180, maximum=180), Field("lat", "float", minimum=-90, maximum=90)]
 TRANSITION = [Field("to", "enum", required=True, enum=rules.STATES),
-              Field("version", "int", required=True, minimum=1, maximum=2**31 - 1),
+              Field("version", "int", required=True, minimum=1, maximum=MAX_ID),
               Field("department", "text", max_len=64), NOTE]
 LIST = [Param("state", "enum", "Only orders in these states.", repeat=True, enum=rules.STATES),
         Param("region", "region", "Only orders of this region."),
@@ -151,10 +152,18 @@ def create():
     return jsonify(out), 201
 
 
+def _known_id(order_id: int) -> int:
+    """``order_id`` if it can be an order's id at all (a 40-digit number is simply unknown)."""
+    if not 0 < order_id <= MAX_ID:
+        raise NotFound("unknown work order", parameter="id", got=str(order_id)[:40])
+    return order_id
+
+
 @ops_view
 def transition(order_id: int):
     """Take one step of a work order at the version the caller read."""
     user, role, dept = _who()
+    order_id = _known_id(order_id)
     b = _json_body(TRANSITION)
     out = workorders.transition(_engine(), order_id, to=b["to"], version=b["version"], user=user, role=role,
                                 user_department=dept, now=clock_now(), department=b["department"], note=b["note"])
@@ -167,6 +176,7 @@ def transition(order_id: int):
 def order(order_id: int):
     """A work order with its state and history."""
     _user, role, dept = _who()
+    order_id = _known_id(order_id)
     return jsonify(iso(workorders.get(_engine(), order_id, role=role, department=dept, now=clock_now())))
 
 
