@@ -109,7 +109,7 @@ def _alarm_write(alarm_id: str, action: str, fields: list[Field], act: Callable[
         raise Forbidden(f"role {role or 'anonymous'} may not {action} alarms")
     body = _json_body(fields)
     engine, now = _engine(), clock_now()
-    if len(alarm_id) > 200:
+    if len(alarm_id) > 200 or any(ord(c) < 32 for c in alarm_id):  # never an id of the set
         raise NotFound("unknown alarm", parameter="id", got=alarm_id)
     if life.find(engine, alarm_id) is None:
         life.refresh_all(engine, now)  # an alarm of the set nobody has listed yet
