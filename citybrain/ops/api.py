@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
 
-from flask import Response, current_app, g, jsonify, request
+from flask import Response, current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from citybrain import audit, context
@@ -26,6 +26,7 @@ from citybrain.api.routes import add_route
 from citybrain.auth.roles import can_act_on_alarms
 from citybrain.ops import alarms as life
 from citybrain.ops import rules, workorders
+from citybrain.ops.caller import caller
 from citybrain.ops.body import Field, openapi_body, parse_body
 from citybrain.ops.db import ensure
 from citybrain.ops.errors import Forbidden, NotFound, OpsError
@@ -63,8 +64,7 @@ def iso(obj: Any) -> Any:
     return obj.isoformat() if isinstance(obj, datetime) else obj
 
 
-def _who() -> tuple[str, str | None, str | None]:
-    return (getattr(g, "user", None) or "anonymous", getattr(g, "role", None), getattr(g, "department", None))
+_who = caller
 
 
 def _json_body(fields: list[Field]) -> dict[str, Any]:
