@@ -218,3 +218,14 @@ def test_csv_is_excel_safe_and_audited(callers, ops_settings):
     assert any(e["event"] == "export" and e.get("what") == "workorders" for e in events)
     assert any(e["event"] == "workorder_create" for e in events)
     assert any(e["event"] == "workorder_transition" for e in events)
+
+
+@pytest.mark.parametrize("query", ["department=%00", "department=" + "x" * 300, "state=" + "a" * 300,
+                                   "overdue=maybe", "region=330225%00", "x" * 3000 + "=1", "state=closed&state=%ED%A0%80",
+                                   "encoding=latin-1"])
+def test_hostile_queries_are_4xx_json(callers, query):
+    for path in (URL, URL + ".csv"):
+        r = callers["admin"].get(f"{path}?{query}")
+        if path == URL and query.startswith("encoding"):
+            assert r.status_code == 400  # not a parameter of the JSON list
+        assert 400 <= r.status_code < 500 and r.is_json, (path, query, r.status_code)
