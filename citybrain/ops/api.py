@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from citybrain import audit, context
 from citybrain.api.params import Param, ParamError, parse
-from citybrain.api.routes import add_route
+from citybrain.api.routes import ENCODING, add_route
 from citybrain.auth.roles import can_act_on_alarms
 from citybrain.ops import alarms as life
 from citybrain.ops import rules, workorders
@@ -51,8 +51,7 @@ LIST = [Param("state", "enum", "Only orders in these states.", repeat=True, enum
         Param("category", "enum", "Only orders of this category.", enum=rules.CATEGORIES),
         Param("department", "string", "Only orders dispatched to this department."),
         Param("overdue", "bool", "Only overdue (true) or only timely (false) orders.")]
-CSV_PARAMS = LIST + [Param("encoding", "enum", "CSV text encoding (UTF-8 with BOM).", enum=("utf-8", "gbk"),
-                           default="utf-8")]
+CSV_PARAMS = LIST + [ENCODING]
 
 
 def iso(obj: Any) -> Any:
@@ -210,7 +209,7 @@ def _cell(v: Any) -> str:
 def orders_csv():
     """The same list as CSV (UTF-8 with BOM or GBK, formula cells neutralised); audited."""
     rows = _listing(CSV_PARAMS)
-    enc = request.args.get("encoding", "utf-8")
+    enc = request.args.get("encoding", ENCODING.default)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(workorders.COLUMNS)

@@ -206,7 +206,8 @@ def test_list_filters_and_overdue_first(callers, ops_app):
 
 
 def test_csv_is_excel_safe_and_audited(callers, ops_settings):
-    create(callers, title="=HYPERLINK(\"http://evil\")")
+    oid = create(callers, title="=HYPERLINK(\"http://evil\")")["id"]
+    assert step(callers["duty"], oid, "registered", 1).status_code == 200
     r = callers["admin"].get(URL + ".csv")
     assert r.status_code == 200 and r.mimetype == "text/csv"
     text = r.data.decode("utf-8")
