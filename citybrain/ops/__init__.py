@@ -13,6 +13,7 @@ through SQLAlchemy 2 Core with Alembic migrations.
 - ``alarms``      raised → acknowledged → cleared, silences; synced with the alarm set
 - ``rules``       the work-order state machine: steps, who may take them, time limits
 - ``workorders``  create, transition (optimistic version), read, list
+- ``caller``      who acts in this request (user, role, department)
 - ``api``         the ``/api/v1`` routes
 - ``pgcluster``   a throwaway PostgreSQL server for tests and benchmarks
 """
