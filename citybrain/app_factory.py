@@ -73,6 +73,9 @@ def create_app(settings: Settings | None = None) -> Dash:
     from citybrain.api import register_api
 
     audit.configure(settings.db.parent / "audit.log")
+    from citybrain.ops.db import ensure
+
+    ensure(ctx.ops)  # the operational database at the newest migration (a no-op when it is)
     register_api(app.server, settings)
     install_werkzeug_filter()
     auth.install(app, settings, access)

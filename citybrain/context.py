@@ -1,4 +1,4 @@
-"""The app context: one settings object, one store and one cache per app.
+"""The app context: one settings object, one store, one cache and one ops database engine per app.
 
 ``create_app(settings)`` builds an ``AppContext`` and installs it on its Flask server; pages, API
 routes and callbacks run inside that app (a request or an app context) and read it with
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cachelib import BaseCache
+from sqlalchemy.engine import Engine
 from flask import Flask, current_app, has_app_context
 
 from citybrain.settings import Settings, get_settings
@@ -24,18 +25,22 @@ EXTENSION = "citybrain"
 
 @dataclass(frozen=True)
 class AppContext:
-    """What every part of one app reads: its settings, its store and its cache."""
+    """What every part of one app reads: its settings, its store, its cache and the engine of its
+    operational database (``citybrain.ops``: what people write — alarm states, work orders)."""
 
     settings: Settings
     store: Store
     cache: BaseCache
+    ops: Engine
 
 
 def build(settings: Settings) -> AppContext:
-    """A context for ``settings`` (the cache backend the settings ask for)."""
+    """A context for ``settings`` (the cache backend and ops database the settings ask for; the
+    engine connects on first use)."""
     from citybrain.cache import make_backend
+    from citybrain.ops.db import make_engine
 
-    return AppContext(settings, Store(Path(settings.db).absolute()), make_backend(settings))
+    return AppContext(settings, Store(Path(settings.db).absolute()), make_backend(settings), make_engine(settings))
 
 
 def install(server: Flask, ctx: AppContext) -> None:

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
         description="A fixed wall clock (China Standard Time, naive) freshness is judged at, for replays and "
                     "tests. Default: the real time.")
     log_level: str = Field(default="INFO", description="Python logging level.")
+    ops_db: str | None = Field(
+        default=None,
+        description="The operational database (alarm states, work orders): a SQLAlchemy URL such as "
+                    "postgresql+psycopg://user@host/db (postgresql:// is read the same). Default: SQLite "
+                    "<db folder>/ops.sqlite (WAL).")
     auth: Literal["off", "local", "header"] = Field(
         default="off", description="off (first run), local (own users and login page) or header (trust a "
                                    "gateway's SSO header from trusted proxies only).")
@@ -77,6 +82,8 @@ class Settings(BaseSettings):
         description="Bulk-read rule: rows of one listing a role may read through JSON pages (JSON object; roles "
                     "not named read api_max_rows per page, any number of pages). File exports: export_roles.")
     access_log: str = Field(default="-", description="gunicorn access log ('-' = stdout); wall tokens redacted.")
+    auth_department_header: str = Field(default="X-Remote-Department",
+                                        description="SSO header naming a handler's department (header mode).")
     wall_tokens: list[str] = Field(default=[], description="Read-only wall display tokens (JSON list).")
     users_file: Path | None = Field(default=None, description="Local users (default: <db folder>/users.json).")
     secret_key: str | None = Field(default=None, description="Session signing key (default: generated once "
@@ -84,7 +91,8 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(default=True, description="Send the session cookie over HTTPS only "
                                                           "(browsers also accept it from localhost).")
     role_clearance: dict[str, Literal["public", "internal", "restricted"]] = Field(
-        default={"wall": "internal", "leader": "internal", "analyst": "internal", "admin": "restricted"},
+        default={"wall": "internal", "leader": "internal", "analyst": "internal", "duty": "internal",
+                 "handler": "internal", "admin": "restricted"},
         description="Highest classification each role may see (JSON object); defines the roles.")
     export_roles: list[str] = Field(default=["analyst", "admin"], description="Roles allowed to export.")
     api_max_rows: int = Field(default=10000, ge=1, le=1_000_000,

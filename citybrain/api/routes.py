@@ -7,6 +7,7 @@ the other's internals, so the two stay in one direction (``v1`` → ``openapi`` 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -22,17 +23,27 @@ BOM = Param("bom", "bool", "Write a byte-order mark (UTF-8 only).", default=True
 
 #: Extra documented routes other modules add (path -> OpenAPI path item), e.g. layers, dashboards.
 EXTRA_DOCS: dict[str, dict[str, Any]] = {}
-#: The views of those routes: (path below the prefix, endpoint name, view function).
-EXTRA_ROUTES: list[tuple[str, str, Callable[..., Any]]] = []
+#: The views of those routes: (path below the prefix, endpoint name, view function, HTTP methods).
+EXTRA_ROUTES: list[tuple[str, str, Callable[..., Any], tuple[str, ...]]] = []
+_CONVERTER = re.compile(r"<(?:[a-z]+:)?([A-Za-z_][A-Za-z0-9_]*)>")
 
 
-def add_route(path: str, endpoint: str, view: Callable[..., Any], doc: dict[str, Any], *, access: str) -> None:
-    """Register a further ``/api/v1`` route, its OpenAPI path item and who may call it (``access``, one of
-    ``citybrain.auth.policy``'s: STAFF, EXPORT, SIGNED_IN, PUBLIC) before the app is built."""
+def doc_path(path: str) -> str:
+    """The OpenAPI path of a Flask rule below the prefix (``/x/<int:id>`` -> ``/api/v1/x/{id}``)."""
+    return PREFIX + _CONVERTER.sub(r"{\1}", path)
+
+
+def add_route(path: str, endpoint: str, view: Callable[..., Any], doc: dict[str, Any],
+              methods: tuple[str, ...] = ("GET",), *, access: str) -> None:
+    """Register a further ``/api/v1`` route, its OpenAPI operations and who may call it (``access``,
+    one of ``citybrain.auth.policy``'s: STAFF, EXPORT, SIGNED_IN, PUBLIC) before the app is built.
+
+    ``path`` is a Flask rule below the prefix; ``doc`` holds its operations by method. Two routes of
+    one path (e.g. GET and POST, different endpoints) share one OpenAPI path item."""
     declare_route(PREFIX + path, access)
-    if not any(r[0] == path for r in EXTRA_ROUTES):
-        EXTRA_ROUTES.append((path, endpoint, view))
-    EXTRA_DOCS[PREFIX + path] = doc
+    if not any(r[1] == endpoint for r in EXTRA_ROUTES):
+        EXTRA_ROUTES.append((path, endpoint, view, methods))
+    EXTRA_DOCS.setdefault(doc_path(path), {}).update(doc)
 
 
 def page_size_param(settings: Settings) -> Param:

@@ -146,8 +146,8 @@ def create_blueprint() -> Blueprint:
                            got=name), 404
         return serve_endpoint(ep, fmt)
 
-    for path, endpoint, view in EXTRA_ROUTES:
-        bp.add_url_rule(path, endpoint, view, methods=["GET"])
+    for path, endpoint, view, methods in EXTRA_ROUTES:
+        bp.add_url_rule(path, endpoint, view, methods=list(methods))
 
     @bp.errorhandler(ParamError)
     def _bad_param(exc: ParamError):

@@ -85,6 +85,7 @@ def install(app: Dash, settings: Settings, policy: AccessPolicy) -> None:
             return None
         ident = identify(settings, request, sessions, users)
         g.user, g.role = (ident.user, ident.role) if ident else (None, None)
+        g.department = ident.department if ident else None
         if ident is not None and not known_role(settings, ident.role):
             return _deny(403, "no role is granted to this user", ident)
         call = None

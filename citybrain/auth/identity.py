@@ -7,7 +7,7 @@ import hmac
 import ipaddress
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from flask import Request
@@ -27,6 +27,8 @@ class Identity:
     role: str
     via: str  # off | session | header | wall-token
     session: Session | None = None
+    #: A handler's department (部门): the work orders it sees and handles.
+    department: str | None = None
 
 
 def users_path(settings: Settings) -> Path:
@@ -99,11 +101,12 @@ def identify(settings: Settings, request: Request, sessions: Sessions, users: Us
 
         ident = sso_identity(settings, request)
         if ident is not None:
-            return ident
+            dept = request.headers.get(settings.auth_department_header)
+            return replace(ident, department=dept[:64]) if dept else ident
     s = sessions.get(request.cookies.get(COOKIE))
     if s is None:
         return None
     if not session_valid(settings, s, users):
         sessions.revoke(s.id_hash)
         return None
-    return Identity(s.user, s.role, "session", s)
+    return Identity(s.user, s.role, "session", s, users.department_of(s.user) if users is not None else None)

@@ -1,4 +1,10 @@
-"""Roles and clearances: which classification a role may see, and who may export."""
+"""Roles and clearances: which classification a role may see, who may export, who may act on duty.
+
+Roles of the duty room (``citybrain.ops``): ``duty`` (值班员) acknowledges, silences and resolves
+alarms and creates, registers, dispatches, verifies and closes work orders; ``handler`` (部门处置人员,
+with a department) handles its department's orders; ``admin`` may do all of it; ``leader``,
+``analyst`` and ``wall`` only read.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ from citybrain.settings import Settings
 
 LEVELS = {"public": 0, "internal": 1, "restricted": 2}
 #: Roles that read dashboards and the API (every role but the wall display).
-STAFF_ROLES: tuple[str, ...] = ("leader", "analyst", "admin")
+STAFF_ROLES: tuple[str, ...] = ("leader", "analyst", "admin", "duty", "handler")
 #: Roles a wall page and its callbacks admit.
 WALL_ROLES: tuple[str, ...] = ("wall", *STAFF_ROLES)
 
@@ -29,3 +35,14 @@ def can_export(settings: Settings, role: str | None) -> bool:
     from citybrain.auth.bulk import bulk_rule
 
     return bulk_rule(settings, role).files
+
+
+#: Roles that act on alarms (acknowledge, silence, resolve) and create work orders.
+DUTY_ROLES = frozenset({"duty", "admin"})
+#: The role that handles work orders of its own department.
+HANDLER = "handler"
+
+
+def can_act_on_alarms(role: str | None) -> bool:
+    """Whether ``role`` may acknowledge, silence and resolve alarms."""
+    return role in DUTY_ROLES

@@ -32,6 +32,7 @@ def _equaliser() -> str:
 class User:
     name: str
     role: str
+    department: str | None = None
 
 
 def hash_password(password: str) -> str:
@@ -69,15 +70,21 @@ class UserStore:
             json.dump(data, f, ensure_ascii=False, indent=1, sort_keys=True)
         os.replace(tmp, self.path)
 
-    def add(self, name: str, role: str, password: str, roles: list[str]) -> None:
+    def add(self, name: str, role: str, password: str, roles: list[str], department: str | None = None) -> None:
         if not _NAME.match(name):
             raise ValueError("user name: letters, digits, Chinese characters and _ . - @ (at most 64)")
         if role not in roles:
             raise ValueError(f"role must be one of {', '.join(roles)}")
         if len(password) < 10:
             raise ValueError("password must have at least 10 characters")
+        if department is not None and not _NAME.match(department):
+            raise ValueError("department: letters, digits, Chinese characters and _ . - @ (at most 64)")
+        if role == "handler" and not department:
+            raise ValueError("a handler needs a department (--department)")
         data = self._read()
         data[name] = {"role": role, "password": hash_password(password)}
+        if department:
+            data[name]["department"] = department
         self._write(data)
 
     def remove(self, name: str) -> bool:
@@ -89,14 +96,14 @@ class UserStore:
         return True
 
     def list(self) -> list[User]:
-        return [User(n, u["role"]) for n, u in sorted(self._read().items())]
+        return [User(n, u["role"], u.get("department")) for n, u in sorted(self._read().items())]
 
     def verify(self, name: str, password: str) -> User | None:
         u = self._read().get(name)
         if u is None:
             verify_password(password, _equaliser())  # one hash either way: the time tells nothing
             return None
-        return User(name, u["role"]) if verify_password(password, u["password"]) else None
+        return User(name, u["role"], u.get("department")) if verify_password(password, u["password"]) else None
 
     def role_of(self, name: str) -> str | None:
         u = self._read().get(name)
@@ -110,6 +117,7 @@ class UserDirectory:
         self.store = UserStore(path)
         self._stamp: tuple[int, int] | None = None
         self._roles: dict[str, str] = {}
+        self._departments: dict[str, str | None] = {}
         self._lock = threading.Lock()
 
     def role_of(self, name: str) -> str | None:
@@ -120,6 +128,14 @@ class UserDirectory:
             return None
         with self._lock:
             if stamp != self._stamp:
-                self._roles = {u.name: u.role for u in self.store.list()}
+                users = self.store.list()
+                self._roles = {u.name: u.role for u in users}
+                self._departments = {u.name: u.department for u in users}
                 self._stamp = stamp
             return self._roles.get(name)
+
+    def department_of(self, name: str) -> str | None:
+        """A handler's department (read with the roles, from the same file)."""
+        self.role_of(name)
+        with self._lock:
+            return self._departments.get(name)

@@ -1,4 +1,4 @@
-"""The ``citybrain`` console script: build the store, serve the app."""
+"""The ``citybrain`` console script: build the store, serve the app, migrate the operational database."""
 
 from __future__ import annotations
 
@@ -56,6 +56,10 @@ def serve(host: str | None, port: int | None, workers: int | None, dev: bool) ->
         from citybrain.store.build import build_store
 
         build_store(settings)
+    from citybrain.ops.db import make_engine
+    from citybrain.ops.migrate import upgrade
+
+    click.echo(f"operational database at revision {upgrade(make_engine(settings))}")
     host = host or settings.host
     port = port or settings.port
     if dev:
@@ -73,6 +77,9 @@ from citybrain.cli.users import users  # noqa: E402
 main.add_command(users)
 
 from citybrain.cli.ingest import ingest, watch  # noqa: E402
+from citybrain.cli.db import db  # noqa: E402
+
+main.add_command(db)
 
 main.add_command(ingest)
 main.add_command(watch)

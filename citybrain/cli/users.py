@@ -22,9 +22,11 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("name")
-@click.option("--role", required=True, help="wall, leader, analyst or admin (see CITYBRAIN_ROLE_CLEARANCE).")
+@click.option("--role", required=True, help="duty, handler, leader, analyst, admin or wall "
+                                           "(see CITYBRAIN_ROLE_CLEARANCE).")
+@click.option("--department", default=None, help="A handler's department (部门); required for --role handler.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def add(name: str, role: str, password_stdin: bool) -> None:
+def add(name: str, role: str, department: str | None, password_stdin: bool) -> None:
     """Add or update a user."""
     settings = get_settings()
     if password_stdin:
@@ -34,11 +36,12 @@ def add(name: str, role: str, password_stdin: bool) -> None:
     store = UserStore(users_path(settings))
     before = store.role_of(name)
     try:
-        store.add(name, role, password, list(settings.role_clearance))
+        store.add(name, role, password, list(settings.role_clearance), department)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     ended = open_store(settings).revoke_user(name) if before is not None else 0
-    click.echo(f"user {name} ({role}) saved in {users_path(settings)}" + (f"; {ended} session(s) ended" if ended else ""))
+    dept = f", {department}" if department else ""
+    click.echo(f"user {name} ({role}{dept}) saved in {users_path(settings)}" + (f"; {ended} session(s) ended" if ended else ""))
 
 
 @users.command("remove")
@@ -56,7 +59,7 @@ def remove(name: str) -> None:
 def list_users() -> None:
     """List users and roles."""
     for u in UserStore(users_path(get_settings())).list():
-        click.echo(f"{u.name}\t{u.role}")
+        click.echo(f"{u.name}\t{u.role}" + (f"\t{u.department}" if u.department else ""))
 
 
 @users.command("sessions")

@@ -227,7 +227,9 @@ def test_alarm_rows_are_complete_json(client):
     body = api_alarms(client, "330225")
     assert body["count"] > 0
     cols = ["id", "severity", "region_code", "domain", "indicator_id", "entity_id", "value", "threshold",
-            "raised_at", "title_zh", "title_en"]
+            "raised_at", "title_zh", "title_en",
+            # the life cycle of each alarm (citybrain.ops.alarms)
+            "state", "acknowledged_by", "acknowledged_at", "silenced_until"]
     for r in body["rows"]:
         assert list(r) == cols or set(r) == set(cols)
         assert r["title_zh"] and r["title_en"] and r["raised_at"]

@@ -31,7 +31,9 @@ def test_openapi_document_is_valid(spec):
 
 def test_every_documented_route_answers_as_documented(client, spec):
     for path, item in spec["paths"].items():
-        op = item["get"]
+        op = item.get("get")
+        if op is None or "{" in path:  # writes and per-item routes have their own tests (tests/citybrain/ops)
+            continue
         required = [p for p in op.get("parameters", []) if p.get("required")]
         url = path
         if required:

@@ -1,0 +1,19 @@
+"""The operational database (运行库): what people write, apart from the analytic store.
+
+The store (DuckDB) holds what the city measured; this database holds what the duty room does
+about it: the life cycle of every alarm of the one alarm set and the work orders (工单) that close
+the loop (GB/T 30428.8). SQLite beside the store by default (WAL), PostgreSQL for several hosts,
+through SQLAlchemy 2 Core with Alembic migrations.
+
+- ``db``          the engine of one app (``AppContext.ops``), write transactions, ``ensure``
+- ``tables``      the tables (alarm_states, alarm_events, silences, workorders, workorder_steps)
+- ``migrate``     Alembic upgrade to head (``citybrain db upgrade``, ``serve``, ``create_app``)
+- ``errors``      the errors of an operation (403, 404, 409, 400 illegal step)
+- ``body``        JSON request bodies validated field by field (400 naming the field)
+- ``alarms``      raised → acknowledged → cleared, silences; synced with the alarm set
+- ``rules``       the work-order state machine: steps, who may take them, time limits
+- ``workorders``  create, transition (optimistic version), read, list
+- ``caller``      who acts in this request (user, role, department)
+- ``api``         the ``/api/v1`` routes
+- ``pgcluster``   a throwaway PostgreSQL server for tests and benchmarks
+"""
