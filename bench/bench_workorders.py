@@ -123,6 +123,8 @@ def pct(values: list[float], q: int) -> float:
 
 def run(backend: str, store: Settings, operators: int, seconds: float, workers: int) -> list:
     env = {"CITYBRAIN_DB": str(store.db), "CITYBRAIN_AUTH": "header", "CITYBRAIN_CACHE": "simple",
+           # the bench plays the gateway on loopback, which sets the role header itself
+           "CITYBRAIN_TRUSTED_PROXIES": '["127.0.0.1", "::1"]', "CITYBRAIN_SSO_TRUST_ROLE_HEADER": "true",
            "CITYBRAIN_SIM_ANCHOR": store.sim_anchor.isoformat() if store.sim_anchor else ""}
     cluster = None
     if backend == "postgresql":

@@ -16,6 +16,11 @@ from citybrain.settings import PROJECT_ROOT, Settings
 TEST_ANCHOR = datetime(2026, 7, 15, 12, 0)
 
 
+#: Header SSO as the duty-room tests use it: a gateway on loopback that sets the role header itself
+#: (operators opt in to trusting it; see README "Security").
+GATEWAY = {"trusted_proxies": ["127.0.0.1", "::1"], "sso_trust_role_header": True}
+
+
 def make_settings(tmp: Path, **kw) -> Settings:
     base = dict(db=tmp / "store.duckdb", cache="simple",
                 cache_dir=tmp / "cache", sim_anchor=TEST_ANCHOR)

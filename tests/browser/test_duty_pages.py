@@ -16,7 +16,9 @@ pytestmark = pytest.mark.browser
 def duty_server(built_store, tmp_path_factory):
     port = devserver.free_port()
     ops = tmp_path_factory.mktemp("ops") / "ops.sqlite"
-    proc = start_server(built_store, port, extra_env={"CITYBRAIN_AUTH": "header", "CITYBRAIN_OPS_DB": f"sqlite:///{ops}"})
+    proc = start_server(built_store, port, extra_env={"CITYBRAIN_AUTH": "header", "CITYBRAIN_OPS_DB": f"sqlite:///{ops}",
+                                                      "CITYBRAIN_TRUSTED_PROXIES": '["127.0.0.1", "::1"]',
+                                                      "CITYBRAIN_SSO_TRUST_ROLE_HEADER": "true"})
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(timeout=20)

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from flask import g
+from tests.conftest import GATEWAY
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +19,7 @@ def app(built_store, tmp_path_factory):
     from citybrain.app_factory import create_app
 
     url = f"sqlite:///{tmp_path_factory.mktemp('opspages') / 'ops.sqlite'}"
-    return create_app(built_store.model_copy(update={"ops_db": url, "auth": "header"}))
+    return create_app(built_store.model_copy(update={"ops_db": url, "auth": "header", **GATEWAY}))
 
 
 @contextlib.contextmanager

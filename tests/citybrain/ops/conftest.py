@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from citybrain.settings import Settings
+from tests.conftest import GATEWAY
 
 BACKENDS = ("sqlite", "postgresql")
 _N = itertools.count(1)
@@ -40,7 +41,7 @@ def new_database(kind: str, request: pytest.FixtureRequest, tmp_factory: pytest.
 def ops_settings(request, built_store, tmp_path_factory) -> Settings:
     """The built store's settings with header auth and a new operational database of each backend."""
     url = new_database(request.param, request, tmp_path_factory)
-    return built_store.model_copy(update={"ops_db": url, "auth": "header"})
+    return built_store.model_copy(update={"ops_db": url, "auth": "header", **GATEWAY})
 
 
 @pytest.fixture(scope="module")
