@@ -18,8 +18,11 @@ SERVER = Flask("citybrain-bench")
 
 def use_cache(settings: Settings, store: Store, spec: str, **kw) -> None:
     """Make ``spec`` (null, simple, filesystem, redis://…) the cache of the benchmark's context."""
+    from dataclasses import replace
+
     s = settings.model_copy(update={"cache": spec, **kw})
-    context.install(SERVER, context.AppContext(s, store, make_backend(s)))
+    base = SERVER.extensions.get(context.EXTENSION) or context.build(settings)
+    context.install(SERVER, replace(base, settings=s, store=store, cache=make_backend(s)))
 
 
 @contextlib.contextmanager

@@ -60,13 +60,15 @@ class FisheriesLayer(Layer):
         vsp1 = [f"{sp:.1f}" for sp in vsp]  # formatted once for both languages
         en = st.columns("SELECT entity_id, name_en FROM entities WHERE kind = 'vessel' AND name_en IS NOT NULL")
         name_en = dict(zip(en["entity_id"].tolist(), en["name_en"].tolist()))  # the hull number in pinyin
+        zh = {x: label("vessel_status", x, "zh") for x in set(vs)}  # a handful of statuses, not a label per vessel
+        en_ = {x: label("vessel_status", x, "en") for x in set(vs)}
         vf = part({
             "id": tid, "layer": self.id, "sublayer": "vessels", "kind": [_KIND.get(s) or "vessel_" + s for s in vs],
             "name_zh": tid, "name_en": [name_en.get(x, x) for x in tid.tolist()],
             "lon": v["lon"], "lat": v["lat"], "value": vsp,
             "unit": "kn", "status": np.where(alarm, "alarm", "normal"),
-            "detail_zh": [f"{label('vessel_status', s, 'zh')} · {sp} 节 · {t}" for s, sp, t in zip(vs, vsp1, vts)],
-            "detail_en": [f"{label('vessel_status', s, 'en')} · {sp} kn · {t}" for s, sp, t in zip(vs, vsp1, vts)],
+            "detail_zh": [f"{zh[s]} · {sp} 节 · {t}" for s, sp, t in zip(vs, vsp1, vts)],
+            "detail_en": [f"{en_[s]} · {sp} kn · {t}" for s, sp, t in zip(vs, vsp1, vts)],
             "indicator": None, "geometry": None})
         return assemble([pf, vf, self._trails(ctx, name_en)])
 
@@ -89,14 +91,13 @@ class FisheriesLayer(Layer):
         tid = ids[starts]
         n = ends - starts
         return part({
-            "id": [f"{x}#trail" for x in tid], "layer": self.id, "sublayer": "trails",
+            "id": [x + "#trail" for x in tid.tolist()], "layer": self.id, "sublayer": "trails",
             "kind": np.where(alarm > 0, f"{PATH_KIND}_alarm", PATH_KIND).astype(object),
-            "name_zh": [f"{x} 航迹" for x in tid], "name_en": [f"{name_en.get(x, x)} track" for x in tid],
+            "name_zh": tid, "name_en": [name_en.get(x, x) for x in tid.tolist()],  # the vessel's; kind says track
             "lon": tr["lon"][ends - 1].astype("float64"), "lat": tr["lat"][ends - 1].astype("float64"),
-            "value": n.astype("float64"), "unit": "",
-            "status": "none", "detail_zh": [f"近{TRAIL_HOURS:g}小时 {k} 个位置" for k in n],
-            "detail_en": [f"{k} positions in the last {TRAIL_HOURS:g} h" for k in n],
-            "indicator": None, "geometry": list(shapely.to_wkb(lines))})
+            "value": n.astype("float64"), "unit": "",  # positions on the path
+            "status": "none", "detail_zh": f"近{TRAIL_HOURS:g}小时航迹", "detail_en": f"track, last {TRAIL_HOURS:g} h",
+            "indicator": None, "geometry": lines})  # shapely LineStrings (the export writes them as GeoJSON)
 
     def traces(self, ctx, feats, lang, sublayers, compact=False) -> list[Any]:
         on = set(sublayers)
@@ -106,8 +107,7 @@ class FisheriesLayer(Layer):
         colours = [_KIND_COLOURS.get(k) or VESSEL_COLOURS.get(k.removeprefix("vessel_"), "#8fb3d1") for k in ves["kind"]]
         trails = by_sublayer(cols, "trails")
         if len(trails["id"]) and "trails" in on:
-            wkb = feats["geometry"].to_numpy(object)[(feats["sublayer"] == "trails").to_numpy()]
-            geoms = shapely.from_wkb(wkb)
+            geoms = feats["geometry"].to_numpy(object)[(feats["sublayer"] == "trails").to_numpy()]
             xy, which = shapely.get_coordinates(geoms, return_index=True)
             red = np.array([k.endswith("_alarm") for k in trails["kind"]], dtype="uint8")[which]
             tlon, tlat = typed(xy[:, 0], "float32"), typed(xy[:, 1], "float32")
