@@ -144,8 +144,8 @@ def _fleet(store: Store, at, n: int) -> tuple[np.ndarray, np.ndarray]:
     from citybrain.queries import geo
 
     parts = [geo.vessel_trail(store, r, at - timedelta(hours=3), at) for r in ("330225", "330900")]
-    lon = np.concatenate([p["lon"].astype("float32") for p in parts])[:n]
-    lat = np.concatenate([p["lat"].astype("float32") for p in parts])[:n]
+    lon = np.concatenate([np.concatenate(p["lon"]).astype("float32") for p in parts])[:n]
+    lat = np.concatenate([np.concatenate(p["lat"]).astype("float32") for p in parts])[:n]
     return lon, lat
 
 

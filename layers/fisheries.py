@@ -58,43 +58,35 @@ class FisheriesLayer(Layer):
         vts = minutes(v["ts"])
         tid = v["track_id"]
         vsp1 = [f"{sp:.1f}" for sp in vsp]  # formatted once for both languages
-        en = st.columns("SELECT entity_id, name_en FROM entities WHERE kind = 'vessel' AND name_en IS NOT NULL")
-        name_en = dict(zip(en["entity_id"].tolist(), en["name_en"].tolist()))  # the hull number in pinyin
         zh = {x: label("vessel_status", x, "zh") for x in set(vs)}  # a handful of statuses, not a label per vessel
         en_ = {x: label("vessel_status", x, "en") for x in set(vs)}
         vf = part({
             "id": tid, "layer": self.id, "sublayer": "vessels", "kind": [_KIND.get(s) or "vessel_" + s for s in vs],
-            "name_zh": tid, "name_en": [name_en.get(x, x) for x in tid.tolist()],
+            "name_zh": tid, "name_en": v["name_en"],  # the hull number in pinyin
             "lon": v["lon"], "lat": v["lat"], "value": vsp,
             "unit": "kn", "status": np.where(alarm, "alarm", "normal"),
             "detail_zh": [f"{zh[s]} · {sp} 节 · {t}" for s, sp, t in zip(vs, vsp1, vts)],
             "detail_en": [f"{en_[s]} · {sp} kn · {t}" for s, sp, t in zip(vs, vsp1, vts)],
             "indicator": None, "geometry": None})
-        return assemble([pf, vf, self._trails(ctx, name_en)])
+        return assemble([pf, vf, self._trails(ctx)])
 
-    def _trails(self, ctx: LayerContext, name_en: dict[str, str]) -> dict[str, Any]:
+    def _trails(self, ctx: LayerContext) -> dict[str, Any]:
         """Each vessel's path over the last ``TRAIL_HOURS`` as a LineString feature (kind ``track``, or
         ``track_alarm`` when the vessel was in alarm on the way), ending at its latest position."""
         tr = geo.vessel_trail(ctx.store, ctx.region, ctx.at - timedelta(hours=TRAIL_HOURS), ctx.at)
-        ids = tr["track_id"]
-        if len(ids) == 0:
+        tid = tr["track_id"]
+        if len(tid) == 0:
             return part({c: [] for c in ("id",)})
-        first = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])  # rows come ordered by vessel and time
-        lengths = np.diff(np.r_[first, len(ids)])
-        keep = lengths >= 2  # a line needs two positions
-        starts = first[keep]
-        ends = starts + lengths[keep]
-        run = np.repeat(np.arange(len(starts)), lengths[keep])
-        pts = np.flatnonzero(np.repeat(keep, lengths))
-        lines = shapely.linestrings(tr["lon"][pts].astype("float64"), tr["lat"][pts].astype("float64"), indices=run)
-        alarm = np.maximum.reduceat(tr["alarm"].astype("uint8"), starts) if len(starts) else np.array([], "uint8")
-        tid = ids[starts]
-        n = ends - starts
+        n = np.fromiter((len(a) for a in tr["lon"]), dtype="int64", count=len(tid))
+        lon, lat = np.concatenate(tr["lon"]).astype("float64"), np.concatenate(tr["lat"]).astype("float64")
+        ends = np.cumsum(n)
+        lines = shapely.linestrings(lon, lat, indices=np.repeat(np.arange(len(tid)), n))
+        alarm = np.asarray(tr["alarm"], dtype="uint8")
         return part({
             "id": [x + "#trail" for x in tid.tolist()], "layer": self.id, "sublayer": "trails",
             "kind": np.where(alarm > 0, f"{PATH_KIND}_alarm", PATH_KIND).astype(object),
-            "name_zh": tid, "name_en": [name_en.get(x, x) for x in tid.tolist()],  # the vessel's; kind says track
-            "lon": tr["lon"][ends - 1].astype("float64"), "lat": tr["lat"][ends - 1].astype("float64"),
+            "name_zh": tid, "name_en": tr["name_en"],  # the vessel's; kind says track
+            "lon": lon[ends - 1], "lat": lat[ends - 1],
             "value": n.astype("float64"), "unit": "",  # positions on the path
             "status": "none", "detail_zh": f"近{TRAIL_HOURS:g}小时航迹", "detail_en": f"track, last {TRAIL_HOURS:g} h",
             "indicator": None, "geometry": lines})  # shapely LineStrings (the export writes them as GeoJSON)

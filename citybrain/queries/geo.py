@@ -96,23 +96,29 @@ def entity_series(store: Store, entity_id: str, indicator_id: str, start: dateti
 @cached_query
 def vessel_positions(store: Store, region: str, at: datetime) -> Columns:
     """Each vessel's position at ``at`` (positions are every 5 minutes; the last one at or before)."""
-    rsql, rp = _rf("region_code", region)
-    return store.columns(f"""SELECT track_id, lon, lat, status, speed_kn, ts FROM tracks
-                        WHERE kind = 'vessel' AND ts = (SELECT max(ts) FROM tracks WHERE kind = 'vessel'
-                                                          AND ts <= ? AND ts > ? - INTERVAL 1 HOUR)
+    rsql, rp = _rf("t.region_code", region)
+    return store.columns(f"""SELECT t.track_id, t.lon, t.lat, t.status, t.speed_kn, t.ts,
+                               coalesce(e.name_en, t.track_id) AS name_en
+                        FROM tracks t LEFT JOIN entities e ON e.entity_id = t.track_id
+                        WHERE t.kind = 'vessel' AND t.ts = (SELECT max(ts) FROM tracks WHERE kind = 'vessel'
+                                                            AND ts <= ? AND ts > ? - INTERVAL 1 HOUR)
                           AND {rsql}
-                        ORDER BY track_id""", [at, at, *rp])
+                        ORDER BY t.track_id""", [at, at, *rp])
 
 
 @cached_query
 def vessel_trail(store: Store, region: str, start: datetime, end: datetime) -> Columns:
-    """Every vessel position in ``(start, end]``, by vessel and time (trails and density; tens of
-    thousands of rows)."""
+    """Each vessel's positions in ``(start, end]`` in time order, one row per vessel with at least two
+    (lists of lon and lat), whether it was in alarm on the way, and its English name (trails and
+    density; the database groups the tens of thousands of positions)."""
     rsql, rp = _rf("region_code", region)
-    return store.columns(f"""SELECT track_id, lon::FLOAT AS lon, lat::FLOAT AS lat,
-                               (status LIKE 'alarm%')::UTINYINT AS alarm
-                        FROM tracks WHERE kind = 'vessel' AND ts > ? AND ts <= ? AND {rsql}
-                        ORDER BY track_id, ts""",
+    return store.columns(f"""WITH p AS (
+                            SELECT track_id, list(lon::FLOAT ORDER BY ts) AS lon, list(lat::FLOAT ORDER BY ts) AS lat,
+                                   max((status LIKE 'alarm%')::UTINYINT) AS alarm
+                            FROM tracks WHERE kind = 'vessel' AND ts > ? AND ts <= ? AND {rsql}
+                            GROUP BY track_id HAVING count(*) >= 2)
+                        SELECT p.*, coalesce(e.name_en, p.track_id) AS name_en
+                        FROM p LEFT JOIN entities e ON e.entity_id = p.track_id ORDER BY p.track_id""",
                     [start, end, *rp])
 
 
