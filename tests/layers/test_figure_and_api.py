@@ -80,7 +80,7 @@ def test_geojson_not_applicable_and_bad_input(client):
     assert client.get("/api/v1/layers/nope.geojson").status_code == 404
 
 
-def test_map_panels_no_data_legend_and_daily_sparkline(built_store):
+def test_map_panels_no_data_legend_and_daily_sparkline(client, built_store):
     """A typhoon replay window: layers with no observation say 该时段无数据; a daily series' sparkline
     spans days with day ticks (no '23:59:59.999' sub-second ticks)."""
     from dashboards.map.callbacks import render
@@ -89,7 +89,8 @@ def test_map_panels_no_data_legend_and_daily_sparkline(built_store):
 
     store = get_store(built_store.db)
     win = window_of(store, "330225", "ty:CMA-1909")
-    r = render({"region": "330225", "lang": "zh"}, win, 30, ["traffic", "water", "emergency", "fisheries"], {})
+    with client.application.app_context():  # the callback reads its app's store, as in a request
+        r = render({"region": "330225", "lang": "zh"}, win, 30, ["traffic", "water", "emergency", "fisheries"], {})
     text = {b.id: json.dumps(b.to_plotly_json(), default=lambda o: o.to_plotly_json(), ensure_ascii=False)
             for b in r["legend"]}
     assert "该时段无数据" in text["map-legend-water"] and "该时段无数据" in text["map-legend-traffic"]
