@@ -27,15 +27,22 @@ def status_badge(st: str, lang: str) -> html.Span:
                       sem_status.word(st, lang)], className=f"kpi-status kpi-{st}")
 
 
-def _delta(now: float | None, before: float | None, ind: Indicator, label: str, lang: str) -> html.Span | None:
+def change_text(now: float | None, before: float | None, unit: str, label: str, lang: str) -> str | None:
+    """'较昨日 ↑+6起': the one wording of a change (cards and wall tiles); None without both values."""
     if now is None or before is None:
         return None
     d = now - before
     arrow = "↑" if d > 0 else ("↓" if d < 0 else "→")
+    return f"{t(label, lang)} {arrow}{'+' if d > 0 else ''}{fmt_number(round(d, 2), unit, lang)}"
+
+
+def _delta(now: float | None, before: float | None, ind: Indicator, label: str, lang: str) -> html.Span | None:
+    text = change_text(now, before, ind.unit, label, lang)
+    if text is None:
+        return None
+    d = now - before  # type: ignore[operator]
     good = "flat" if d == 0 or ind.direction == "none" else ("good" if (d > 0) == (ind.direction == "up") else "bad")
-    sign = "+" if d > 0 else ""
-    return html.Span(f"{t(label, lang)} {arrow}{sign}{fmt_number(round(d, 2), ind.unit, lang)}",
-                     className=f"kpi-delta kpi-{good}")
+    return html.Span(text, className=f"kpi-delta kpi-{good}")
 
 
 def sparkline(frame: pd.DataFrame, st: str) -> dict[str, Any]:

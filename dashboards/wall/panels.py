@@ -27,6 +27,7 @@ from citybrain.store import Store
 from citybrain.semantics.status import label as status_label
 from citybrain.semantics import status as sem_status
 from citybrain import ui
+from citybrain.ui.cards import change_text
 
 register({
     "wall.empty": ("暂无", "None"),
@@ -92,11 +93,7 @@ def kpi_card(kv: kpi.KpiValue, lang: str, big: bool = False) -> Part:
     """A wall KPI card: name, status (icon + text), value, as-of time, change vs yesterday."""
     st = kv.status
     ind = kv.ind
-    delta = None
-    if kv.value is not None and kv.value_1d is not None:
-        d = kv.value - kv.value_1d
-        arrow = "↑" if d > 0 else ("↓" if d < 0 else "→")
-        delta = f"{t(kv.change_label(1), lang)} {arrow}{'+' if d > 0 else ''}{fmt_number(round(d, 2), ind.unit, lang)}"
+    delta = change_text(kv.value, kv.value_1d, ind.unit, kv.change_label(1), lang)
     target = None
     if kv.target and kv.target.get("value") is not None and kv.target.get("progress") is not None:
         p = kv.target["progress"]
