@@ -9,14 +9,15 @@ screen (/, /d/*, /map, /wall, /catalog) asks ``dataset_states`` and says stale t
 
 from __future__ import annotations
 
-from datetime import datetime, timezone, timedelta
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
+from citybrain.store.files import CST  # China Standard Time, the store's zone (one definition)
+
 #: A feed is stale when its last value is older than this many cadences.
 STALE_FACTOR = 2.0
-CST = timezone(timedelta(hours=8))
 
 
 def clock(fixed: datetime | None = None) -> datetime:
