@@ -201,6 +201,11 @@
   if (onWall) {
     setInterval(tick, 1000);
     window.addEventListener("resize", fit);
+    /* fit the canvas as soon as Dash renders it, not on the next clock tick (no unscaled flash) */
+    new MutationObserver(function () {
+      var root = byId("wall-root");
+      if (root && root !== W.root) { init(root); }
+    }).observe(document.documentElement, {childList: true, subtree: true});
     ["mousemove", "mousedown", "touchstart", "wheel", "keydown"].forEach(function (ev) {
       document.addEventListener(ev, function (e) {
         if (!W.root) { return; }

@@ -30,9 +30,16 @@ def wait_for(fn, timeout: float = 20.0, step: float = 0.25):
     return fn()
 
 
+def wait_fitted(w: PageWatch) -> None:
+    """The wall script fits the canvas on its first tick after Dash renders #wall-root."""
+    w.page.wait_for_function("window.cbWall && cbWall.root && cbWall.root === document.getElementById('wall-root')"
+                             " && cbWall.root.style.transform !== ''", timeout=20000)
+
+
 def check_wall(w: PageWatch, name: str) -> None:
     p = w.page
     p.wait_for_selector("#wall-root")
+    wait_fitted(w)
     assert not p.locator(".cb-header").is_visible(), "the shell's navigation must be hidden on the wall"
     assert p.locator(".cb-export").count() == 0, "the wall has no export buttons"
     assert active(w) in ("traffic", "water", "map")
@@ -76,6 +83,7 @@ def check_wall(w: PageWatch, name: str) -> None:
 def test_wall_1080(open_page):
     w = open_page(1920, 1080)
     w.goto("/wall" + Q)
+    wait_fitted(w)
     assert w.page.evaluate("cbWall.scale") == 1
     check_wall(w, "wall-1080")
 
@@ -83,6 +91,7 @@ def test_wall_1080(open_page):
 def test_wall_4k_same_composition(open_page):
     w = open_page(3840, 2160)
     w.goto("/wall" + Q)
+    wait_fitted(w)
     box = w.page.locator("#wall-root").bounding_box()
     assert w.page.evaluate("cbWall.scale") == 2
     assert round(box["width"]) == 3840 and round(box["height"]) == 2160
@@ -94,6 +103,7 @@ def test_wall_4k_same_composition(open_page):
 def test_wall_canvas_parameter_letterboxes(open_page):
     w = open_page(1920, 1080)
     w.goto("/wall?playlist=water&canvas=1280x1024&refresh=2&now=2026-07-15T12:05")
+    wait_fitted(w)
     box = w.page.locator("#wall-root").bounding_box()
     assert abs(box["height"] - 1080) < 1 and abs(box["width"] - 1280 * 1080 / 1024) < 1
     w.shot("wall-canvas-1280x1024")
