@@ -7,6 +7,11 @@ same function serves them as JSON (``{"rows": [...]}``), CSV and Parquet under
 ``/api/v1/dashboards/<module>/views/<view>.<fmt>?region=R&lang=L``; every export button of a page
 points there (``export``), so a download holds exactly what the table shows. Views about places
 carry ``entity_id`` and ``status`` columns (the map's GeoJSON says the same status for the same id).
+
+Most views read the analytic store (``ctx.store``) and are memoised per data version. A view of what
+people wrote — work orders, the duty log — reads the operational database (``ctx.ops``, the app's
+``citybrain.ops`` engine) and says so (``source="ops"``): that database has no data version, so its
+rows are read afresh on every call, the page's and the download's alike.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -29,6 +35,9 @@ from citybrain.cache import cached_query
 from citybrain.i18n import register, t
 from citybrain.store import Store
 
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
 register({"view.export": ("导出本表数据（CSV，与表格一致）", "Download exactly this table's rows (CSV)")})
 
 
@@ -40,6 +49,7 @@ class ViewContext:
     region: str
     lang: str
     at: datetime
+    ops: Engine | None = None  # the operational database (views of ``source="ops"``)
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,7 @@ class View:
     title_zh: str
     title_en: str
     rows: Callable[[ViewContext], pd.DataFrame]
+    source: str = "store"  # "ops": reads the operational database, never memoised
 
     def title(self, lang: str = "zh") -> str:
         return self.title_zh if lang == "zh" else self.title_en
@@ -72,9 +83,14 @@ def reader(module_id: str, store: Store, region: str, lang: str, at: datetime) -
 
 def rows(module_id: str, view: View, store: Store, region: str, lang: str, at: datetime) -> pd.DataFrame:
     """The rows of ``view`` (memoised per data version, region, language, moment and clock minute: a
-    view may say whether a feed is overdue, which moves with the clock)."""
+    view may say whether a feed is overdue, which moves with the clock); a view of the operational
+    database is read afresh (``ctx.ops`` is the app's engine, migrated)."""
     from citybrain.semantics.freshness import now
 
+    if view.source == "ops":
+        from citybrain.ops.db import engine
+
+        return view.rows(ViewContext(store, region, lang, at, engine())).reset_index(drop=True)
     return _rows(store, module_id, view.id, region, lang, at, f"{now():%Y%m%d%H%M}")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from citybrain.api.params import PATTERNS, ParamError
@@ -16,6 +17,8 @@ from citybrain.regions import REGIONS
 
 MAX_TEXT = 2000
 _ID = re.compile(PATTERNS["id"])
+_TIME = re.compile(PATTERNS["datetime"])
+_CST = timezone(timedelta(hours=8))
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,7 @@ class Field:
     """One field of a JSON body."""
 
     name: str
-    kind: str  # text | int | float | enum | region | id
+    kind: str  # text | int | float | enum | region | id | datetime
     required: bool = False
     enum: tuple[str, ...] = ()
     minimum: float | None = None
@@ -40,6 +43,8 @@ class Field:
             return f"{whole} from {self.minimum:g} to {self.maximum:g}"
         if self.kind == "id":
             return "an identifier of letters, digits, Chinese characters and _ . : - (at most 80)"
+        if self.kind == "datetime":
+            return "a date and time in ISO 8601, China Standard Time (e.g. 2026-12-02T08:00)"
         return f"non-empty text of at most {self.max_len} characters"
 
     def schema(self) -> dict[str, Any]:
@@ -53,6 +58,8 @@ class Field:
                     "maximum": self.maximum}
         if self.kind == "id":
             return {"type": "string", "pattern": PATTERNS["id"], "maxLength": 80}
+        if self.kind == "datetime":
+            return {"type": "string", "format": "date-time", "pattern": PATTERNS["datetime"]}
         return {"type": "string", "minLength": 1, "maxLength": self.max_len}
 
     def convert(self, v: Any) -> Any:
@@ -73,9 +80,26 @@ class Field:
             raise bad
         if self.kind == "id" and not _ID.match(v):
             raise bad
+        if self.kind == "datetime":
+            return _datetime(v, bad)
         if self.kind == "text" and (not v.strip() or len(v) > self.max_len):
             raise bad
         return v.strip() if self.kind == "text" else v
+
+
+def _datetime(v: str, bad: ParamError) -> datetime:
+    """An ISO 8601 time as naive China Standard Time (a zone, if given, converted), or ``bad``."""
+    if len(v) > 40 or not _TIME.match(v):
+        raise bad
+    try:
+        out = datetime.fromisoformat(v.replace("Z", "+00:00"))
+    except ValueError:
+        raise bad from None
+    if out.tzinfo is not None:
+        out = out.astimezone(_CST).replace(tzinfo=None)
+    if not 1900 <= out.year <= 2100:
+        raise bad
+    return out
 
 
 def parse_body(data: Any, fields: list[Field]) -> dict[str, Any]:

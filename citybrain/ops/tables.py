@@ -109,3 +109,32 @@ workorder_steps = Table(
     Column("note", Text),
     Index("ix_workorder_steps_order", "workorder_id", "version", unique=True),
 )
+
+#: The duty roster (值班表): who is on duty in which role, for which region, from when to when.
+duty_roster = Table(
+    "duty_roster", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user", String(64), nullable=False),
+    Column("role", String(16), nullable=False),  # duty (值班员) | leader (带班领导)
+    Column("region_code", String(6), nullable=False),
+    Column("starts_at", DateTime, nullable=False),
+    Column("ends_at", DateTime, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_duty_roster_region", "region_code", "starts_at"),
+    Index("ix_duty_roster_ends", "ends_at"),
+)
+
+#: The duty log (值班日志): what the duty room wrote, when, optionally about one alarm or work order.
+duty_log = Table(
+    "duty_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("author", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("region_code", String(6), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("alarm_id", String(200)),
+    Column("workorder_id", Integer, ForeignKey("workorders.id")),
+    Index("ix_duty_log_region", "region_code", "at"),
+)

@@ -20,6 +20,8 @@ from layers.registry import cached_features
 from citybrain.store.tables import properties
 from citybrain.semantics import status as sem_status
 from citybrain import ui
+from citybrain.ops import loopviews
+from citybrain.ui import loop
 
 P = "emergency"
 KPIS = ("open_incidents", "overdue_incidents", "avg_response_min", "shelter_occupancy_rate", "depot_reserve_ratio")
@@ -134,7 +136,7 @@ def shelter_figure(rows: pd.DataFrame, lang: str) -> dict:
 
 
 @kpi.cached_layout(P)
-def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
+def _page(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
     """The emergency page of ``region``: every table and chart drawn from its view's rows."""
     store, region, lang, at = kpi.resolve(region, lang)
     na = ui.not_applicable_page(P, "emergency", region, lang)
@@ -174,6 +176,11 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
     ])
 
 
+#: The page: the memoised cockpit plus the closed loop's KPI cards and tables by department, category and
+#: region, read afresh.
+layout = loop.with_panel(P, _page, ("department", "category", "region_code"))
+
+
 def register_callbacks(app: Dash) -> None:
     """The drill-down of the KPI cards."""
     drill.register_drill(app, P)
@@ -184,5 +191,6 @@ MODULE = DashboardModule(
     datasets=("emergency",), indicators=KPIS + ("shelter_occupancy",), layers=("emergency",),
     description_zh="事件闭环、超时事件、到场时长、安置点与物资。",
     description_en="Incident life cycle, overdue cases, response times, shelters and supplies.",
-    order=50, register_callbacks=register_callbacks, views=(CARDS, FUNNEL, OPEN, RESPONSE, SHELTERS, SUPPLIES),
+    order=50, register_callbacks=register_callbacks,
+    views=(CARDS, FUNNEL, OPEN, RESPONSE, SHELTERS, SUPPLIES, *loopviews.ALL),
 )

@@ -19,6 +19,8 @@ from citybrain.ui import grid
 from citybrain.semantics.alarms import alarm_set, counts as alarm_counts
 from citybrain.semantics.status import ICONS, label as status_label
 from citybrain import ui
+from citybrain.ops import loopviews
+from citybrain.ui import loop
 
 log = logging.getLogger(__name__)
 P = "overview"
@@ -100,7 +102,7 @@ CHANGE_COLUMNS = ("indicator", "now", "d1", "d7", "status_text")
 
 
 @kpi.cached_layout(P)
-def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
+def _page(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
     """The cockpit of ``region``."""
     store, region, lang, at = kpi.resolve(region, lang)
     ids: list[str] = []
@@ -148,6 +150,10 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
     ])
 
 
+#: The page: the memoised cockpit plus the closed loop's KPI cards and table by department, read afresh.
+layout = loop.with_panel(P, _page, ("department",))
+
+
 def register_callbacks(app: Dash) -> None:
     """The drill-down of the KPI cards."""
     drill.register_drill(app, P)
@@ -159,5 +165,6 @@ MODULE = DashboardModule(
     indicators=tuple(i for g in DOMAINS.values() for i in g), layers=tuple(MAP_LAYERS),
     description_zh="各领域关键指标、告警、变化与态势一张图。",
     description_en="Key indicators, alarms, changes and the one-map.",
-    order=10, register_callbacks=register_callbacks, views=(CARDS, ALARMS, CHANGES),
+    order=10, register_callbacks=register_callbacks,
+    views=(CARDS, ALARMS, CHANGES, loopviews.CARDS, loopviews.DEPARTMENTS),
 )
