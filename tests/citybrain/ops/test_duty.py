@@ -191,3 +191,33 @@ def test_handover_over_http(shift_day, callers):
     assert body["counts"]["orders_closed"] == 1 and body["shift"]["starts_at"] == "2026-01-10T08:00:00"
     assert body["open_orders"][0]["id"] == o["o3"]
     assert callers["handler"].get(f"{HANDOVER}?shift={sid}").status_code == 403
+
+
+def test_duty_pages_admit_staff_but_handlers(callers, shift_day):
+    """The page guard: a handler may not open /duty or a handover (the log speaks of every department)."""
+    _engine, sid, _o = shift_day
+    for path in ("/duty", f"/duty/handover?shift={sid}"):
+        assert callers["leader"].get(path).status_code == 200
+        assert callers["handler"].get(path).status_code == 403
+
+
+def test_pages_render_the_summary_and_the_form(ops_app, shift_day):
+    """The layouts themselves (the browser test clicks through them): the handover sheet's counts and
+    the log form only for a duty role."""
+    from flask import g
+
+    from dashboards import duty as page
+    from dashboards import handover as sheet
+
+    _engine, sid, o = shift_day
+    with ops_app.server.test_request_context("/"):
+        g.user, g.role = "li", "leader"
+        text = str(sheet.layout(shift=str(sid), lang="en"))
+        assert "Alarms open at the end of the shift" in text and f"#{o['o3']}" in text and "Overdue" in text
+        assert "duty-add" not in str(page.layout(region="330225", lang="zh"))
+        assert "No such shift" in str(sheet.layout(shift="abc", lang="en"))
+        assert "No such shift" in str(sheet.layout(shift="999999", lang="en"))
+        g.user, g.role = "zhang", "duty"
+        assert "duty-add" in str(page.layout(region="330225", lang="zh"))
+        g.role = "handler"
+        assert "may not read" in str(sheet.layout(shift=str(sid), lang="en"))
