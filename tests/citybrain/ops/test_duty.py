@@ -221,3 +221,25 @@ def test_pages_render_the_summary_and_the_form(ops_app, shift_day):
         assert "duty-add" in str(page.layout(region="330225", lang="zh"))
         g.role = "handler"
         assert "may not read" in str(sheet.layout(shift=str(sid), lang="en"))
+
+
+def test_cli_roster_add_list_remove_and_handover(tmp_path):
+    from tests.citybrain.ops.test_cli_and_concurrency import _cli, _env
+
+    env = _env(tmp_path)
+    r = _cli(["duty", "roster", "add", "值班员刘", "--role", "duty", "--region", "330900",
+              "--start", "2026-05-01T08:00", "--end", "2026-05-01T20:00"], env)
+    assert r.exit_code == 0 and r.output.startswith("roster entry 1: 值班员刘 (duty) 330900"), r.output
+    bad = _cli(["duty", "roster", "add", "x", "--role", "duty", "--start", "2026-05-01T08:00",
+                "--end", "2026-05-01T07:00"], env)
+    assert bad.exit_code == 2 and "--end" in bad.output and "ends after it starts" in bad.output
+    assert "not a date-time" in _cli(["duty", "roster", "add", "x", "--role", "duty", "--start", "soon",
+                                      "--end", "2026-05-01T07:00"], env).output
+    listed = _cli(["duty", "roster", "list", "--region", "330900", "--date", "2026-05-01"], env)
+    assert listed.output.split("\t")[:3] == ["1", "duty", "值班员刘"]
+    summary = json.loads(_cli(["duty", "handover", "1"], env).output)
+    assert summary["counts"]["open_orders"] == 0 and summary["shift"]["user"] == "值班员刘"
+    assert _cli(["duty", "roster", "remove", "1"], env).exit_code == 0
+    assert _cli(["duty", "roster", "remove", "1"], env).exit_code == 2
+    lines = [json.loads(x) for x in (tmp_path / "audit.log").read_text(encoding="utf-8").splitlines()]
+    assert [e["event"] for e in lines] == ["duty_roster_add", "duty_roster_remove"]
