@@ -116,7 +116,7 @@ def handover_cmd(shift_id: int) -> None:
     from citybrain.semantics.freshness import clock
 
     try:
-        out = handover.summary(_engine(), shift_id, clock(get_settings().clock))
+        out = handover.current(_engine(), shift_id, clock(get_settings().clock))
     except NotFound:
         raise click.BadParameter(f"no roster entry {shift_id}", param_hint="SHIFT_ID") from None
     click.echo(json.dumps(out, ensure_ascii=False, default=str, indent=1))

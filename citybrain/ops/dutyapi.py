@@ -116,7 +116,7 @@ def handover_summary():
     """The handover summary of a shift: open alarms and orders at its end, what changed during it."""
     duty.check_read(caller()[1])
     v = parse(request.args, HANDOVER)
-    return jsonify(iso(handover.summary(_engine(), v["shift"], clock_now())))
+    return jsonify(iso(handover.current(_engine(), v["shift"], clock_now())))
 
 
 _ROWS = _json_ok({"count": {"type": "integer"}, "rows": {"type": "array", "items": {"type": "object"}}})

@@ -20,6 +20,7 @@ Each list holds at most ``LIMIT`` rows (oldest first for events, overdue first f
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -29,11 +30,28 @@ from sqlalchemy.engine import Connection, Engine
 from citybrain.ops import duty, rules
 from citybrain.ops.tables import alarm_events, alarm_states, duty_log, workorder_steps, workorders
 
+log = logging.getLogger(__name__)
 LIMIT = 500
 OPEN_EVENTS = ("raised", "raised_again", "acknowledged", "silenced")
 #: The kinds of alarm events a handover counts, and the events each covers.
 ALARM_KINDS: dict[str, tuple[str, ...]] = {"raised": ("raised", "raised_again"), "acknowledged": ("acknowledged",),
                                            "silenced": ("silenced",), "cleared": ("cleared", "resolved")}
+
+
+def current(engine: Engine, shift_id: int, now: datetime) -> dict[str, Any]:
+    """``summary`` as the pages and the API read it: while the shift runs, the alarm states are first
+    synced with the alarm set (``alarms.refresh``), so the summary says what is raised now."""
+    s = duty.shift(engine, shift_id)
+    if s["ends_at"] > now:
+        from citybrain.ops import alarms as life
+        from citybrain.regions import REGIONS
+
+        region = REGIONS[s["region_code"]].parent or s["region_code"]
+        try:
+            life.refresh(engine, region, now)
+        except Exception:  # the store may be missing or rebuilding: the summary still says what is recorded
+            log.warning("alarm set of %s not synced for a handover", region, exc_info=True)
+    return summary(engine, shift_id, now)
 
 
 def summary(engine: Engine, shift_id: int, now: datetime) -> dict[str, Any]:

@@ -106,10 +106,17 @@ def log_list(region: str, lang: str, now: datetime) -> Any:
 
 
 def _alarm_options(region: str, lang: str) -> list[dict[str, str]]:
-    """The region's alarms not cleared (as the duty room last saw them), to link an entry to."""
+    """The region's alarms not cleared (the alarm set synced first), to link an entry to."""
+    from citybrain.ops import alarms as life
+
+    top = REGIONS[region].parent or region
+    try:
+        life.refresh(ops_engine(), top, clock_now())
+    except Exception:  # the store may be missing or rebuilding: offer what is recorded
+        log.warning("alarm set of %s not synced for the duty page", top, exc_info=True)
     with ops_engine().connect() as conn:
         rows = conn.execute(select(alarm_states.c.alarm_id, alarm_states.c.title_zh, alarm_states.c.title_en)
-                            .where(alarm_states.c.scope_region.in_(duty.region_codes(region)),
+                            .where(alarm_states.c.scope_region == top,
                                    alarm_states.c.state != "cleared")
                             .order_by(alarm_states.c.alarm_id).limit(300)).all()
     return [{"label": (r.title_zh if lang == "zh" else r.title_en) or r.alarm_id, "value": r.alarm_id} for r in rows]

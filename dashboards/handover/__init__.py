@@ -144,7 +144,7 @@ def layout(shift: str | None = None, region: str | None = None, lang: str | None
         duty.check_read(caller()[1])
         if shift is not None and sid is None:
             raise NotFound("unknown shift", parameter="shift")
-        body = sheet(handover.summary(ops_engine(), sid, clock_now()), lang) if sid else [_picker(region, lang)]
+        body = sheet(handover.current(ops_engine(), sid, clock_now()), lang) if sid else [_picker(region, lang)]
     except OpsError as exc:
         denied = isinstance(exc, Forbidden)
         body = [html.P(t("ho.denied" if denied else "ho.unknown", lang), className="ops-empty", id=f"{P}-error"),
