@@ -37,10 +37,15 @@ def card(prefix: str, row: Any, lang: str) -> html.Div:
                       className="loop-basis")])])
 
 
+#: An undefined rate (nothing to divide by) reads "—", as on the cards.
+_DASH = {"function": "params.value == null ? '—' : params.value"}
+
+
 def _columns(by: str, lang: str) -> list[dict[str, Any]]:
-    cols: list[dict[str, Any]] = [{"field": "group", "headerName": t(f"loop.by.{by}", lang), "minWidth": 120}]
-    cols += [{"field": c, "headerName": t(f"loop.col.{c}", lang), "type": "numericColumn"}
-             for c in loopviews.TABLE_COLUMNS]
+    cols: list[dict[str, Any]] = [{"field": "group", "headerName": t(f"loop.by.{by}", lang), "minWidth": 130,
+                                   "flex": 1.4}]
+    cols += [{"field": c, "headerName": t(f"loop.col.{c}", lang), "type": "numericColumn", "minWidth": 110, "flex": 1,
+              "valueFormatter": _DASH} for c in loopviews.TABLE_COLUMNS]
     return cols
 
 
@@ -55,7 +60,8 @@ def panel(prefix: str, store: Any, region: str, lang: str, at: Any, tables: tupl
         frame: pd.DataFrame = read(view)
         body.append(html.H3([t(f"loop.by.{by}", lang), " ", views.export(prefix, view.id, region, lang)],
                             className="loop-sub"))
-        body.append(grid(f"{prefix}-{view.id}-grid", views.json_rows(frame), _columns(by, lang), lang, height=None)
+        body.append(html.Div(grid(f"{prefix}-{view.id}-grid", views.json_rows(frame), _columns(by, lang), lang,
+                                  height=None), className="loop-table")
                     if len(frame) else html.P("—", className="dash-empty", id=f"{prefix}-{view.id}-empty"))
     return section(prefix, "loop", t("loop.title", lang), body, views.export(prefix, loopviews.CARDS.id, region, lang))
 

@@ -85,7 +85,8 @@ def roster_table(region: str, lang: str, now: datetime) -> Any:
         body.append(html.Tr(className="duty-on" if on else None, children=[
             html.Td([label("duty_role", r["role"], lang),
                      html.Span(t("duty.on_now", lang), className="duty-badge") if on else None]),
-            html.Td(r["user"]), html.Td(fmt_time(r["starts_at"], lang)), html.Td(fmt_time(r["ends_at"], lang)),
+            html.Td(r["user"]), html.Td(fmt_time(r["starts_at"], lang), className="duty-time"),
+            html.Td(fmt_time(r["ends_at"], lang), className="duty-time"),
             html.Td(region_name(r["region_code"], lang)),
             html.Td(dcc.Link(t("duty.handover", lang), href=handover_href(r["id"], region, lang),
                              className="cb-link", id=f"{P}-handover-{r['id']}"))]))

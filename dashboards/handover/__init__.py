@@ -67,7 +67,8 @@ def _table(id_: str, heads: list[str], rows: list[list[Any]], lang: str, classes
         return html.P(t("ho.nothing", lang), className="ops-empty", id=f"{id_}-empty")
     return html.Table(id=id_, className="duty-table", children=[
         html.Thead(html.Tr([html.Th(t(f"ho.col.{h}", lang)) for h in heads])),
-        html.Tbody([html.Tr([html.Td(c) for c in r], className=(classes or [None] * len(rows))[i])
+        html.Tbody([html.Tr([html.Td(c, className="duty-time" if h in ("time", "due") else None)
+                             for h, c in zip(heads, r)], className=(classes or [None] * len(rows))[i])
                     for i, r in enumerate(rows)])])
 
 
