@@ -33,7 +33,6 @@ ENTRY = [Field("region", "region", required=True), Field("text", "text", require
 RANGE = [Param("region", "region", "Region code (adcode); its districts included. Default: the configured region."),
          Param("since", "datetime", "From this time (CST); default: today 00:00.", before="until"),
          Param("until", "datetime", "Until this time (CST, exclusive); default: since + 1 day.")]
-HANDOVER = [Param("shift", "int", "The roster entry (shift) to hand over.", required=True, minimum=1, maximum=MAX_ID)]
 
 
 def _engine():
@@ -112,11 +111,12 @@ def add_entry():
 
 
 @ops_view
-def handover_summary():
+def handover_summary(shift_id: int):
     """The handover summary of a shift: open alarms and orders at its end, what changed during it."""
     duty.check_read(caller()[1])
-    v = parse(request.args, HANDOVER)
-    return jsonify(iso(handover.current(_engine(), v["shift"], clock_now())))
+    if not 0 < shift_id <= MAX_ID:
+        raise NotFound("unknown roster entry", parameter="shift_id", got=str(shift_id)[:40])
+    return jsonify(iso(handover.current(_engine(), shift_id, clock_now())))
 
 
 _ROWS = _json_ok({"count": {"type": "integer"}, "rows": {"type": "array", "items": {"type": "object"}}})
@@ -136,8 +136,8 @@ add_route("/duty/log", "duty_log", log_entries, {"get": _op(
 add_route("/duty/log", "duty_log_add", add_entry, {"post": _op(
     "duty_log_add", "Write a duty log entry (duty, admin).", "duty", _ID, (400,), body=ENTRY)},
     methods=("POST",), access=STAFF)
-add_route("/duty/handover", "duty_handover", handover_summary, {"get": _op(
+add_route("/duty/handover/<int:shift_id>", "duty_handover", handover_summary, {"get": _op(
     "duty_handover", "Handover summary of a shift: open alarms and orders at its end, what changed during it.",
     "duty", _json_ok({"counts": {"type": "object"}, "open_alarms": {"type": "array", "items": {"type": "object"}},
-                      "open_orders": {"type": "array", "items": {"type": "object"}}}), (400, 404),
-    params=HANDOVER)}, access=STAFF)
+                      "open_orders": {"type": "array", "items": {"type": "object"}}}), (404,),
+    path_param=("shift_id", "integer"))}, access=STAFF)

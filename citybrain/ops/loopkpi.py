@@ -3,7 +3,7 @@
 GB/T 30428.8 judges a digital city-management centre on how the cases it registers are closed.
 The cases (案件) are the work orders that were *registered* (立案): an order rejected at reception
 (不予立案) or still waiting for that decision is not a case yet. The cohort of a period is the cases
-created in ``[start, end)``; each indicator is read from the steps they took before ``end``
+created in ``[start, end)`` (``period``: the last 30 calendar days, today included); each indicator is read from the steps they took before ``end``
 (``workorder_steps``), so a period read later says the same:
 
 - **结案率** (closure rate, %) = cases closed (结案) ÷ cases registered (立案) of the cohort.
@@ -90,8 +90,10 @@ class Tally:
 
 
 def period(now: datetime, days: int = PERIOD_DAYS) -> tuple[datetime, datetime]:
-    """``[start, end)`` of the period ending at ``now``."""
-    return now - timedelta(days=days), now
+    """``[start, end)``: the ``days`` calendar days ending with ``now``'s day (whole days, so that a
+    page and its download read the same period whatever second they are read at)."""
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return day - timedelta(days=days - 1), day + timedelta(days=1)
 
 
 def case_of(order: Any, steps: list[Any]) -> Case | None:

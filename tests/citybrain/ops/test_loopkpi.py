@@ -1,7 +1,7 @@
 """The closed loop's KPIs on a seeded operational database (SQLite and PostgreSQL), against values
 worked out by hand; the cockpits' cards and department table equal their views' JSON and CSV.
 
-The clock is fixed at 2026-03-31 12:00, so the period is [03-01 12:00, 03-31 12:00). Region 330225:
+The clock is fixed at 2026-03-31 12:00, so the period is [03-02 00:00, 04-01 00:00). Region 330225:
 
   A urgent 城管局  created 03-10 08:00, every step in time, dispatch→handled 1.5 h, closed
   B urgent 城管局  created 03-11 08:00, registered 30 min after reception (limit 10): late; handled
@@ -80,6 +80,7 @@ def loop_app(request, built_store, tmp_path_factory):
 def test_totals_by_hand(loop_app):
     _app, engine, _ids = loop_app
     start, end = loopkpi.period(NOW)
+    assert (start, end) == (datetime(2026, 3, 2), datetime(2026, 4, 1))
     got = loopkpi.totals(engine, ["330225"], start, end)
     assert got == {"registered": 4, "closed": 3, "closed_on_time": 2, "reworked": 1, "closure_rate": 75.0,
                    "on_time_rate": 66.7, "handling_hours": 3.17, "rework_rate": 33.3}
