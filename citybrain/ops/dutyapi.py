@@ -8,6 +8,7 @@ JSON as in ``citybrain.ops.api``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -50,13 +51,18 @@ def _limit() -> int:
     return current_app.config["CITYBRAIN_SETTINGS"].api_max_rows
 
 
+def _listed(read: Callable[..., list[dict[str, Any]]]) -> Any:
+    """The rows ``read(engine, region, since, until, limit)`` gives for the request's range, as JSON."""
+    duty.check_read(caller()[1])
+    region, since, until = _range()
+    rows = read(_engine(), region, since, until, _limit())
+    return jsonify(region=region, since=since.isoformat(), until=until.isoformat(), count=len(rows), rows=iso(rows))
+
+
 @ops_view
 def roster():
     """Roster entries of the region overlapping the time range."""
-    duty.check_read(caller()[1])
-    region, since, until = _range()
-    rows = duty.roster(_engine(), region, since, until, _limit())
-    return jsonify(region=region, since=since.isoformat(), until=until.isoformat(), count=len(rows), rows=iso(rows))
+    return _listed(duty.roster)
 
 
 @ops_view
@@ -86,10 +92,7 @@ def remove_shift(shift_id: int):
 @ops_view
 def log_entries():
     """Duty log entries of the region in the time range, newest first."""
-    duty.check_read(caller()[1])
-    region, since, until = _range()
-    rows = duty.entries(_engine(), region, since, until, _limit())
-    return jsonify(region=region, since=since.isoformat(), until=until.isoformat(), count=len(rows), rows=iso(rows))
+    return _listed(duty.entries)
 
 
 def write_entry(b: dict[str, Any], via: str | None = None) -> dict[str, Any]:

@@ -8,30 +8,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from citybrain import devserver
 from citybrain.store.files import CST
-from tests.browser.conftest import PageWatch, start_server
+from tests.browser.test_duty_pages import _page, duty_server  # noqa: F401  (the same header-auth server)
 
 pytestmark = pytest.mark.browser
 TEXT = "交接：东门闸站水位偏高，已通知水利局"
-
-
-@pytest.fixture(scope="module")
-def duty_server(built_store, tmp_path_factory):
-    port = devserver.free_port()
-    ops = tmp_path_factory.mktemp("ops") / "ops.sqlite"
-    proc = start_server(built_store, port, extra_env={"CITYBRAIN_AUTH": "header", "CITYBRAIN_OPS_DB": f"sqlite:///{ops}",
-                                                      "CITYBRAIN_TRUSTED_PROXIES": '["127.0.0.1", "::1"]',
-                                                      "CITYBRAIN_SSO_TRUST_ROLE_HEADER": "true"})
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=20)
-
-
-def _page(browser, base, user, role, width=1600, height=1000):
-    ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
-                              extra_http_headers={"X-Remote-User": user, "X-Remote-Role": role})
-    return ctx, PageWatch(ctx.new_page(), base)
 
 
 def test_duty_officer_logs_and_hands_over(browser, duty_server):
@@ -71,7 +52,7 @@ def test_duty_officer_logs_and_hands_over(browser, duty_server):
 
 
 def test_leader_reads_the_log_without_the_form(browser, duty_server):
-    ctx, w = _page(browser, duty_server, "li", "leader")
+    ctx, w = _page(browser, duty_server, "li", "leader")  # a context of the zh-CN app, English by ?lang=en
     try:
         w.goto("/duty?region=330225&lang=en")
         w.page.wait_for_selector("#duty-readonly")
