@@ -2,7 +2,7 @@
 
 The store (DuckDB) holds what the city measured; this database holds what the duty room does
 about it: the life cycle of every alarm of the one alarm set and the work orders (工单) that close
-the loop (GB/T 30428.8). SQLite beside the store by default (WAL), PostgreSQL for several hosts,
+the loop (GB/T 30428.8), the duty roster, the duty log and shift handovers. SQLite beside the store by default (WAL), PostgreSQL for several hosts,
 through SQLAlchemy 2 Core with Alembic migrations.
 
 - ``db``          the engine of one app (``AppContext.ops``), write transactions, ``ensure``
@@ -15,5 +15,10 @@ through SQLAlchemy 2 Core with Alembic migrations.
 - ``workorders``  create, transition (optimistic version), read, list
 - ``caller``      who acts in this request (user, role, department)
 - ``api``         the ``/api/v1`` routes
+- ``duty``        the duty roster and the duty log
+- ``handover``    the handover summary of a shift, as the event tables say it was
+- ``dutyapi``     the ``/api/v1/duty`` routes
+- ``loopkpi``     the KPIs of the loop (结案率, 按期结案率, 平均处置时长, 返工率), defined once
+- ``loopviews``   their views (cards, tables by department, category, region) for the cockpits
 - ``pgcluster``   a throwaway PostgreSQL server for tests and benchmarks
 """
