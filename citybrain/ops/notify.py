@@ -78,14 +78,10 @@ def send(engine: Engine, settings: Settings, msg: Message, now: datetime) -> lis
 
 
 def _claim(engine: Engine, msg: Message, channel: str, now: datetime) -> int | None:
-    with write(engine) as conn:
-        res = conn.execute(insert(conn, notifications).values(
+    with write(engine) as conn:  # RETURNING: a skipped insert returns no row (rowcount may be -1)
+        return conn.execute(insert(conn, notifications).values(
             key=msg.key[:240], channel=channel, kind=msg.kind, title=msg.title, status="queued",
-            created_at=now).on_conflict_do_nothing())
-        if not res.rowcount:
-            return None
-        return conn.execute(select(notifications.c.id).where(notifications.c.key == msg.key[:240],
-                                                             notifications.c.channel == channel)).scalar_one()
+            created_at=now).on_conflict_do_nothing().returning(notifications.c.id)).scalar_one_or_none()
 
 
 def _deliver(engine: Engine, settings: Settings, msg: Message, channel: str, row_id: int) -> None:
