@@ -80,7 +80,7 @@ def urgent_order(order: dict[str, Any], base: str, overdue: bool) -> Message:
     """An urgent work order: just created (``overdue`` False) or past its step's time limit."""
     oid, region, state = order["id"], order["region_code"], order["state"]
     rzh, ren = region_name(region, "zh"), region_name(region, "en")
-    link = f"{base}/workorders?region={region}&order={oid}"
+    link = f"{base}/workorders/{oid}"
     if overdue:
         head = f"紧急工单超时 · {rzh}：#{oid} {order['title']}"
         what = f"在「{STATE_ZH.get(state, state)}」环节已超时（时限 {_t(order.get('due_at'))}）。"
