@@ -107,10 +107,12 @@ def run(engine: Engine, settings: Settings, now: datetime) -> Outcome:
     for items in by_region.values():
         out.deliveries += notify.send(engine, settings, messages.escalation(items, base, now), now)
     if notify.channels(settings):  # overdue orders are only announced: nothing to do without a channel
-        for order in overdue_urgent(engine, now):
-            started = notify.send(engine, settings, messages.urgent_order(order, base, overdue=True), now)
+        late = [(o["id"], messages.urgent_order(o, base, overdue=True)) for o in overdue_urgent(engine, now)]
+        done = notify.claimed(engine, [m.key for _, m in late])
+        for oid, msg in late:
+            started = [] if msg.key in done else notify.send(engine, settings, msg, now)
             if started:
-                out.overdue_orders.append(order["id"])
+                out.overdue_orders.append(oid)
                 out.deliveries += started
     return out
 

@@ -77,6 +77,14 @@ def send(engine: Engine, settings: Settings, msg: Message, now: datetime) -> lis
     return started
 
 
+def claimed(engine: Engine, keys: list[str]) -> set[str]:
+    """Which of ``keys`` were sent (or are being sent) already, on any channel."""
+    if not keys:
+        return set()
+    with engine.connect() as conn:
+        return set(conn.execute(select(notifications.c.key).where(notifications.c.key.in_(keys))).scalars())
+
+
 def _claim(engine: Engine, msg: Message, channel: str, now: datetime) -> int | None:
     with write(engine) as conn:  # RETURNING: a skipped insert returns no row (rowcount may be -1)
         return conn.execute(insert(conn, notifications).values(

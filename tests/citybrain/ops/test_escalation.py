@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from citybrain.app_factory import create_app
 from citybrain.ops import escalation, notify
 from citybrain.ops.db import ensure, make_engine
-from citybrain.ops.tables import alarm_states
+from citybrain.ops.tables import alarm_events, alarm_states
 from tests.citybrain.ops.conftest import Caller
 from tests.citybrain.ops.receivers import Hooks, smtp_server
 from tests.conftest import GATEWAY
@@ -103,6 +103,38 @@ def test_alarms_escalate_once_per_level_and_notify(site, hooks, mail):
     assert escalation.run(engine, s, T0 + timedelta(minutes=75)).escalated == []
     rows = notify.outcomes(engine, "escalation:")
     assert rows and all(r["status"] == "sent" for r in rows) and {r["channel"] for r in rows} == {"webhook", "email"}
+
+
+def test_racing_checks_escalate_each_alarm_once(site):
+    """Four workers run the check at once on alarms of a region nobody listed yet: one event per alarm."""
+    from citybrain.ops import alarms as life
+    from tests.conftest import app_context
+
+    s, engine = site
+    with app_context(s):
+        _r, _at, frame = life.refresh(engine, "210800", T0, escalate=False)
+    ids = set(frame.loc[frame["severity"] == "alarm", "id"])
+    assert ids
+    results: list = []
+    barrier = threading.Barrier(4)
+
+    def check():
+        barrier.wait()
+        results.append(escalation.run(engine, s, T0 + timedelta(minutes=16)))
+
+    threads = [threading.Thread(target=check) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    won = [e.alarm_id for out in results for e in out.escalated if e.alarm_id in ids]
+    assert len(results) == 4 and sorted(won) == sorted(ids)
+    with engine.connect() as conn:
+        events = conn.execute(sa.select(alarm_events.c.alarm_id).where(
+            alarm_events.c.event == "escalated", alarm_events.c.alarm_id.in_(ids))).scalars().all()
+    assert sorted(events) == sorted(ids)  # one escalated event per alarm
+    for out in results:
+        out.wait(10)
 
 
 def test_acknowledged_and_silenced_alarms_do_not_escalate(site):
