@@ -240,18 +240,26 @@ def test_escalate_command(site, hooks, tmp_path):
     env = {"CITYBRAIN_DB": str(s.db), "CITYBRAIN_OPS_DB": s.ops_db, "CITYBRAIN_CLOCK": "2026-07-15T20:00:00",
            "CITYBRAIN_ESCALATION_MINUTES": '{"alarm": [15, 60, 400], "warning": [60]}',
            "CITYBRAIN_NOTIFY_WEBHOOK_URL": hooks.url("/cron"), "CITYBRAIN_PUBLIC_URL": PUBLIC}
-    n = len(hooks.posts)
-    get_settings.cache_clear()
-    context.cli.cache_clear()
-    try:
-        r = CliRunner().invoke(main, ["escalate"], env=env)
-        again = CliRunner().invoke(main, ["escalate"], env=env)
-    finally:
-        get_settings.cache_clear()
+
+    def escalate(*args: str, **more: str):
+        get_settings.cache_clear()  # each run reads its own environment
         context.cli.cache_clear()
+        try:
+            return CliRunner().invoke(main, ["escalate", *args], env={**env, **more})
+        finally:
+            get_settings.cache_clear()
+            context.cli.cache_clear()
+
+    n = len(hooks.posts)
+    first = escalate(CITYBRAIN_CLOCK=T0.isoformat())  # synced at T0 (when run alone; else known since then)
+    assert first.exit_code == 0, first.output
+    r = escalate()
+    again = escalate()
+    loop = escalate("--every", "1", "--max-runs", "2")
     assert r.exit_code == 0, r.output
     assert " alarm(s) escalated" in r.output and not r.output.startswith("2026-07-15 20:00:00: 0 alarm")
     assert "2026-07-15 20:00:00: 0 alarm(s) escalated" in again.output
+    assert loop.exit_code == 0 and loop.output.count("0 alarm(s) escalated") == 2, loop.output
     cron = [p for p in hooks.posts[n:] if p["path"] == "/cron"]
     assert cron and any("三级" in p["json"]["text"] for p in cron if p["json"]["kind"] == "escalation")
     with engine.connect() as conn:
