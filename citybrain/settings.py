@@ -97,6 +97,30 @@ class Settings(BaseSettings):
     export_roles: list[str] = Field(default=["analyst", "admin"], description="Roles allowed to export.")
     api_max_rows: int = Field(default=10000, ge=1, le=1_000_000,
                               description="Largest JSON page of the API (CSV/Parquet streams are not capped).")
+    escalation_minutes: dict[str, list[int]] = Field(
+        default={"alarm": [15, 60], "warning": [60, 240], "water:alarm": [10, 30], "emergency:alarm": [10, 30],
+                 "typhoon:alarm": [10, 30]},
+        description="Escalation of unacknowledged alarms (JSON object): 'SEVERITY' or 'DOMAIN:SEVERITY' -> the "
+                    "minutes without acknowledgement at which level 1, 2, ... is reached (increasing). The most "
+                    "specific key wins; a severity no key names never escalates.")
+    public_url: str | None = Field(default=None, description="The address users open the app at, for links in "
+                                                             "notifications (default: http://<host>:<port>).")
+    notify_webhook_url: str | None = Field(default=None, description="Webhook notified of escalations and urgent "
+                                                                     "work orders (JSON POST); none by default.")
+    notify_webhook_format: Literal["json", "dingtalk"] = Field(
+        default="json", description="Body of the webhook: 'json' (kind, title, text, link, region, items) or "
+                                    "'dingtalk' (a DingTalk/浙政钉 robot's markdown message).")
+    notify_webhook_secret: str | None = Field(default=None, description="A DingTalk robot's signing secret "
+                                                                        "(adds timestamp and sign to the URL).")
+    smtp_host: str | None = Field(default=None, description="SMTP server for notification e-mail; none by default.")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port.")
+    smtp_from: str | None = Field(default=None, description="Sender address of notification e-mail.")
+    smtp_to: list[str] = Field(default=[], description="Recipients of notification e-mail (JSON list).")
+    smtp_user: str | None = Field(default=None, description="SMTP user name (login only when set).")
+    smtp_password: str | None = Field(default=None, description="SMTP password.")
+    smtp_starttls: bool = Field(default=False, description="Upgrade the SMTP connection with STARTTLS.")
+    notify_timeout_seconds: float = Field(default=10.0, gt=0, le=120,
+                                          description="Time limit of one delivery (webhook or e-mail), seconds.")
     test_ingest_pause: float = Field(default=0.0, ge=0, le=600,
                                      description="Tests only: seconds an ingest pauses after writing its batch "
                                                  "and before switching readers (to kill it mid-way).")
@@ -106,6 +130,18 @@ class Settings(BaseSettings):
     def _adcode(cls, v: str) -> str:
         if not (len(v) == 6 and v.isdigit()):
             raise ValueError("region must be a 6-digit adcode, e.g. 330225")
+        return v
+
+    @field_validator("escalation_minutes")
+    @classmethod
+    def _escalation(cls, v: dict[str, list[int]]) -> dict[str, list[int]]:
+        for key, steps in v.items():
+            sev = key.rsplit(":", 1)[-1]
+            if sev not in ("alarm", "warning"):
+                raise ValueError(f"escalation_minutes key {key!r}: SEVERITY or DOMAIN:SEVERITY, severity alarm "
+                                 "or warning")
+            if any(m <= 0 for m in steps) or list(steps) != sorted(set(steps)):
+                raise ValueError(f"escalation_minutes[{key!r}]: positive minutes, increasing, e.g. [15, 60]")
         return v
 
     @field_validator("lang")

@@ -3,7 +3,7 @@
 The same rows (``citybrain.semantics.alarms.alarm_set``) the cockpit header counts, /map lists and the
 wall ticker scrolls, at the store's "now", as JSON; each row also carries its life cycle
 (``citybrain.ops.alarms``): ``state`` (active, acknowledged, cleared), ``acknowledged_by``,
-``acknowledged_at`` and ``silenced_until``. ``state=active|acknowledged`` keeps the rows of the set in
+``acknowledged_at``, ``silenced_until``, ``escalation_level`` (0 until it escalates) and ``escalated_at``. ``state=active|acknowledged`` keeps the rows of the set in
 that state; ``state=cleared`` lists the region's cleared alarms (last cleared first), which are no
 longer in the set or were resolved by hand. The writes (ack, silence, resolve) are in ``citybrain.ops.api``.
 """
@@ -27,7 +27,7 @@ from citybrain.auth.policy import STAFF
 REGION = Param("region", "region", "Region code (adcode); default: the configured default region.")
 STATE = Param("state", "enum", "Only alarms in this state (active: raised and not acknowledged; cleared: no "
                                "longer in the set or resolved by hand). Default: the whole set.", enum=life.STATES)
-LIFE = ("state", "acknowledged_by", "acknowledged_at", "silenced_until")
+LIFE = ("state", "acknowledged_by", "acknowledged_at", "silenced_until", "escalation_level", "escalated_at")
 
 
 def _json(v: Any) -> Any:
@@ -51,7 +51,7 @@ def rows(region: str | None, state: str | None = None) -> tuple[str, Any, list[d
     known = life.states(engine, [r["id"] for r in recs], now)
     out = []
     for rec in recs:
-        lc = known.get(rec["id"]) or {"state": "active"}
+        lc = known.get(rec["id"]) or {"state": "active", "escalation_level": 0}
         if state is not None and lc["state"] != state:
             continue
         out.append({c: _json(rec[c]) for c in COLUMNS} | {c: _json(lc.get(c)) for c in LIFE})
@@ -79,7 +79,9 @@ _ROW = {"type": "object", "properties": {
     "state": {"type": "string", "enum": list(life.STATES)},
     "acknowledged_by": {"type": "string", "nullable": True},
     "acknowledged_at": {"type": "string", "format": "date-time", "nullable": True},
-    "silenced_until": {"type": "string", "format": "date-time", "nullable": True}}}
+    "silenced_until": {"type": "string", "format": "date-time", "nullable": True},
+    "escalation_level": {"type": "integer", "description": "0, or the level reached unacknowledged"},
+    "escalated_at": {"type": "string", "format": "date-time", "nullable": True}}}
 
 add_route("/alarms", "alarms", alarms, {"get": {
     "operationId": "alarms", "summary": "The alarm set of a region right now (what the cockpit, one-map and wall show).",

@@ -7,7 +7,9 @@
 - ``users``      local users with scrypt password hashes (``citybrain users …``)
 - ``sessions``   server-side sessions (SQLite beside the store; ``sessions_redis`` with a Redis cache)
 - ``throttle``   sign-in token buckets per user name and per address
-- ``identity``   who is calling: session, wall token, SSO header (``sso``), or auth off
+- ``tokens``     users' bearer tokens for scripts (``citybrain users token``), hashed in the ops database
+- ``identity``   who is calling: bearer token, session, wall token, SSO header (``sso``), or auth off
+- ``csrf``       the CSRF token every session-cookie write carries (``X-CSRFToken``)
 - ``guard``      the before/after-request hooks: identify, decide, deny and audit, headers
 - ``login``      the sign-in and sign-out pages (local mode)
 """

@@ -2,8 +2,9 @@
 
 Every route and every Dash callback declares the roles it admits (``policy``); the guard asks
 ``policy.decide`` for each request: anonymous callers get 401 (the login page for pages), other
-refusals 403, a malformed callback body 400 before Dash reads it. A callback that fails on its
-input answers 400 with one log line, never a 500 or a traceback. Every denial is audited.
+refusals 403, a malformed callback body 400 before Dash reads it; a write authenticated by the
+session cookie without its CSRF token 403 (``csrf``). A callback that fails on its input answers 400
+with one log line, never a 500 or a traceback. Every denial is audited.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from citybrain import audit
 from citybrain.settings import Settings
-from citybrain.auth import dashreq, login, sso
+from citybrain.auth import csrf, dashreq, login, sso
 from citybrain.auth.identity import COOKIE, Identity, client_addr, identify, secret_key, users_path
 from citybrain.auth.policy import CALLBACK, PAGE, PUBLIC, AccessPolicy, decide, route_access
 from citybrain.auth.roles import known_role
@@ -88,6 +89,12 @@ def install(app: Dash, settings: Settings, policy: AccessPolicy) -> None:
         g.department = ident.department if ident else None
         if ident is not None and not known_role(settings, ident.role):
             return _deny(403, "no role is granted to this user", ident)
+        if ident is not None and ident.session is not None:
+            g.csrf = ident.session.csrf
+            if csrf.needs_token(request, ident.via) and not csrf.valid(request, ident.session.csrf):
+                audit.record("denied", user=ident.user, role=ident.role, addr=request.remote_addr,
+                             path=request.path[:200], reason="csrf")
+                return csrf.refusal("CSRF token missing or wrong: a browser write must send the X-CSRFToken header")
         call = None
         if access == CALLBACK and ident is not None:
             too_big = (request.content_length or 0) > dashreq.MAX_BODY  # refused before it is read
@@ -106,6 +113,11 @@ def install(app: Dash, settings: Settings, policy: AccessPolicy) -> None:
         sid = g.pop("new_wall_sid", None)
         if sid:
             login.set_session_cookie(resp, settings, sid)
+            new = sessions.get(sid)
+            g.csrf = new.csrf if new is not None else None
+        token = g.pop("csrf", None)
+        if token and request.cookies.get(csrf.COOKIE) != token:
+            csrf.set_cookie(resp, settings, token)
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         # a page opened with ?token= must not pass its URL on, even to this host's access log

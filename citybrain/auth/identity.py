@@ -1,10 +1,11 @@
-"""Who is calling: a server-side session (local sign-in or a wall page), a wall token, a gateway's
-SSO header (``sso``), or everyone as one role when auth is off."""
+"""Who is calling: a user's bearer token (``tokens``), a server-side session (local sign-in or a wall
+page), a wall token, a gateway's SSO header (``sso``), or everyone as one role when auth is off."""
 
 from __future__ import annotations
 
 import hmac
 import ipaddress
+import logging
 import os
 import secrets
 from dataclasses import dataclass, replace
@@ -17,6 +18,7 @@ from citybrain.auth.roles import known_role
 from citybrain.auth.sessions import Session, Sessions, fingerprint
 from citybrain.auth.users import UserDirectory
 
+log = logging.getLogger(__name__)
 #: The cookie holding the session id (and nothing else).
 COOKIE = "citybrain_session"
 
@@ -25,7 +27,7 @@ COOKIE = "citybrain_session"
 class Identity:
     user: str
     role: str
-    via: str  # off | session | header | wall-token
+    via: str  # off | session | header | wall-token | bearer
     session: Session | None = None
     #: A handler's department (部门): the work orders it sees and handles.
     department: str | None = None
@@ -94,6 +96,11 @@ def identify(settings: Settings, request: Request, sessions: Sessions, users: Us
     """The caller's identity, or None for an anonymous caller."""
     if settings.auth == "off":
         return Identity("anonymous", settings.auth_off_role, "off")
+    from citybrain.auth.tokens import bearer
+
+    tok = bearer(request)
+    if tok is not None:  # a bearer header is the identity, or none: never falls back to a cookie
+        return token_identity(settings, tok, users)
     if wall_token(settings, request):
         return Identity("wall", "wall", "wall-token")
     if settings.auth == "header":
@@ -110,3 +117,21 @@ def identify(settings: Settings, request: Request, sessions: Sessions, users: Us
         sessions.revoke(s.id_hash)
         return None
     return Identity(s.user, s.role, "session", s, users.department_of(s.user) if users is not None else None)
+
+
+def token_identity(settings: Settings, token: str, users: UserDirectory) -> Identity | None:
+    """The user of a live bearer token whose user still exists with the role it was issued for."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from citybrain.auth import tokens
+    from citybrain.ops.db import engine
+    from citybrain.semantics.freshness import now
+
+    try:
+        row = tokens.lookup(engine(), token, now())
+    except SQLAlchemyError:
+        log.exception("bearer token not checked: the operational database is unavailable")
+        return None
+    if row is None or not known_role(settings, row.role) or users.role_of(row.user) != row.role:
+        return None
+    return Identity(row.user, row.role, "bearer", None, users.department_of(row.user))

@@ -16,6 +16,7 @@ from flask import Flask, Response, redirect, request
 
 from citybrain import audit
 from citybrain.settings import Settings
+from citybrain.auth import csrf
 from citybrain.auth.identity import COOKIE, client_addr, users_path
 from citybrain.auth.sessions import Sessions
 from citybrain.auth.throttle import LoginThrottle
@@ -99,6 +100,9 @@ def register(server: Flask, settings: Settings, sessions: Sessions) -> None:
         audit.record("login", user=user.name, role=user.role, addr=addr)
         resp = redirect(nxt)
         set_session_cookie(resp, settings, sid)
+        new = sessions.get(sid)
+        if new is not None:
+            csrf.set_cookie(resp, settings, new.csrf)  # the page's writes carry it (``csrf``)
         return resp
 
     @server.route("/logout", methods=["GET", "POST"])
@@ -116,4 +120,5 @@ def register(server: Flask, settings: Settings, sessions: Sessions) -> None:
             audit.record("logout", user=s.user, role=s.role, addr=client_addr(settings, request))
         resp = redirect("/login" if settings.auth == "local" else "/")
         resp.delete_cookie(COOKIE, path="/")
+        resp.delete_cookie(csrf.COOKIE, path="/")
         return resp

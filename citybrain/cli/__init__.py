@@ -79,9 +79,11 @@ main.add_command(users)
 from citybrain.cli.ingest import ingest, watch  # noqa: E402
 from citybrain.cli.db import db  # noqa: E402
 from citybrain.cli.duty import duty  # noqa: E402
+from citybrain.cli.escalate import escalate  # noqa: E402
 
 main.add_command(db)
 main.add_command(duty)
+main.add_command(escalate)
 
 main.add_command(ingest)
 main.add_command(watch)

@@ -6,13 +6,17 @@ the loop (GB/T 30428.8), the duty roster, the duty log and shift handovers. SQLi
 through SQLAlchemy 2 Core with Alembic migrations.
 
 - ``db``          the engine of one app (``AppContext.ops``), write transactions, ``ensure``
-- ``tables``      the tables (alarm_states, alarm_events, silences, workorders, workorder_steps)
+- ``tables``      the tables (alarm_states, alarm_events, silences, workorders, workorder_steps, api_tokens,
+                  notifications)
 - ``migrate``     Alembic upgrade to head (``citybrain db upgrade``, ``serve``, ``create_app``)
 - ``errors``      the errors of an operation (403, 404, 409, 400 illegal step)
 - ``body``        JSON request bodies validated field by field (400 naming the field)
 - ``alarms``      raised → acknowledged → cleared, silences; synced with the alarm set
 - ``rules``       the work-order state machine: steps, who may take them, time limits
 - ``workorders``  create, transition (optimistic version), read, list
+- ``escalation``  unacknowledged alarms go up a level, overdue urgent orders are announced (one check)
+- ``notify``      webhook (JSON or DingTalk) and SMTP delivery in the background, recorded
+- ``messages``    the words of notifications (Chinese first, region, alarm or order, link)
 - ``caller``      who acts in this request (user, role, department)
 - ``api``         the ``/api/v1`` routes
 - ``duty``        the duty roster and the duty log

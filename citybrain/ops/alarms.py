@@ -5,7 +5,8 @@ An alarm id of the set (``kpi:<region>:<indicator>``, ``<layer>:<feature id>``) 
 either by itself when it is no longer in the set at the store's now (``sync``) or resolved by hand.
 A cleared alarm that comes back — it left the set and returned, or a new occurrence with another
 ``raised_at`` — is active again. A silence keeps an alarm quiet until a time, with a reason, and
-expires by itself. Every change is an ``alarm_events`` row.
+expires by itself. An active alarm left unacknowledged escalates (``escalation``, run by ``refresh``).
+Every change is an ``alarm_events`` row.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def sync(engine: Engine, region: str, frame: pd.DataFrame, now: datetime) -> dic
     with write(engine) as conn:
         for i in new:
             res = conn.execute(insert(conn, alarm_states).values(
-                alarm_id=i, scope_region=region, state="active", first_seen=now, version=1,
+                alarm_id=i, scope_region=region, state="active", first_seen=now, active_since=now, version=1,
                 **_content(recs[i])).on_conflict_do_nothing())
             if res.rowcount:
                 _event(conn, i, "raised", now)
@@ -75,7 +76,8 @@ def sync(engine: Engine, region: str, frame: pd.DataFrame, now: datetime) -> dic
             res = conn.execute(update(alarm_states).where(
                 alarm_states.c.alarm_id == i, alarm_states.c.version == known[i].version).values(
                 state="active", scope_region=region, acknowledged_by=None, acknowledged_at=None, ack_note=None,
-                cleared_at=None, cleared_by=None, version=known[i].version + 1, **_content(recs[i])))
+                cleared_at=None, cleared_by=None, active_since=now, escalation_level=0, escalated_at=None,
+                version=known[i].version + 1, **_content(recs[i])))
             if res.rowcount:
                 _event(conn, i, "raised_again", now)
         for i in gone:
@@ -93,7 +95,7 @@ def _public(r: Any, now: datetime) -> dict[str, Any]:
     """The life-cycle columns the API adds to an alarm row (a silence that ended is not shown)."""
     silenced = r.silenced_until if r.silenced_until is not None and r.silenced_until > now else None
     return {"state": r.state, "acknowledged_by": r.acknowledged_by, "acknowledged_at": r.acknowledged_at,
-            "silenced_until": silenced}
+            "silenced_until": silenced, "escalation_level": r.escalation_level, "escalated_at": r.escalated_at}
 
 
 def states(engine: Engine, ids: list[str], now: datetime) -> dict[str, dict[str, Any]]:
@@ -174,20 +176,41 @@ def history(engine: Engine, alarm_id: str) -> list[dict[str, Any]]:
     return [{"event": r.event, "user": r.user, "at": r.at, "note": r.note} for r in rows]
 
 
-def refresh(engine: Engine, region: str | None, now: datetime) -> tuple[str, datetime, pd.DataFrame]:
-    """(region, the store's now, alarm set) of ``region`` with its states synced to the set."""
-    from citybrain import kpi
+def detail(engine: Engine, alarm_id: str, now: datetime) -> dict[str, Any] | None:
+    """An alarm's last known content, life cycle and ``history`` (None when the database does not know it)."""
+    row = find(engine, alarm_id)
+    if row is None:
+        return None
+    return {"id": alarm_id, **{c: getattr(row, c) for c in CONTENT}, **_public(row, now), "version": row.version,
+            "history": history(engine, alarm_id)}
+
+
+def refresh(engine: Engine, region: str | None, now: datetime,
+            escalate: bool = True) -> tuple[str, datetime, pd.DataFrame]:
+    """(region, the store's now, alarm set) of ``region`` with its states synced to the set, then (unless
+    ``escalate`` is False) the escalation check (``escalation.run``; its failure is logged, never the caller's)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from citybrain import context, kpi
+    from citybrain.ops import escalation
     from citybrain.semantics.alarms import alarm_set
 
     store, region, _lang, at = kpi.resolve(region, None)
     frame = alarm_set(store, region, at)
     sync(engine, region, frame, now)
+    if not escalate:
+        return region, at, frame
+    try:
+        escalation.run(engine, context.current().settings, now)
+    except SQLAlchemyError:
+        log.exception("escalation check failed; the alarm states are synced")
     return region, at, frame
 
 
-def refresh_all(engine: Engine, now: datetime) -> None:
-    """Sync the states of every top region (an id the database does not know yet may be in any)."""
+def refresh_all(engine: Engine, now: datetime, escalate: bool = True) -> None:
+    """Sync the states of every top region (an id the database does not know yet may be in any); the
+    escalation check after the last one (unless ``escalate`` is False)."""
     from citybrain.regions import TOP_REGIONS
 
-    for region in TOP_REGIONS:
-        refresh(engine, region, now)
+    for n, region in enumerate(TOP_REGIONS, 1):
+        refresh(engine, region, now, escalate=escalate and n == len(TOP_REGIONS))

@@ -136,6 +136,16 @@ def resolve(alarm_id: str):
     return _alarm_write(alarm_id, "resolve", ACK, life.resolve)
 
 
+@ops_view
+def alarm_history(alarm_id: str):
+    """An alarm's state with every event: raised, acknowledged, silenced, escalated, resolved, cleared."""
+    engine = _engine()
+    out = life.detail(engine, alarm_id, clock_now()) if len(alarm_id) <= 200 else None
+    if out is None:
+        raise NotFound("unknown alarm", parameter="id", got=alarm_id[:200])
+    return jsonify(iso(out))
+
+
 # --- work orders ----------------------------------------------------------------------------------
 
 @ops_view
@@ -265,6 +275,11 @@ for _name, _view, _fields, _summary in (("ack", ack, ACK, "Acknowledge an alarm 
     add_route(f"/alarms/<alarm_id>/{_name}", f"alarm_{_name}", _view, {"post": _op(
         f"alarm_{_name}", _summary, "alarms", _ALARM_OUT, (400, 404), body=_fields,
         path_param=("alarm_id", "string"))}, methods=("POST",), access=STAFF)
+add_route("/alarms/<alarm_id>/history", "alarm_history", alarm_history, {"get": _op(
+    "alarm_history", "An alarm's state and every event of its life cycle (escalations included).", "alarms",
+    _json_ok({"id": {"type": "string"}, "state": {"type": "string"}, "escalation_level": {"type": "integer"},
+              "history": {"type": "array", "items": {"type": "object"}}}), (404,),
+    path_param=("alarm_id", "string"))}, access=STAFF)
 add_route("/workorders", "workorders_list", orders, {"get": _op(
     "workorders_list", "Work orders matching the filters, overdue first.", "workorders",
     _json_ok({"count": {"type": "integer"}, "rows": {"type": "array", "items": {"type": "object"}}}), (400,),

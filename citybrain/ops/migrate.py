@@ -2,7 +2,9 @@
 
 ``upgrade(engine)`` brings the database to the newest revision in one transaction; on PostgreSQL it
 holds an advisory lock meanwhile, so that several processes starting at once (gunicorn workers,
-hosts) apply it once. Running it again is a no-op.
+hosts) apply it once. Running it again is a no-op. Revisions written in parallel branches (two
+migrations with the same parent) both apply: the target is every head, and a revision is named by
+its heads joined with ``+``.
 """
 
 from __future__ import annotations
@@ -31,27 +33,31 @@ def config() -> Config:
     return cfg
 
 
+def _name(heads: tuple[str, ...] | list[str]) -> str | None:
+    return "+".join(sorted(heads)) or None
+
+
 def head() -> str:
-    """The newest revision the code knows."""
-    return ScriptDirectory.from_config(config()).get_current_head() or ""
+    """The newest revision(s) the code knows."""
+    return _name(ScriptDirectory.from_config(config()).get_heads()) or ""
 
 
 def current(engine: Engine) -> str | None:
-    """The revision the database is at (None for an empty database)."""
+    """The revision(s) the database is at (None for an empty database)."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return _name(MigrationContext.configure(conn).get_current_heads())
 
 
-def upgrade(engine: Engine, revision: str = "head") -> str | None:
+def upgrade(engine: Engine, revision: str = "heads") -> str | None:
     """Migrate ``engine``'s database to ``revision``; return the revision it is at afterwards."""
     cfg = config()
     with write(engine) as conn:
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_ADVISORY_KEY})")
-        before = MigrationContext.configure(conn).get_current_revision()
+        before = _name(MigrationContext.configure(conn).get_current_heads())
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
-        after = MigrationContext.configure(conn).get_current_revision()
+        after = _name(MigrationContext.configure(conn).get_current_heads())
     if before != after:
         log.info("ops database %s migrated %s -> %s", engine.url.render_as_string(), before, after)
     return after

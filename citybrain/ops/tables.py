@@ -45,10 +45,15 @@ alarm_states = Table(
     Column("cleared_by", String(64)),  # null: cleared by itself (left the alarm set)
     Column("silenced_until", DateTime),
     Column("version", Integer, nullable=False),
+    # escalation (``escalation``): the level reached while unacknowledged, since when it is active
+    Column("escalation_level", Integer, nullable=False, server_default="0"),
+    Column("escalated_at", DateTime),
+    Column("active_since", DateTime),  # null: since first_seen (rows older than migration 0002)
     Index("ix_alarm_states_scope", "scope_region", "state"),
 )
 
-#: Every change of an alarm's state: raised, acknowledged, silenced, resolved, cleared, raised again.
+#: Every change of an alarm's state: raised, acknowledged, silenced, resolved, cleared, raised again,
+#: escalated.
 alarm_events = Table(
     "alarm_events", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -137,4 +142,35 @@ duty_log = Table(
     Column("alarm_id", String(200)),
     Column("workorder_id", Integer, ForeignKey("workorders.id")),
     Index("ix_duty_log_region", "region_code", "at"),
+)
+
+#: Bearer tokens of users for scripts and integrations (``citybrain.auth.tokens``): only a SHA-256 of
+#: the token is kept; ``label`` names it in lists; the role is the user's when it was issued.
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("label", String(16), nullable=False),
+    Column("user", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_used_at", DateTime),
+    Column("revoked_at", DateTime),
+    Index("ix_api_tokens_user", "user"),
+)
+
+#: Notifications sent (``citybrain.ops.notify``): one row per message and channel, claimed once per
+#: ``key`` (an escalation level, an urgent order created or overdue), with the delivery's outcome.
+notifications = Table(
+    "notifications", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(240), nullable=False),
+    Column("channel", String(16), nullable=False),  # webhook | email
+    Column("kind", String(24), nullable=False),  # escalation | urgent_order | overdue_order
+    Column("title", Text, nullable=False),
+    Column("status", String(12), nullable=False),  # queued | sent | failed
+    Column("error", Text),
+    Column("created_at", DateTime, nullable=False),
+    Column("sent_at", DateTime),
+    Index("ix_notifications_key", "key", "channel", unique=True),
 )

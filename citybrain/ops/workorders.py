@@ -41,7 +41,22 @@ def create(engine: Engine, *, user: str, role: str | None, title: str, category:
         conn.execute(workorder_steps.insert().values(workorder_id=oid, version=1, from_state=None,
                                                      to_state="received", user=user, role=role, at=now))
     log.info("work order %s created by %s", oid, user)
+    if category == "urgent":  # announced in the background (``escalation``, ``notify``)
+        _announce(engine, {"id": oid, "title": title, "category": category, "region_code": region, "state": "received",
+                           "alarm_id": alarm_id, "version": 1, "created_by": user, "created_at": now}, now)
     return {"id": oid, "state": "received", "version": 1}
+
+
+def _announce(engine: Engine, order: dict[str, Any], now: datetime) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from citybrain import context
+    from citybrain.ops.escalation import order_created
+
+    try:
+        order_created(engine, context.current().settings, order, now)
+    except SQLAlchemyError:
+        log.exception("urgent work order %s not announced", order["id"])
 
 
 def transition(engine: Engine, order_id: int, *, to: str, version: int, user: str, role: str | None,

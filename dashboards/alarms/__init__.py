@@ -45,12 +45,13 @@ register({
     "alarms.col.title": ("告警", "Alarm"), "alarms.col.domain": ("领域", "Domain"),
     "alarms.col.region": ("地区", "Region"), "alarms.col.raised": ("发生时间", "Raised"),
     "alarms.col.by": ("确认人", "Acknowledged by"), "alarms.col.at": ("确认时间", "Acknowledged at"),
-    "alarms.col.silenced": ("静默至", "Silenced until"),
+    "alarms.col.silenced": ("静默至", "Silenced until"), "alarms.col.level": ("升级", "Escalation"),
+    "alarms.level": ("⬆ {n}级", "⬆ Level {n}"),
 })
 register_vocabulary("alarm_state", {"active": ("▲ 未确认", "▲ Unacknowledged"),
                                     "acknowledged": ("✓ 已确认", "✓ Acknowledged"),
                                     "cleared": ("○ 已清除", "○ Cleared")})
-FIELDS = ("severity", "state", "title", "domain", "region", "raised", "by", "at", "silenced")
+FIELDS = ("severity", "state", "level", "title", "domain", "region", "raised", "by", "at", "silenced")
 
 
 def _time(v: Any) -> str:
@@ -62,6 +63,7 @@ def grid_rows(region: str, lang: str, state: str | None) -> list[dict[str, Any]]
     _region, _at, items = alarm_rows(region, state)
     return [{"id": r["id"], "severity": severity_label(r["severity"], lang),
              "state": label("alarm_state", r["state"], lang),
+             "level": t("alarms.level", lang).format(n=r["escalation_level"]) if r.get("escalation_level") else "",
              "title": r["title_zh"] if lang == "zh" else r["title_en"],
              "domain": domain_label(r["domain"], lang) if r["domain"] else "",
              "region": region_name(r["region_code"], lang) if r["region_code"] else "",
@@ -73,7 +75,8 @@ def _columns(lang: str) -> list[dict[str, Any]]:
     cols: list[dict[str, Any]] = [{"field": f, "headerName": t(f"alarms.col.{f}", lang), "tooltipField": f}
                                   for f in FIELDS]
     cols[0].update(checkboxSelection=True, headerCheckboxSelection=True, minWidth=110)
-    cols[2].update(flex=1, minWidth=280)
+    cols[2].update(maxWidth=140)
+    cols[3].update(flex=1, minWidth=280)
     return cols
 
 

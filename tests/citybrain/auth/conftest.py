@@ -25,12 +25,23 @@ def make_app(built_store, tmp_path_factory, **kw):
     return create_app(s), s
 
 
-def login(server, name, password=PASSWORD, addr="127.0.0.1"):
+def login(server, name, password=PASSWORD, addr="127.0.0.1", csrf=True):
+    """A client signed in as ``name``; its writes send the session's CSRF token as a page's script
+    does (``assets/csrf.js``), unless ``csrf`` is False."""
     c = server.test_client()
     r = c.post("/login", base_url=HTTPS, data={"user": name, "password": password, "next": "/catalog"},
                environ_base={"REMOTE_ADDR": addr})
     assert r.status_code == 302, r.status_code
+    if csrf:
+        send_csrf(c)
     return c
+
+
+def send_csrf(client) -> str:
+    """Make ``client`` send its session's CSRF token (the cookie the sign-in set) on every request."""
+    token = client.get_cookie("citybrain_csrf").value
+    client.environ_base["HTTP_X_CSRFTOKEN"] = token
+    return token
 
 
 def client_for(server, role):

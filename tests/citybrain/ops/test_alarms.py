@@ -44,7 +44,8 @@ def test_rows_keep_the_set_and_add_the_life_cycle(callers, alarm_ids):
     body = callers["leader"].get(f"{URL}?region={REGION}").get_json()
     assert [r["id"] for r in body["rows"]] == alarm_ids  # the same rows, in the same order
     for row in body["rows"]:
-        assert set(row) == set(COLUMNS) | {"state", "acknowledged_by", "acknowledged_at", "silenced_until"}
+        assert set(row) == set(COLUMNS) | {"state", "acknowledged_by", "acknowledged_at", "silenced_until",
+                                           "escalation_level", "escalated_at"}
         assert row["state"] in ("active", "acknowledged", "cleared")
     assert body["count"] == len(alarm_ids)
 

@@ -10,8 +10,9 @@ from datetime import datetime
 import pytest
 from click.testing import CliRunner
 
-from citybrain.ops import workorders
+from citybrain.ops import migrate, workorders
 from citybrain.ops.db import ensure, make_engine
+from tests.citybrain.auth.conftest import send_csrf
 
 PASSWORD = "correct horse battery"
 
@@ -80,6 +81,7 @@ def test_handler_by_session_handles_its_department(built_store, tmp_path):
         c = server.test_client()
         r = c.post("/login", base_url="https://localhost", data={"user": name, "password": PASSWORD})
         assert r.status_code == 302
+        send_csrf(c)
         return c
 
     duty, handler = login("zhang"), login("chen")
