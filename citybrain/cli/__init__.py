@@ -80,6 +80,9 @@ from citybrain.cli.ingest import ingest, watch  # noqa: E402
 from citybrain.cli.db import db  # noqa: E402
 
 main.add_command(db)
+from citybrain.cli.workorders import workorders  # noqa: E402
+
+main.add_command(workorders)
 
 main.add_command(ingest)
 main.add_command(watch)
