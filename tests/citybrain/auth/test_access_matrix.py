@@ -29,7 +29,8 @@ PUBLIC_RULES = {"/healthz", "/readyz", "/login", "/logout", "/assets/<path:filen
 SIGNED_IN_RULES = {"/_dash-layout", "/_dash-dependencies", "/_reload-hash", "/api/v1/wall/status"}
 SAMPLES = {"<path:filename>": "citybrain.css", "<string:package_name>": "dash",
            "<path:fingerprinted_path>": "dash-renderer/build/dash_renderer.min.js", "<name>": "events",
-           "<alarm_id>": "kpi:330225:vessels_alarm", "<int:order_id>": "1"}
+           "<alarm_id>": "kpi:330225:vessels_alarm", "<int:order_id>": "1",
+           "<sha256>": "0" * 64}
 
 
 def route_cases(rule: str) -> list[tuple[str, set[str]]]:
@@ -46,7 +47,8 @@ def route_cases(rule: str) -> list[tuple[str, set[str]]]:
     if rule == "/":
         return [("/", STAFF)]
     if rule == "/<path:path>":
-        return [("/wall", SIGNED_IN), ("/d/emergency", STAFF), ("/map", STAFF), ("/no-such-page", STAFF)]
+        return [("/wall", SIGNED_IN), ("/d/emergency", STAFF), ("/map", STAFF), ("/no-such-page", STAFF),
+                ("/workorders/1", STAFF)]
     if rule == "/api/v1/<name>.<fmt>":
         return [(url.replace("<fmt>", "json"), STAFF), (url.replace("<fmt>", "csv"), EXPORTERS),
                 (url.replace("<fmt>", "parquet"), EXPORTERS)]
@@ -64,11 +66,12 @@ def callback_cases(key: str) -> list[tuple[str | None, set[str]]]:
     out = first_output_id(key)
     name = json.loads(out)["type"] if out.startswith("{") else out
     if name == "_pages_content":
-        return [("/wall", SIGNED_IN), ("/", STAFF), ("/d/emergency", STAFF), ("/map", STAFF), ("/nope", STAFF)]
+        return [("/wall", SIGNED_IN), ("/", STAFF), ("/d/emergency", STAFF), ("/map", STAFF), ("/nope", STAFF),
+                ("/workorders/1", STAFF)]
     if name.startswith(("wall-", "shell-")) or name == "_pages_dummy":
         return [(None, SIGNED_IN)]
     modules = ("map-", "overview-", "fisheries-", "traffic-", "water-", "emergency-", "targets-", "data-",
-               "catalog-", "example-", "alarms-", "workorders-")
+               "catalog-", "example-", "alarms-", "workorders-", "workorder-")
     if name.startswith(modules):
         return [(None, STAFF)]
     pytest.fail(f"callback {key} is not in the access matrix: declare its roles and list it here")
