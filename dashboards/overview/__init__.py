@@ -20,6 +20,8 @@ from citybrain.semantics.alarms import alarm_set, counts as alarm_counts
 from citybrain.semantics.status import ICONS, label as status_label
 from citybrain import ui
 
+from . import duty
+
 log = logging.getLogger(__name__)
 P = "overview"
 #: The cockpit's cards, by the dataset they come from (a dataset not applicable to a region is skipped).
@@ -144,13 +146,15 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
                 views.export(P, "changes", region, lang)),
             ui.section(P, "map-panel", t("overview.map", lang), [mapc]),
         ]),
+        ui.section(P, "duty-panel", t("overview.duty", lang), duty.placeholder(region, lang)),
         ui.section(P, "na-panel", t("kpi.na", lang), [html.Ul(na)]) if na else None,
     ])
 
 
 def register_callbacks(app: Dash) -> None:
-    """The drill-down of the KPI cards."""
+    """The drill-down of the KPI cards and the duty list."""
     drill.register_drill(app, P)
+    duty.register_callbacks(app)
 
 
 MODULE = DashboardModule(

@@ -101,10 +101,11 @@ def actions(o: dict[str, Any], steps: list[str], lang: str, depts: list[str], ma
         return html.Section(html.P(text, id=f"{P}-readonly", className="ops-readonly"), className="wo-actions")
     fields: list[Any] = [dcc.Textarea(id=f"{P}-note", placeholder=t("wo.page.note", lang), maxLength=2000,
                                       className="wo-note")]
-    if "dispatched" in steps:
-        fields.append(dcc.Input(id=f"{P}-dept", placeholder=t("wo.page.dept_in", lang), maxLength=64,
-                                value=o["department"] or None, list=f"{P}-depts", className="ops-note wo-dept"))
-        fields.append(html.Datalist(id=f"{P}-depts", children=[html.Option(value=d) for d in depts]))
+    # always there (the step callback reads it), shown only when a dispatch is among the steps
+    fields.append(dcc.Input(id=f"{P}-dept", placeholder=t("wo.page.dept_in", lang), maxLength=64,
+                            value=o["department"] or None, list=f"{P}-depts", className="ops-note wo-dept",
+                            style=None if "dispatched" in steps else {"display": "none"}))
+    fields.append(html.Datalist(id=f"{P}-depts", children=[html.Option(value=d) for d in depts]))
     fields.append(dcc.Upload(id=f"{P}-photo", multiple=True, accept="image/jpeg,image/png,image/webp",
                              max_size=-1, className="wo-upload",
                              children=html.Div(t("wo.page.photos", lang).format(mb=f"{max_mb:g}"))))
