@@ -15,5 +15,8 @@ through SQLAlchemy 2 Core with Alembic migrations.
 - ``workorders``  create, transition (optimistic version), read, list
 - ``caller``      who acts in this request (user, role, department)
 - ``api``         the ``/api/v1`` routes
+- ``photos``      photos of a step: type by content, size limit, files named by SHA-256; ``photo_api`` their routes
+- ``intake``      one order per new incident of the feed (idempotent; ``citybrain workorders from-incidents``)
+- ``words``       the words of states and categories (zh/en)
 - ``pgcluster``   a throwaway PostgreSQL server for tests and benchmarks
 """
