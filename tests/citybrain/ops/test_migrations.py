@@ -15,11 +15,11 @@ def test_upgrade_on_empty_database_then_again(kind, request, tmp_path_factory):
     engine = sa.create_engine(new_database(kind, request, tmp_path_factory))
     try:
         assert migrate.current(engine) is None
-        assert migrate.upgrade(engine) == migrate.head() == "0001"
+        assert migrate.upgrade(engine) == migrate.head() == "0002"
         tables = set(sa.inspect(engine).get_table_names())
         assert set(metadata.tables) | {"alembic_version"} == tables
-        assert migrate.upgrade(engine) == "0001"  # again: nothing to do, no error
-        assert migrate.current(engine) == "0001"
+        assert migrate.upgrade(engine) == "0002"  # again: nothing to do, no error
+        assert migrate.current(engine) == "0002"
         with engine.connect() as conn:
             assert conn.execute(sa.text("SELECT count(*) FROM alembic_version")).scalar() == 1
     finally:
@@ -51,3 +51,27 @@ def test_sqlite_is_wal(tmp_path, built_store):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     assert db.ensure(engine) is db.ensure(engine)
     engine.dispose()
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_photos_migration_keeps_the_orders_of_0001(kind, request, tmp_path_factory):
+    """0001 → 0002 on a database with orders: they stay, gain an empty ``source``, and take photos."""
+    from datetime import datetime
+
+    engine = sa.create_engine(new_database(kind, request, tmp_path_factory))
+    try:
+        assert migrate.upgrade(engine, "0001") == "0001"
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO workorders (title, category, region_code, state, created_by, created_at, state_since,"
+                " version) VALUES ('旧工单', 'normal', '330225', 'received', 'duty', :t, :t, 1)"),
+                {"t": datetime(2026, 7, 15, 12)})
+        assert migrate.upgrade(engine) == "0002"
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT title, source FROM workorders")).all()
+        assert [tuple(r) for r in rows] == [("旧工单", None)]
+        assert "workorder_photos" in sa.inspect(engine).get_table_names()
+        assert any(ix["name"] == "ix_workorders_source" and ix["unique"]
+                   for ix in sa.inspect(engine).get_indexes("workorders"))
+    finally:
+        engine.dispose()
