@@ -18,14 +18,15 @@ def from_incidents_cmd(regions: tuple[str, ...]) -> None:
     from citybrain.ops.db import ensure
     from citybrain.ops.intake import from_incidents
     from citybrain.regions import REGIONS, TOP_REGIONS
-    from citybrain.semantics.freshness import now as clock_now
+    from citybrain.semantics.freshness import clock
+    from citybrain.settings import get_settings
 
     bad = [r for r in regions if r not in REGIONS]
     if bad:
         raise click.BadParameter(f"unknown region {bad[0]} (one of {', '.join(TOP_REGIONS)})", param_hint="--region")
-    ctx = context.current()
+    ctx = context.build(get_settings())
     engine, store = ensure(ctx.ops), ctx.store
-    at, now = queries.anchor(store), clock_now()
+    at, now = queries.anchor(store), clock(ctx.settings.clock)
     total = 0
     for region in regions or TOP_REGIONS:
         made = from_incidents(engine, store, region, at, now)
