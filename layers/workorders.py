@@ -18,8 +18,19 @@ import pandas as pd
 from citybrain.i18n import label, register
 from citybrain.ops import words  # noqa: F401  (the words of states and categories)
 
-from .base import (STATUS_COLOURS, Layer, LayerContext, LegendItem, SubLayer, by_sublayer, columns, empty_features,
-                   frame, point_trace, typed)
+from .base import (
+    STATUS_COLOURS,
+    Layer,
+    LayerContext,
+    LegendItem,
+    SubLayer,
+    by_sublayer,
+    columns,
+    empty_features,
+    frame,
+    point_trace,
+    typed,
+)
 
 log = logging.getLogger(__name__)
 register({"layers.workorders.title": ("工单", "Work orders")})
@@ -103,7 +114,7 @@ class WorkOrderLayer(Layer):
 
     def counts(self, feats: pd.DataFrame) -> dict[str, int]:
         late = int(feats["kind"].astype(str).str.endswith("_overdue").sum()) if len(feats) else 0
-        return {"total": int(len(feats)), "warning": 0, "alarm": late}
+        return {"total": len(feats), "warning": 0, "alarm": late}
 
 
 LAYER = WorkOrderLayer(id="workorders", title_zh="工单", title_en="Work orders", domain="emergency",

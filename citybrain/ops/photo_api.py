@@ -19,7 +19,15 @@ from citybrain.api.routes import add_route
 from citybrain.auth.policy import STAFF
 from citybrain.auth.roles import DUTY_ROLES, HANDLER
 from citybrain.ops import photos, rules
-from citybrain.ops.api import _answers, _json_ok, _known_id, _op, iso, ops_view, same_site
+from citybrain.ops.api import (
+    _answers,
+    _json_ok,
+    _known_id,
+    _op,
+    iso,
+    ops_view,
+    same_site,
+)
 from citybrain.ops.caller import caller
 from citybrain.ops.db import ensure
 from citybrain.ops.errors import Forbidden, NotFound, OpsError

@@ -62,6 +62,14 @@ def unacknowledged(frame: pd.DataFrame) -> int:
                and not (known.get(i) or {}).get("silenced_until"))
 
 
+def clicked() -> bool:
+    """Whether the callback's pattern-matched button was really clicked (a list that re-rendered
+    fires its buttons' callbacks with ``n_clicks`` 0)."""
+    import dash
+
+    return bool(dash.ctx.triggered and dash.ctx.triggered[0].get("value"))
+
+
 def may_ack() -> bool:
     return can_act_on_alarms(caller()[1])
 

@@ -80,11 +80,6 @@ def alert_panel(ctxdata: dict[str, Any], win: dict[str, Any], step: int | None) 
     return alerts(raised, ctxdata["lang"], lc=duty.states(raised["id"].tolist()), acts=duty.may_ack())
 
 
-def _clicked() -> bool:
-    """Whether a pattern-matched button was really clicked (not just re-rendered)."""
-    return bool(dash.ctx.triggered and dash.ctx.triggered[0].get("value"))
-
-
 def _draft_of_alarm(alarm_id: str, ctxdata: dict[str, Any], win: dict[str, Any], step: int | None) -> dict[str, Any]:
     store, at = get_store(), time_at(win, step)
     raised = alarm_set(store, ctxdata["region"], at)
@@ -134,7 +129,7 @@ def register_callbacks(app: Dash) -> None:
                   Input({"type": f"{P}-ack", "index": ALL}, "n_clicks"), State(f"{P}-ctx", "data"),
                   State(f"{P}-win", "data"), State(f"{P}-slider", "value"), prevent_initial_call=True)
     def _ack(_n, ctxdata, win, step):
-        if not _clicked() or not isinstance(dash.ctx.triggered_id, dict):
+        if not duty.clicked() or not isinstance(dash.ctx.triggered_id, dict):
             return no_update, no_update
         msg = duty.acknowledge(str(dash.ctx.triggered_id["index"])[:200], ctxdata["region"], ctxdata["lang"])
         return alert_panel(ctxdata, win, step), msg
@@ -149,7 +144,7 @@ def register_callbacks(app: Dash) -> None:
         trig = dash.ctx.triggered_id
         if trig == f"{P}-order-cancel":
             return "map-order map-order-hidden", no_update, no_update, no_update
-        if not _clicked() or not rules.may_create(caller()[1]):
+        if not duty.clicked() or not rules.may_create(caller()[1]):
             return no_update, no_update, no_update, no_update
         if isinstance(trig, dict) and trig.get("type") == f"{P}-order":
             draft = _draft_of_alarm(str(trig["index"])[:200], ctxdata, win, step)

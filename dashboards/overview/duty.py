@@ -50,7 +50,7 @@ def register_callbacks(app: Dash) -> None:
         region, lang = ctx["region"], ctx["lang"]
         trig = dash.ctx.triggered_id
         if isinstance(trig, dict):
-            if not (dash.ctx.triggered and dash.ctx.triggered[0].get("value")):
+            if not duty.clicked():
                 return no_update, no_update
             msg = duty.acknowledge(str(trig["index"])[:200], region, lang)
             return items(region, lang), msg

@@ -28,7 +28,7 @@ from citybrain.ops.errors import NotFound, OpsError
 from citybrain.regions import REGIONS
 from citybrain.registry import DashboardModule
 from citybrain.semantics.freshness import now as clock_now
-from citybrain.ui import heading
+from citybrain.ui import duty, heading
 
 from .view import P, allowed, body, departments
 
@@ -156,7 +156,7 @@ def register_callbacks(app: Dash) -> None:
                   State(f"{P}-photo", "filename"), State(f"{P}-ctx", "data"), prevent_initial_call=True)
     def _step(_n, version, note, dept, contents, names, ctx):
         trig = dash.ctx.triggered_id
-        if not (dash.ctx.triggered and dash.ctx.triggered[0].get("value")) or not isinstance(trig, dict):
+        if not duty.clicked() or not isinstance(trig, dict):
             return no_update, no_update
         lang, oid = ctx["lang"], int(ctx["id"])
         to = str(trig.get("to"))
