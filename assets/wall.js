@@ -196,6 +196,46 @@
       if (bar) { bar.style.width = Math.min(100, (now - W.stepStart) / dur * 100).toFixed(1) + "%"; }
     }
     if (!W.polling && now >= W.nextPoll) { poll(); }
+    unacked(now);
+  }
+
+  /* Unacknowledged alarms (the ticker's marker, dashboards/wall/alerts.py): a flashing border and a
+   * header badge while any is unacknowledged; with ?sound=1 a short tone made by WebAudio (no audio
+   * file) when the count rises and once a minute while it stays. The wall cannot acknowledge. */
+  W.unacked = 0; W.lastTone = 0;
+  W.sound = onWall && /(?:^|[?&])sound=1(?:&|$)/.test(location.search);
+  function tone() {
+    try {
+      var Ctx = window.AudioContext || window.webkitAudioContext;
+      if (!Ctx) { return; }
+      W.audio = W.audio || new Ctx();
+      var ctx = W.audio, t0 = ctx.currentTime;
+      if (ctx.state === "suspended" && ctx.resume) { ctx.resume(); }
+      [0, 0.28].forEach(function (d) {
+        var o = ctx.createOscillator(), g = ctx.createGain();
+        o.type = "sine"; o.frequency.value = 880;
+        g.gain.setValueAtTime(0.0001, t0 + d);
+        g.gain.exponentialRampToValueAtTime(0.3, t0 + d + 0.02);
+        g.gain.exponentialRampToValueAtTime(0.0001, t0 + d + 0.22);
+        o.connect(g); g.connect(ctx.destination);
+        o.start(t0 + d); o.stop(t0 + d + 0.25);
+      });
+      W.tones = (W.tones || 0) + 1;
+    } catch (e) { /* no sound is better than a broken wall */ }
+  }
+  function unacked(now) {
+    var mark = W.root.querySelector(".wall-unacked-mark");
+    var n = mark ? (+mark.getAttribute("data-unacked") || 0) : 0;
+    W.root.classList.toggle("wall-unacked", n > 0);
+    var badge = byId("wall-unacked");
+    if (badge && badge.textContent !== (mark && n ? mark.textContent : "")) {
+      badge.textContent = mark && n ? mark.textContent : "";
+    }
+    if (W.sound && n > 0 && (n > W.unacked || now - W.lastTone >= 60000)) {
+      W.lastTone = now;
+      tone();
+    }
+    W.unacked = n;
   }
 
   if (onWall) {

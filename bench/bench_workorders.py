@@ -1,6 +1,7 @@
 """Work-order bench: N concurrent operators for S seconds through the HTTP API, on PostgreSQL and SQLite.
 
-Usage: ``python bench/bench_workorders.py [--operators 100] [--seconds 60] [--backends postgresql,sqlite]``.
+Usage: ``python bench/bench_workorders.py [--operators 100] [--seconds 60] [--backends postgresql,sqlite]``
+(defaults: 100 operators for 60 s on both).
 Builds a small store (boundaries only) in a temp folder, then for each backend starts a real server
 (``citybrain.devserver``: ``citybrain serve``, gunicorn) with header auth — PostgreSQL is a throwaway
 cluster (``citybrain.ops.pgcluster``), SQLite the default file beside the store — and runs N threads.
@@ -53,6 +54,7 @@ class Tally:
         self.ok: Counter[int] = Counter()  # successful transitions per order
         self.codes: Counter[str] = Counter()
         self.pool: list[int] = []
+        self.created: list[int] = []  # every order opened (checked one by one at the end, never a capped list)
 
     def timed(self, session: requests.Session, method: str, url: str, **kw) -> requests.Response | None:
         t0 = time.perf_counter()
@@ -96,6 +98,7 @@ def operator(base: str, tally: Tally, stop: float, seed: int, operators: int) ->
             if r is not None and r.status_code == 201:
                 with tally.lock:
                     tally.pool.append(r.json()["id"])
+                    tally.created.append(r.json()["id"])
             continue
         oid = rng.choice(pool)
         r = tally.timed(s, "GET", f"{url}/{oid}", headers=DUTY)
@@ -149,10 +152,11 @@ def run(backend: str, store: Settings, operators: int, seconds: float, workers: 
         took = time.perf_counter() - t0
         lost = bad_history = 0
         s = requests.Session()
-        rows = s.get(f"{base}/api/v1/workorders", headers=DUTY, timeout=60).json()["rows"]
-        for row in rows:
-            detail = s.get(f"{base}/api/v1/workorders/{row['id']}", headers=DUTY, timeout=60).json()
-            lost += abs(detail["version"] - (1 + tally.ok[row["id"]]))
+        rows = []
+        for oid in tally.created:
+            detail = s.get(f"{base}/api/v1/workorders/{oid}", headers=DUTY, timeout=60).json()
+            rows.append(detail)
+            lost += abs(detail["version"] - (1 + tally.ok[oid]))
             bad_history += len(detail["history"]) != detail["version"]
         n = sum(tally.codes.values())
         conflicts = tally.codes["409"]

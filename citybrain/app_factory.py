@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     access = AccessPolicy()
     for m in modules:
         dash.register_page(m.id, path=m.path, name=m.title_zh, title=f"{m.title_zh} · {t('app.title')}",
-                           layout=m.layout, order=m.order)
+                           layout=m.layout, order=m.order, path_template=m.path_template)
         access.page(m.path, m.roles)
         if m.register_callbacks:
             with access.callbacks(app, m.roles):  # the module's callbacks admit the module's roles

@@ -53,6 +53,9 @@ class DashboardModule:
     views: tuple[Any, ...] = ()
     #: Roles that may open the page and run its callbacks (the wall display is not among the default).
     roles: tuple[str, ...] = STAFF_ROLES
+    #: A path with variables (Dash Pages' ``path_template``, e.g. ``/workorders/<order_id>``): the layout
+    #: gets them as keyword arguments. ``path`` is then only the page's name in the registry.
+    path_template: str | None = None
 
     def title(self, lang: str = "zh") -> str:
         return self.title_zh if lang == "zh" else self.title_en

@@ -47,6 +47,11 @@ class Settings(BaseSettings):
         description="The operational database (alarm states, work orders): a SQLAlchemy URL such as "
                     "postgresql+psycopg://user@host/db (postgresql:// is read the same). Default: SQLite "
                     "<db folder>/ops.sqlite (WAL).")
+    ops_photo_dir: Path | None = Field(
+        default=None,
+        description="Folder of work-order photos (files named by their SHA-256). Default: <db folder>/ops-photos.")
+    ops_photo_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024,
+                                     description="Largest work-order photo accepted (bytes; 413 above).")
     auth: Literal["off", "local", "header"] = Field(
         default="off", description="off (first run), local (own users and login page) or header (trust a "
                                    "gateway's SSO header from trusted proxies only).")

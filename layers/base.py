@@ -292,6 +292,9 @@ class Layer(ABC):
     colours: dict[str, str] = field(default_factory=lambda: dict(STATUS_COLOURS))
     #: True when things move with time (the page re-sends these traces when the slider moves).
     dynamic: bool = False
+    #: True for a layer read from the operational database (what people write, e.g. work orders): its
+    #: features are never memoised by the store's data version and it raises nothing into the alarm set.
+    live: bool = False
 
     def title(self, lang: str = "zh") -> str:
         return self.title_zh if lang == "zh" else self.title_en

@@ -10,7 +10,7 @@ from typing import Any
 from .base import Layer
 
 #: Layer modules, each exposing ``LAYER``; drawing order.
-LAYER_MODULES = ("boundaries", "water", "traffic", "emergency", "fisheries")
+LAYER_MODULES = ("boundaries", "water", "traffic", "emergency", "fisheries", "workorders")
 _layers: dict[str, Layer] | None = None
 
 
@@ -43,11 +43,17 @@ from citybrain.cache import cached_query  # noqa: E402
 
 
 @cached_query
-def cached_features(store, layer_id: str, region: str, at, window_h: float = 24.0, track_id: str | None = None):
-    """A layer's features for a region and time, memoised by data version (the replay revisits times)."""
+def _features(store, layer_id: str, region: str, at, window_h: float = 24.0, track_id: str | None = None):
     from .base import LayerContext
 
     return get(layer_id).features(LayerContext(store=store, region=region, at=at, window_h=window_h, track_id=track_id))
+
+
+def cached_features(store, layer_id: str, region: str, at, window_h: float = 24.0, track_id: str | None = None):
+    """A layer's features for a region and time, memoised by data version (the replay revisits times);
+    a live layer's (``Layer.live``: read from the operational database) are read on every call."""
+    fn = _features.uncached if get(layer_id).live else _features  # type: ignore[attr-defined]
+    return fn(store, layer_id, region, at, window_h, track_id)
 
 
 def trace_digest(trace: dict[str, Any]) -> str:
@@ -58,11 +64,18 @@ def trace_digest(trace: dict[str, Any]) -> str:
     return hashlib.blake2b(pickle.dumps(trace, protocol=5), digest_size=8).hexdigest()
 
 
-@cached_query
 def cached_traces(store, layer_id: str, region: str, at, window_h: float, track_id: str | None, lang: str,
                   sublayers: tuple[str, ...], compact: bool = False) -> tuple[list[dict[str, Any]], list[str]]:
     """A layer's traces as JSON-ready dicts and their digests, memoised by data version and by everything
-    they depend on (region, time, window, typhoon track, language, sub-layers, compact)."""
+    they depend on (region, time, window, typhoon track, language, sub-layers, compact); a live layer's
+    are drawn on every call."""
+    fn = _traces.uncached if get(layer_id).live else _traces  # type: ignore[attr-defined]
+    return fn(store, layer_id, region, at, window_h, track_id, lang, sublayers, compact)
+
+
+@cached_query
+def _traces(store, layer_id: str, region: str, at, window_h: float, track_id: str | None, lang: str,
+            sublayers: tuple[str, ...], compact: bool = False) -> tuple[list[dict[str, Any]], list[str]]:
     from .base import LayerContext
 
     layer = get(layer_id)

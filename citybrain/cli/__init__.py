@@ -84,6 +84,9 @@ from citybrain.cli.escalate import escalate  # noqa: E402
 main.add_command(db)
 main.add_command(duty)
 main.add_command(escalate)
+from citybrain.cli.workorders import workorders  # noqa: E402
+
+main.add_command(workorders)
 
 main.add_command(ingest)
 main.add_command(watch)

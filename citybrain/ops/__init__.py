@@ -24,5 +24,8 @@ through SQLAlchemy 2 Core with Alembic migrations.
 - ``dutyapi``     the ``/api/v1/duty`` routes
 - ``loopkpi``     the KPIs of the loop (结案率, 按期结案率, 平均处置时长, 返工率), defined once
 - ``loopviews``   their views (cards, tables by department, category, region) for the cockpits
+- ``photos``      photos of a step: type by content, size limit, files named by SHA-256; ``photo_api`` their routes
+- ``intake``      one order per new incident of the feed (idempotent; ``citybrain workorders from-incidents``)
+- ``words``       the words of states and categories (zh/en)
 - ``pgcluster``   a throwaway PostgreSQL server for tests and benchmarks
 """

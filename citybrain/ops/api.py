@@ -67,10 +67,15 @@ def iso(obj: Any) -> Any:
 _who = caller
 
 
-def _json_body(fields: list[Field]) -> dict[str, Any]:
+def same_site() -> None:
+    """``Forbidden`` for a write whose ``Origin`` is another site."""
     origin = request.headers.get("Origin")
     if origin and urlparse(origin).netloc != request.host:
         raise Forbidden("cross-site write refused")
+
+
+def _json_body(fields: list[Field]) -> dict[str, Any]:
+    same_site()
     data = request.get_json(silent=True) if request.content_length else None
     if request.content_length and data is None:
         raise ParamError("body", "the body is not JSON", "a JSON object (Content-Type: application/json)")

@@ -95,7 +95,9 @@ workorders = Table(
     Column("due_at", DateTime),
     Column("closed_at", DateTime),
     Column("version", Integer, nullable=False),
+    Column("source", String(200)),  # the feed item an order was made from (``incident:<id>``), unique
     Index("ix_workorders_state", "state", "due_at"),
+    Index("ix_workorders_source", "source", unique=True),
     Index("ix_workorders_department", "department", "state"),
 )
 
@@ -173,4 +175,19 @@ notifications = Table(
     Column("created_at", DateTime, nullable=False),
     Column("sent_at", DateTime),
     Index("ix_notifications_key", "key", "channel", unique=True),
+)
+
+#: Photos of a work order's steps: the file is ``<photo folder>/<sha256>``, its metadata here.
+workorder_photos = Table(
+    "workorder_photos", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("workorder_id", Integer, ForeignKey("workorders.id"), nullable=False),
+    Column("step_version", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("media_type", String(16), nullable=False),
+    Column("bytes", Integer, nullable=False),
+    Column("filename", String(200)),
+    Column("user", String(64), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Index("ix_workorder_photos_order", "workorder_id", "step_version"),
 )

@@ -16,7 +16,7 @@ from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.engine import Engine
 
 from citybrain.auth.roles import HANDLER
-from citybrain.ops import rules
+from citybrain.ops import photos, rules
 from citybrain.ops.db import write
 from citybrain.ops.errors import Conflict, Forbidden, NotFound, OpsError
 from citybrain.ops.tables import workorder_steps, workorders
@@ -29,14 +29,15 @@ COLUMNS = ("id", "title", "category", "region_code", "state", "department", "ove
 
 def create(engine: Engine, *, user: str, role: str | None, title: str, category: str, region: str,
            now: datetime, alarm_id: str | None = None, lon: float | None = None,
-           lat: float | None = None) -> dict[str, Any]:
-    """A new order in state ``received`` (version 1)."""
+           lat: float | None = None, source: str | None = None) -> dict[str, Any]:
+    """A new order in state ``received`` (version 1); ``source`` names the feed item it was made from
+    (unique: a second order of the same item fails with the database's integrity error)."""
     if not rules.may_create(role):
         raise Forbidden(f"role {role or 'anonymous'} may not create work orders")
     with write(engine) as conn:
         oid = conn.execute(workorders.insert().values(
             title=title, category=category, region_code=region, alarm_id=alarm_id, lon=lon, lat=lat,
-            state="received", created_by=user, created_at=now, state_since=now,
+            source=source, state="received", created_by=user, created_at=now, state_since=now,
             due_at=rules.due(category, "received", now), version=1).returning(workorders.c.id)).scalar_one()
         conn.execute(workorder_steps.insert().values(workorder_id=oid, version=1, from_state=None,
                                                      to_state="received", user=user, role=role, at=now))
@@ -104,16 +105,19 @@ def _row(r: Any, now: datetime) -> dict[str, Any]:
 
 
 def get(engine: Engine, order_id: int, *, role: str | None, department: str | None, now: datetime) -> dict[str, Any]:
-    """The order with its ``history`` (each step's ``from``, ``to``, ``user``, ``role``, ``at``, ``note``)."""
+    """The order with its ``history`` (each step's ``from``, ``to``, ``user``, ``role``, ``at``, ``note``,
+    ``photos``)."""
     with engine.connect() as conn:
         row = conn.execute(select(workorders).where(workorders.c.id == order_id)).first()
         if row is None or not rules.may_see(role, department, row.department):
             raise NotFound("unknown work order", parameter="id", got=str(order_id))
         steps = conn.execute(select(workorder_steps).where(workorder_steps.c.workorder_id == order_id)
                              .order_by(workorder_steps.c.version)).all()
+    pics = photos.of_order(engine, order_id)
     out = _row(row, now)
     out["history"] = [{"version": s.version, "from": s.from_state, "to": s.to_state, "user": s.user,
-                       "role": s.role, "at": s.at, "department": s.department, "note": s.note} for s in steps]
+                       "role": s.role, "at": s.at, "department": s.department, "note": s.note,
+                       "photos": pics.get(s.version, [])} for s in steps]
     return out
 
 

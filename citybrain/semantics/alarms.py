@@ -61,7 +61,7 @@ def _layer_rows(store: Any, region: str, at: datetime, applicable: dict[str, tup
 
     rows = []
     for layer in all_layers():
-        if not applicable.get(layer.dataset, (True, None))[0]:
+        if layer.live or not applicable.get(layer.dataset, (True, None))[0]:
             continue
         feats = cached_features(store, layer.id, region, at)
         if feats.empty:

@@ -18,6 +18,7 @@ from citybrain.ui import heading, stale_note
 from layers.registry import all_layers
 
 from .callbacks import register_callbacks
+from .duty import order_form
 from .panels import P, slider_marks, window_of, window_options
 from citybrain import context
 
@@ -25,7 +26,7 @@ from citybrain import context
 DATASETS = ("boundaries", "traffic", "fisheries", "water", "emergency", "typhoon")
 
 #: Layers shown when the page opens.
-DEFAULT_LAYERS = ["boundaries", "traffic", "fisheries", "water", "emergency"]
+DEFAULT_LAYERS = ["boundaries", "traffic", "fisheries", "water", "emergency", "workorders"]
 
 
 def layout(region: str | None = None, lang: str | None = None, **_query) -> html.Div:
@@ -49,6 +50,7 @@ def layout(region: str | None = None, lang: str | None = None, **_query) -> html
         dcc.Store(id=f"{P}-ctx", data={"region": region, "lang": lang}),
         dcc.Store(id=f"{P}-win", data=win),
         dcc.Store(id=f"{P}-traces", data=[]),
+        dcc.Store(id=f"{P}-pick"), dcc.Store(id=f"{P}-order-draft"),
         dcc.Interval(id=f"{P}-tick", interval=900, disabled=True),
         html.Div(className="map-head", children=[
             html.H1(f"{t('map.title', lang)} · {region_name(region, lang)}", id=f"{P}-title"),
@@ -80,6 +82,8 @@ def layout(region: str | None = None, lang: str | None = None, **_query) -> html
                 ]),
             ]),
             html.Aside(className="map-right", children=[
+                html.Div(id=f"{P}-ack-msg", className="ops-msg map-ack-msg", role="status"),
+                order_form(lang),
                 html.H3(t("map.detail", lang)),
                 html.Div(id=f"{P}-detail", className="map-detail",
                          children=[html.P(t("map.detail.hint", lang), className="map-empty")]),

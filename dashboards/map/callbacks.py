@@ -16,13 +16,14 @@ from _plotly_utils.utils import convert_to_base64
 from dash import ALL, Dash, Input, Output, Patch, State, no_update
 
 from citybrain.i18n import t
-from citybrain.semantics.alarms import alarm_set
 from citybrain.store import get_store
 from layers.base import LayerContext
 from layers.figure import base_layout, draw
 from layers.registry import all_layers, cached_features, get, trace_digest
 
-from .panels import P, alerts, counts, detail, legend, slider_marks, time_at, window_of
+from . import duty
+from .duty import alert_panel, feature_actions
+from .panels import P, counts, detail, legend, slider_marks, time_at, window_of
 
 SUB_IDS = [la.id for la in all_layers() if la.id != "boundaries"]
 
@@ -62,7 +63,7 @@ def render(ctxdata: dict, win: dict, step: int | None, layer_ids: list[str], sub
     return {"ctx": ctx, "drawn": d, "traces": tj,
             "uids": [{"uid": x.get("uid"), "h": h, "layer": o} for x, h, o in zip(tj, d.digests, d.owners)],
             "legend": legend(shown, d.not_applicable, extra, lang, no_data),
-            "alerts": alerts(alarm_set(ctx.store, ctxdata["region"], ctx.at), lang),
+            "alerts": alert_panel(ctxdata, win, step),
             "counts": counts(stats, ctxdata["region"], ctx.at, win.get("track"), lang),
             "label": f"{ctx.at:%Y-%m-%d %H:%M}" + (f" · {win['track']}" if win.get("track") else "")}
 
@@ -116,6 +117,7 @@ def register_callbacks(app: Dash) -> None:
         return 0 if v > vmax else v
 
     @app.callback(Output(f"{P}-detail", "children"), Output(f"{P}-graph", "figure", allow_duplicate=True),
+                  Output(f"{P}-pick", "data"),
                   Input(f"{P}-graph", "clickData"), Input({"type": f"{P}-alert", "index": ALL}, "n_clicks"),
                   State(f"{P}-ctx", "data"), State(f"{P}-win", "data"), State(f"{P}-slider", "value"),
                   prevent_initial_call=True)
@@ -124,27 +126,32 @@ def register_callbacks(app: Dash) -> None:
         zoom_to = False
         if isinstance(trig, dict):
             if not dash.ctx.triggered[0].get("value"):  # the list re-rendered; nothing was clicked
-                return no_update, no_update
+                return no_update, no_update, no_update
             layer_id, fid = trig["index"].split("|", 1)
             zoom_to = True
         else:
             pts = (click or {}).get("points") or []
             cd = pts[0].get("customdata") if pts else None
             if not isinstance(cd, str) or "|" not in cd:
-                return no_update, no_update
+                return no_update, no_update, no_update
             layer_id, fid = cd.split("|", 1)
         ctx = _ctx(ctxdata, win, step)
         feats = cached_features(ctx.store, layer_id, ctx.region, ctx.at, ctx.window_h, ctx.track_id)
         panel = detail(ctx.store, feats, layer_id, fid, ctx.at, ctxdata["lang"])
-        if not zoom_to:
-            return panel, no_update
         row = feats[feats["id"] == fid]
-        if row.empty:
-            return panel, no_update
+        pick = None
+        if not row.empty:
+            lang = ctxdata["lang"]
+            name = row["name_zh"].iloc[0] if lang == "zh" else (row["name_en"].iloc[0] or row["name_zh"].iloc[0])
+            pick = {"title": f"{get(layer_id).title(lang)} · {name}"[:200], "lon": float(row["lon"].iloc[0]),
+                    "lat": float(row["lat"].iloc[0])}
+            panel = [*panel, *feature_actions(layer_id, fid, ctxdata)]
+        if not zoom_to or row.empty:
+            return panel, no_update, pick
         fig = Patch()
         fig["layout"]["map"]["center"] = {"lon": float(row["lon"].iloc[0]), "lat": float(row["lat"].iloc[0])}
         fig["layout"]["map"]["zoom"] = 12
-        return panel, fig
+        return panel, fig, pick
 
     @app.callback(Output(f"{P}-graph", "figure", allow_duplicate=True), Input(f"{P}-graph", "relayoutData"),
                   State(f"{P}-traces", "data"), *[State(f"{P}-sub-{i}", "value") for i in SUB_IDS],
@@ -164,3 +171,4 @@ def register_callbacks(app: Dash) -> None:
                     changed = True
         return fig if changed else no_update
 
+    duty.register_callbacks(app)

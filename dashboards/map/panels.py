@@ -14,7 +14,7 @@ from citybrain import queries
 from citybrain.i18n import fmt_number, reason_text, register, t, unit_label
 from citybrain.queries import geo
 from citybrain.store import Columns, Store
-from citybrain.ui import export_button
+from citybrain.ui import duty, export_button
 from citybrain.semantics.status import word as status_word
 from layers.base import STATUS_COLOURS, STATUS_ICONS, status_label
 from layers.registry import get
@@ -120,9 +120,12 @@ def counts(stats: dict[str, dict[str, int]], region: str, at: datetime, track: s
     return rows
 
 
-def alerts(raised: pd.DataFrame, lang: str, limit: int = 60) -> list[Any]:
+def alerts(raised: pd.DataFrame, lang: str, limit: int = 60, lc: dict[str, dict[str, Any]] | None = None,
+           acts: bool = False) -> list[Any]:
     """The region's alarm set (``citybrain.semantics.alarms``), alarm first; an item of a map layer
-    zooms the map to itself when clicked, an indicator of the whole region is listed as text."""
+    zooms the map to itself when clicked, an indicator of the whole region is listed as text. With
+    ``lc`` (the life cycle, when the map shows the present) each item says whether it is acknowledged
+    and, for a duty role (``acts``), offers acknowledge and open-order buttons (``citybrain.ui.duty``)."""
     if raised.empty:
         return [html.P(t("map.no_alerts", lang), className="map-empty")]
     out = []
@@ -132,10 +135,15 @@ def alerts(raised: pd.DataFrame, lang: str, limit: int = 60) -> list[Any]:
                 html.Span(title, className="map-alert-name")]
         layer_id, _, fid = r.id.partition(":")
         if layer_id == "kpi":
-            out.append(html.Div(body, className=f"map-alert map-alert-kpi cb-{r.severity}", id=f"{P}-alert-{r.id}"))
+            item = html.Div(body, className=f"map-alert map-alert-kpi cb-{r.severity}", id=f"{P}-alert-{r.id}")
         else:
-            out.append(html.Button(id={"type": f"{P}-alert", "index": f"{layer_id}|{fid}"}, n_clicks=0,
-                                   className=f"map-alert cb-{r.severity}", children=body))
+            item = html.Button(id={"type": f"{P}-alert", "index": f"{layer_id}|{fid}"}, n_clicks=0,
+                               className=f"map-alert cb-{r.severity}", children=body)
+        if lc is None:
+            out.append(item)
+        else:
+            out.append(html.Div([item, duty.ack_line(P, r.id, lc.get(r.id), lang, acts, order=True)],
+                                className="map-alert-item", **{"data-alarm": r.id}))
     if len(raised) > limit:
         out.append(html.P(f"… +{len(raised) - limit}", className="map-empty"))
     return out

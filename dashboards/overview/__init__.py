@@ -22,6 +22,8 @@ from citybrain import ui
 from citybrain.ops import loopviews
 from citybrain.ui import loop
 
+from . import duty
+
 log = logging.getLogger(__name__)
 P = "overview"
 #: The cockpit's cards, by the dataset they come from (a dataset not applicable to a region is skipped).
@@ -146,6 +148,7 @@ def _page(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
                 views.export(P, "changes", region, lang)),
             ui.section(P, "map-panel", t("overview.map", lang), [mapc]),
         ]),
+        ui.section(P, "duty-panel", t("overview.duty", lang), duty.placeholder(region, lang)),
         ui.section(P, "na-panel", t("kpi.na", lang), [html.Ul(na)]) if na else None,
     ])
 
@@ -155,8 +158,9 @@ layout = loop.with_panel(P, _page, ("department",))
 
 
 def register_callbacks(app: Dash) -> None:
-    """The drill-down of the KPI cards."""
+    """The drill-down of the KPI cards and the duty list."""
     drill.register_drill(app, P)
+    duty.register_callbacks(app)
 
 
 MODULE = DashboardModule(

@@ -6,7 +6,10 @@ itself (``playlist=``, ``interval=``; paused while someone touches it, resumed a
 seconds), panels refreshing on their own timers without overlap (``callbacks``), the time of
 every panel's data and a stale state visible across the room when its feed is overdue against its
 manifest cadence (``now=`` replaces the real clock for tests and replays), a clock, an alert
-ticker and a connection watchdog that recovers by itself. The wall has no export buttons and no
+ticker and a connection watchdog that recovers by itself. While an alarm of the region is
+unacknowledged the wall flashes its border and shows a badge (``sound=1`` adds a short WebAudio
+tone); it clears by itself once the duty officer has acknowledged them all, and it offers no way to
+acknowledge. The wall has no export buttons and no
 navigation; a read-only wall token (``?token=``) is enough to show it.
 """
 
@@ -76,6 +79,7 @@ def layout(region: str | None = None, lang: str | None = None, **query) -> html.
                           for i in range(len(steps))], id="wall-dots", className="wall-dots"),
                 html.Span(["❚❚ ", t("wall.paused", lang)], id="wall-paused", className="wall-paused")]),
             html.Div(className="wall-status", children=[
+                html.Span(id="wall-unacked", className="wall-unacked-badge", role="alert"),
                 replay,
                 html.Span(["● ", t("wall.online", lang)], id="wall-conn", className="wall-conn wall-conn-ok"),
                 html.Div(className="wall-clock", children=[

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pandas as pd
 from dash import html
 
 from citybrain.i18n import register, t
 from citybrain.semantics.alarms import alarm_set, counts
 from citybrain.semantics.status import ICONS, word as status_word
 from citybrain.store import Store
+from citybrain.ui import duty
 
 from .panels import Part, sig_of
 
@@ -24,6 +26,7 @@ register({
     "wall.alert.none": ("当前无预警告警 · 各项指标正常", "No warnings or alarms · all indicators normal"),
     "wall.alert.counts": ("告警 {a} 项 · 预警 {w} 项", "{a} alarms · {w} warnings"),
     "wall.alert.more": ("另有 {n} 项见一张图", "{n} more on the one-map"),
+    "wall.unacked": ("▲ 未确认告警 {n} 项", "▲ {n} unacknowledged"),
 })
 MAX_ITEMS = 30
 
@@ -55,4 +58,14 @@ def ticker_parts(store: Store, region: str, lang: str, at: datetime) -> list[Par
     chars = sum(len(x[2]) + 8 for x in items) + 20
     secs = max(20, round(chars * 0.35))
     track = html.Div(ticks + ticks, className="wall-ticker-track", style={"animationDuration": f"{secs}s"})
-    return [Part(sig_of(items, lang, n["alarm"], n["warning"]), track)]
+    return [Part(sig_of(items, lang, n["alarm"], n["warning"]), track), unacked_part(raised, lang)]
+
+
+def unacked_part(raised: pd.DataFrame, lang: str) -> Part:
+    """How many alarms of the set nobody has acknowledged (``citybrain.ui.duty``), as a marker that
+    ``assets/wall.js`` turns into the flashing border, the header badge and the optional tone. The
+    wall only shows it: acknowledging is the duty officer's, on /map, /alarms or the cockpit."""
+    n = duty.unacknowledged(raised)
+    text = t("wall.unacked", lang).format(n=n) if n else ""
+    mark = html.Span(text, className="wall-unacked-mark", **{"data-unacked": str(n), "aria-hidden": "true"})
+    return Part(sig_of("unacked", n, lang), mark)

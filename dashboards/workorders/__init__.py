@@ -16,7 +16,8 @@ import pandas as pd
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from citybrain import audit, context
-from citybrain.i18n import label, register, register_vocabulary, t
+from citybrain.i18n import label, register, t
+from citybrain.ops import words  # noqa: F401  (the words of states and categories)
 from citybrain.ops import rules, workorders
 from citybrain.ops.caller import caller
 from citybrain.ops.db import engine as ops_engine
@@ -40,11 +41,6 @@ register({
     "wo.dept": ("处置部门", "Department"), "wo.readonly": ("当前角色只能查看工单。", "This role may view orders only."),
     "wo.bad_title": ("请填写 1–200 字的标题。", "Enter a title of 1–200 characters."),
 })
-register_vocabulary("wo_state", {
-    "received": ("受理", "Received"), "registered": ("立案", "Registered"), "rejected": ("不予立案", "Rejected"),
-    "dispatched": ("派遣", "Dispatched"), "handled": ("处置", "Handled"), "verified": ("核查", "Verified"),
-    "closed": ("结案", "Closed")})
-register_vocabulary("wo_category", {"urgent": ("紧急", "Urgent"), "normal": ("一般", "Normal")})
 
 
 def _time(v: Any) -> str:

@@ -21,8 +21,8 @@ def store(built_store):
     return get_store(built_store.db)
 
 
-def test_registry_has_the_five_layers():
-    assert layer_ids() == ["boundaries", "water", "traffic", "emergency", "fisheries"]
+def test_registry_has_the_six_layers():
+    assert layer_ids() == ["boundaries", "water", "traffic", "emergency", "fisheries", "workorders"]
     for la in all_layers():
         assert isinstance(la, Layer) and get(la.id) is la
         assert la.title_zh and la.title_en and la.domain and la.dataset
@@ -41,6 +41,8 @@ def test_features_traces_and_legend(store, layer_id, region):
     ok, reason = layer.applies(store, region)
     if not ok:
         assert feats.empty and reason  # says why instead of failing
+    elif layer.live:
+        pass  # what people wrote (work orders): a fresh operational database has none
     elif layer_id != "fisheries" or region in ("330225", "330900"):
         assert len(feats) > 0
     lon, lat = feats["lon"].astype(float), feats["lat"].astype(float)

@@ -19,8 +19,15 @@ ANCHOR = datetime(2026, 7, 15, 12, 0)
 
 
 @pytest.fixture(scope="module")
-def client(built_store):
-    return create_app(built_store).server.test_client()
+def client(built_store, tmp_path_factory):
+    from citybrain.ops import workorders
+
+    ops = f"sqlite:///{tmp_path_factory.mktemp('ops') / 'ops.sqlite'}"
+    app = create_app(built_store.model_copy(update={"ops_db": ops}))
+    ctx = app.server.extensions["citybrain"]
+    workorders.create(ctx.ops, user="duty", role="duty", title="井盖缺失", category="urgent", region="330225",
+                      now=ANCHOR, lon=121.87, lat=29.47)  # the work-order layer draws what people wrote
+    return app.server.test_client()
 
 
 def test_map_figure_is_offline_and_compact(client, built_store):

@@ -29,7 +29,8 @@ PUBLIC_RULES = {"/healthz", "/readyz", "/login", "/logout", "/assets/<path:filen
 SIGNED_IN_RULES = {"/_dash-layout", "/_dash-dependencies", "/_reload-hash", "/api/v1/wall/status"}
 SAMPLES = {"<path:filename>": "citybrain.css", "<string:package_name>": "dash",
            "<path:fingerprinted_path>": "dash-renderer/build/dash_renderer.min.js", "<name>": "events",
-           "<alarm_id>": "kpi:330225:vessels_alarm", "<int:order_id>": "1", "<int:shift_id>": "1"}
+           "<alarm_id>": "kpi:330225:vessels_alarm", "<int:order_id>": "1", "<int:shift_id>": "1",
+           "<sha256>": "0" * 64}
 
 
 def route_cases(rule: str) -> list[tuple[str, set[str]]]:
@@ -47,7 +48,7 @@ def route_cases(rule: str) -> list[tuple[str, set[str]]]:
         return [("/", STAFF)]
     if rule == "/<path:path>":
         return [("/wall", SIGNED_IN), ("/d/emergency", STAFF), ("/map", STAFF), ("/no-such-page", STAFF),
-                ("/duty", STAFF), ("/duty/handover", STAFF)]
+                ("/duty", STAFF), ("/duty/handover", STAFF), ("/workorders/1", STAFF)]
     if rule == "/api/v1/<name>.<fmt>":
         return [(url.replace("<fmt>", "json"), STAFF), (url.replace("<fmt>", "csv"), EXPORTERS),
                 (url.replace("<fmt>", "parquet"), EXPORTERS)]
@@ -65,11 +66,12 @@ def callback_cases(key: str) -> list[tuple[str | None, set[str]]]:
     out = first_output_id(key)
     name = json.loads(out)["type"] if out.startswith("{") else out
     if name == "_pages_content":
-        return [("/wall", SIGNED_IN), ("/", STAFF), ("/d/emergency", STAFF), ("/map", STAFF), ("/nope", STAFF)]
+        return [("/wall", SIGNED_IN), ("/", STAFF), ("/d/emergency", STAFF), ("/map", STAFF), ("/nope", STAFF),
+                ("/workorders/1", STAFF)]
     if name.startswith(("wall-", "shell-")) or name == "_pages_dummy":
         return [(None, SIGNED_IN)]
     modules = ("map-", "overview-", "fisheries-", "traffic-", "water-", "emergency-", "targets-", "data-",
-               "catalog-", "example-", "alarms-", "workorders-",
+               "catalog-", "example-", "alarms-", "workorders-", "workorder-",
                "duty-", "handover-")  # duty pages: staff but handlers (not in ROLES); writes check duty roles
     if name.startswith(modules):
         return [(None, STAFF)]

@@ -45,6 +45,19 @@ def test_db_upgrade_command_is_idempotent(tmp_path):
     assert (tmp_path / "ops.sqlite").exists()
 
 
+def test_workorders_from_incidents_command_opens_each_incident_once(built_store, tmp_path):
+    env = {"CITYBRAIN_DB": str(built_store.db), "CITYBRAIN_OPS_DB": f"sqlite:///{tmp_path / 'ops.sqlite'}",
+           "CITYBRAIN_CACHE": "simple", "CITYBRAIN_CACHE_DIR": str(tmp_path / "cache")}
+    first = _cli(["workorders", "from-incidents"], env)
+    assert first.exit_code == 0, first.output
+    n = int(first.output.strip().splitlines()[-1].split()[1])
+    assert n > 0 and "330225:" in first.output
+    again = _cli(["workorders", "from-incidents", "--region", "330225"], env)
+    assert again.exit_code == 0 and again.output.strip().splitlines()[-1] == "opened 0 work order(s)"
+    bad = _cli(["workorders", "from-incidents", "--region", "999999"], env)
+    assert bad.exit_code != 0 and "--region" in bad.output and "Traceback" not in bad.output
+
+
 def test_db_upgrade_names_an_unreachable_database(tmp_path):
     res = _cli(["db", "upgrade"], _env(tmp_path, CITYBRAIN_OPS_DB="postgresql://nobody@127.0.0.1:1/x"))
     assert res.exit_code != 0 and "cannot migrate" in res.output and "Traceback" not in res.output

@@ -51,3 +51,27 @@ def test_sqlite_is_wal(tmp_path, built_store):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     assert db.ensure(engine) is db.ensure(engine)
     engine.dispose()
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_photos_migration_keeps_the_orders_of_0001(kind, request, tmp_path_factory):
+    """0001 → head on a database with orders: they stay, gain an empty ``source``, and take photos."""
+    from datetime import datetime
+
+    engine = sa.create_engine(new_database(kind, request, tmp_path_factory))
+    try:
+        assert migrate.upgrade(engine, "0001") == "0001"
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO workorders (title, category, region_code, state, created_by, created_at, state_since,"
+                " version) VALUES ('旧工单', 'normal', '330225', 'received', 'duty', :t, :t, 1)"),
+                {"t": datetime(2026, 7, 15, 12)})
+        assert migrate.upgrade(engine) == migrate.head()
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT title, source FROM workorders")).all()
+        assert [tuple(r) for r in rows] == [("旧工单", None)]
+        assert "workorder_photos" in sa.inspect(engine).get_table_names()
+        assert any(ix["name"] == "ix_workorders_source" and ix["unique"]
+                   for ix in sa.inspect(engine).get_indexes("workorders"))
+    finally:
+        engine.dispose()
