@@ -49,7 +49,7 @@ register({
     "duty.log": ("值班日志（近24小时）", "Duty log (last 24 hours)"),
     "duty.no_log": ("近24小时无值班日志。", "No log entry in the last 24 hours."),
     "duty.text": ("日志内容", "Log entry"), "duty.alarm": ("关联告警（可选）", "Alarm (optional)"),
-    "duty.order": ("关联工单号（可选）", "Work order no. (optional)"), "duty.add": ("写入日志", "Add to log"),
+    "duty.order_no": ("关联工单号（可选）", "Work order no. (optional)"), "duty.add": ("写入日志", "Add to log"),
     "duty.added": ("已写入值班日志。", "Logged."),
     "duty.readonly": ("当前角色只能查看值班日志。", "This role may read the duty log only."),
     "duty.bad.text": ("请填写 1–2000 字的日志内容。", "Write 1–2000 characters."),
@@ -133,7 +133,7 @@ def layout(region: str | None = None, lang: str | None = None, **_query: Any) ->
         dcc.Textarea(id=f"{P}-text", placeholder=t("duty.text", lang), maxLength=duty.MAX_TEXT, className="duty-input"),
         dcc.Dropdown(id=f"{P}-alarm", options=_alarm_options(region, lang), placeholder=t("duty.alarm", lang),
                      className="ops-select duty-alarm"),
-        dcc.Input(id=f"{P}-order", type="number", min=1, step=1, placeholder=t("duty.order", lang),
+        dcc.Input(id=f"{P}-order", type="number", min=1, step=1, placeholder=t("duty.order_no", lang),
                   className="ops-note duty-order"),
         html.Button(t("duty.add", lang), id=f"{P}-add", n_clicks=0, className="ops-button")]) if may else \
         html.P(t("duty.readonly", lang), id=f"{P}-readonly", className="ops-readonly")
