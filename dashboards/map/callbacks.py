@@ -2,8 +2,8 @@
 
 When only the time moves, the map callback answers with a ``Patch`` holding just the traces whose
 content changed (compared by hash with what the browser already has), so replaying the fleet sends
-the vessel traces and not the whole map. Clicks and alerts fill the detail panel; an alert also
-zooms the map to its item. Zoomed out, the fleet switches from points to density.
+the vessel traces and not the whole map. Clicks and alerts fill the detail panel and mark the item
+on the map (a ring and its name); an alert also zooms the map to its item. Zoomed out, the fleet switches from points to density.
 """
 
 from __future__ import annotations
@@ -88,9 +88,10 @@ def register_callbacks(app: Dash) -> None:
                 if o["h"] != n["h"]:
                     fig["data"][i] = r["traces"][i]
         else:
-            layout = base_layout(r["ctx"].store, ctxdata["region"], r["drawn"].map_layers, False)
+            layout = base_layout(r["ctx"].store, ctxdata["region"], r["drawn"].map_layers, False, ctxdata["lang"])
             if win.get("track"):  # a typhoon passage: zoom out so the track is in view
                 layout["map"]["zoom"] = 4.6
+                layout["meta"].pop("cb_fit", None)  # the track's view, not the region's
                 layout["uirevision"] = f"{ctxdata['region']}:{win['track']}"
             fig = {"data": r["traces"], "layout": layout}
         return fig, new, r["legend"], r["alerts"], r["counts"], r["label"]
@@ -136,14 +137,17 @@ def register_callbacks(app: Dash) -> None:
         ctx = _ctx(ctxdata, win, step)
         feats = cached_features(ctx.store, layer_id, ctx.region, ctx.at, ctx.window_h, ctx.track_id)
         panel = detail(ctx.store, feats, layer_id, fid, ctx.at, ctxdata["lang"])
-        if not zoom_to:
-            return panel, no_update
         row = feats[feats["id"] == fid]
         if row.empty:
             return panel, no_update
+        lon, lat = float(row["lon"].iloc[0]), float(row["lat"].iloc[0])
         fig = Patch()
-        fig["layout"]["map"]["center"] = {"lon": float(row["lon"].iloc[0]), "lat": float(row["lat"].iloc[0])}
-        fig["layout"]["map"]["zoom"] = 12
+        # the selected item's ring and name (drawn by assets/basemap.js, see layers.basemap)
+        name = row["name_zh" if ctxdata["lang"] == "zh" else "name_en"].iloc[0]
+        fig["layout"]["meta"]["cb_sel"] = {"lon": lon, "lat": lat, "name": str(name or fid)}
+        if zoom_to:
+            fig["layout"]["map"]["center"] = {"lon": lon, "lat": lat}
+            fig["layout"]["map"]["zoom"] = 12
         return panel, fig
 
     @app.callback(Output(f"{P}-graph", "figure", allow_duplicate=True), Input(f"{P}-graph", "relayoutData"),
