@@ -3,7 +3,8 @@
  * own text would need a glyph server; the browser draws Chinese and digits with local fonts).
  *
  * It reads layout.meta of every plotly map on the page: cb_fit [minLon, minLat, maxLon, maxLat] with
- * cb_fit_key, cb_labels [[lon, lat, text, rank, kind], ...], cb_sel {lon, lat, name}. One 500 ms timer
+ * cb_fit_key and cb_view0 (the server's guessed [lon, lat, zoom]: a re-rendered figure that shows it
+ * again is fitted again unless the user has moved the map), cb_labels [[lon, lat, text, rank, kind], ...], cb_sel {lon, lat, name}. One 500 ms timer
  * finds new maps; everything else follows MapLibre's move/resize events. Nothing is fetched.
  */
 (function () {
@@ -23,16 +24,31 @@
   function fit(gd, st, m, meta) {
     var b = meta.cb_fit;
     if (!b || b.length !== 4) return;
+    if (!m.loaded()) {  // the map's first load sets its initial camera again: fit after it
+      if (!st.waiting) {
+        st.waiting = true;
+        m.once("idle", function () { st.waiting = false; fit(gd, st, m, metaOf(gd)); });
+      }
+      return;
+    }
     var c = m.getContainer();
     if (!c.clientWidth || !c.clientHeight) return;
     var pad = Math.min(PAD, c.clientWidth / 8, c.clientHeight / 8);
     var cam = m.cameraForBounds([[b[0], b[1]], [b[2], b[3]]], {padding: pad});
     if (!cam) return;
-    st.fitting = true;
     st.fitSize = c.clientWidth + "x" + c.clientHeight;
-    var z = Math.round(cam.zoom * 100) / 100;
-    window.Plotly.relayout(gd, {"map.center": {lon: cam.center.lng, lat: cam.center.lat}, "map.zoom": z})
-      .then(function () { st.fitting = false; }, function () { st.fitting = false; });
+    st.cam = {lon: cam.center.lng, lat: cam.center.lat, zoom: Math.round(cam.zoom * 100) / 100};
+    show(gd, st, m);
+  }
+
+  /* Move the map to st.cam and record it in the figure the way plotly records a user's move (its
+   * layout and full layout, then plotly_relayout, which Dash passes on as relayoutData). */
+  function show(gd, st, m) {
+    var cam = st.cam, fl = gd._fullLayout.map;
+    m.jumpTo({center: [cam.lon, cam.lat], zoom: cam.zoom});
+    fl._input.center = fl.center = {lon: cam.lon, lat: cam.lat};
+    fl._input.zoom = fl.zoom = cam.zoom;
+    gd.emit("plotly_relayout", {"map.center": {lon: cam.lon, lat: cam.lat}, "map.zoom": cam.zoom});
   }
 
   function build(st, meta) {
@@ -79,12 +95,22 @@
     });
   }
 
+  /* The figure shows the server's guessed camera (meta.cb_view0), not the one fitted last. */
+  function backToGuess(gd, st, meta) {
+    var v = meta.cb_view0, lm = gd.layout.map || {}, c = lm.center || {};
+    if (!v || typeof lm.zoom !== "number") return false;
+    var near = function (a, b, e) { return Math.abs(a - b) < e; };
+    var atGuess = near(lm.zoom, v[2], 0.005) && near(c.lon, v[0], 1e-6) && near(c.lat, v[1], 1e-6);
+    var atFit = near(lm.zoom, st.cam.zoom, 0.005) && near(c.lon, st.cam.lon, 1e-6) && near(c.lat, st.cam.lat, 1e-6);
+    return atGuess && !atFit;
+  }
+
   function setup(gd) {
     var m = mapOf(gd);
     if (!m) return;
     var meta = metaOf(gd), st = gd.__cbBase;
     if (!st || st.map !== m) {
-      st = gd.__cbBase = {map: m, items: [], sig: null, fitKey: null, moved: false, fitting: false};
+      st = gd.__cbBase = {map: m, items: [], sig: null, fitKey: null, moved: false};
       st.layer = document.createElement("div");
       st.layer.className = "cb-map-labels";
       st.ring = document.createElement("div");
@@ -100,6 +126,13 @@
       m.on("move", function () { place(st); });
       m.on("moveend", function (e) { if (e && e.originalEvent) st.moved = true; });
       m.on("wheel", function () { st.moved = true; });
+      m.on("idle", function () {  // a late first render may put the initial camera back: fit again
+        var lm = gd.layout.map || {};
+        if (st.cam && !st.moved && Math.abs(lm.zoom - st.cam.zoom) < 0.005 &&
+            Math.abs(m.getZoom() - st.cam.zoom) > 0.01) {
+          show(gd, st, m);
+        }
+      });
       m.on("resize", function () {
         var c = m.getContainer();
         if (!st.moved && st.fitKey && st.fitSize !== c.clientWidth + "x" + c.clientHeight) fit(gd, st, m, metaOf(gd));
@@ -110,10 +143,14 @@
     st.sel = meta.cb_sel && isFinite(meta.cb_sel.lon) ? meta.cb_sel : null;
     st.selLabel.textContent = st.sel ? (st.sel.name || "") : "";
     st.selLabel.style.display = st.sel ? "block" : "none";
-    if (meta.cb_fit && meta.cb_fit_key && meta.cb_fit_key !== st.fitKey && !st.fitting) {
-      st.fitKey = meta.cb_fit_key;
-      st.moved = false;
-      fit(gd, st, m, meta);
+    if (meta.cb_fit && meta.cb_fit_key) {
+      if (meta.cb_fit_key !== st.fitKey) {
+        st.fitKey = meta.cb_fit_key;
+        st.moved = false;
+        fit(gd, st, m, meta);
+      } else if (!st.moved && st.cam && backToGuess(gd, st, meta)) {
+        fit(gd, st, m, meta);  // a re-rendered figure put the server's first guess back
+      }
     }
     place(st);
     gd.setAttribute("data-cb-basemap", st.fitKey ? "fitted" : "drawn");

@@ -8,7 +8,7 @@ host: land as MapLibre GeoJSON ``fill``/``line`` layers under the traces, labels
 what the script needs in ``layout.meta``:
 
 - ``cb_fit``: ``[min_lon, min_lat, max_lon, max_lat]`` of the region (islands included), which the
-  script fits into the map's real size (the server's zoom is only a first guess);
+  script fits into the map's real size (the server's zoom, ``cb_view0``, is only a first guess);
 - ``cb_labels``: ``[[lon, lat, text, rank, kind], ...]``, drawn by rank, a label that would overlap
   one already drawn is left out;
 - ``cb_sel``: ``{"lon", "lat", "name"}`` of the selected item (a ring and its name), set on a click.
@@ -92,6 +92,8 @@ def fit_bounds(store: Store, region: str) -> list[float]:
     return [round(float(r[c][i]), 4) for c in ("min_lon", "min_lat", "max_lon", "max_lat")]
 
 
-def meta(store: Store, region: str, lang: str) -> dict[str, Any]:
-    """What ``assets/basemap.js`` draws: the fit, the labels (``cb_sel`` is set on a click)."""
-    return {"cb_fit": fit_bounds(store, region), "cb_fit_key": region, "cb_labels": labels(store, region, lang)}
+def meta(store: Store, region: str, lang: str, centre: dict[str, float], zoom: float) -> dict[str, Any]:
+    """What ``assets/basemap.js`` draws: the fit, the server's guess of the view (``centre``, ``zoom``:
+    a figure showing it again is fitted again), the labels (``cb_sel`` is set on a click)."""
+    return {"cb_fit": fit_bounds(store, region), "cb_fit_key": region,
+            "cb_view0": [centre["lon"], centre["lat"], zoom], "cb_labels": labels(store, region, lang)}

@@ -96,7 +96,7 @@ def base_layout(store: Store, region: str, map_layers: list[dict[str, Any]], com
     return {
         "map": {"style": OFFLINE_STYLE, "center": centre, "zoom": zoom,
                 "layers": [*basemap.map_layers(store, region), *map_layers]},
-        "meta": basemap.meta(store, region, lang),
+        "meta": basemap.meta(store, region, lang, centre, zoom),
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "paper_bgcolor": SEA, "plot_bgcolor": SEA,
         "showlegend": False, "uirevision": region, "clickmode": "event",
         "font": {"family": FONT, "color": "#e6f1ff", "size": 14 if compact else 13},
