@@ -73,9 +73,10 @@
     if (sel) {
       var q = m.project([sel.lon, sel.lat]);
       st.ring.style.display = "block";
-      st.ring.style.transform = "translate(" + (q.x - 15) + "px," + (q.y - 15) + "px)";
-      st.selLabel.style.transform = "translate(" + (q.x + 18) + "px," + (q.y - 11) + "px)";
-      taken.push([q.x + 16, q.y - 14, q.x + 18 + st.selLabel.offsetWidth, q.y + 14]);
+      var r = st.ring.offsetWidth / 2, lh = st.selLabel.offsetHeight / 2;
+      st.ring.style.transform = "translate(" + (q.x - r) + "px," + (q.y - r) + "px)";
+      st.selLabel.style.transform = "translate(" + (q.x + r + 4) + "px," + (q.y - lh) + "px)";
+      taken.push([q.x - r, q.y - r, q.x + r + 4 + st.selLabel.offsetWidth, q.y + r]);
     } else {
       st.ring.style.display = "none";
     }

@@ -56,10 +56,14 @@ def map_layers(store: Store, region: str) -> list[dict[str, Any]]:
             outlines += siblings
         if not outlines:
             continue
-        # one layer per source (a second, line layer would send the same coordinates again): the
-        # fill's 1-pixel outline draws the coast
+        # no outline: the fill's edge includes the cut along the view box; the coast is drawn as lines
         out.append({"name": f"basemap-{kind}", "sourcetype": "geojson", "source": _fc(outlines), "type": "fill",
-                    "color": NEIGHBOUR_LAND, "fill": {"outlinecolor": COAST}, "opacity": 1.0, "below": "traces"})
+                    "color": NEIGHBOUR_LAND, "fill": {"outlinecolor": NEIGHBOUR_LAND}, "opacity": 1.0,
+                    "below": "traces"})
+    coast = [o for k, o in zip(b["kind"].tolist(), b["outline"].tolist()) if k == "coast" and isinstance(o, str)]
+    if coast:
+        out.append({"name": "basemap-coast", "sourcetype": "geojson", "source": _fc(coast), "type": "line",
+                    "color": COAST, "line": {"width": 0.8}, "opacity": 0.9, "below": "traces"})
     return out
 
 

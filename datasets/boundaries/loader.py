@@ -51,7 +51,7 @@ def basemap_rows(ctx: LoadContext) -> pd.DataFrame:
     rows = []
     for rec in src.itertuples():
         geom = _wgs84(ctx, rec.geometry)
-        land = rec.kind in ("land", "coarse")
+        land = rec.kind in ("land", "coast", "coarse")
         if land:
             geom = shapely.make_valid(shapely.set_precision(geom, BASEMAP_PRECISION_DEG))
         pt = geom.representative_point() if land else geom

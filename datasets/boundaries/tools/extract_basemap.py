@@ -11,7 +11,9 @@ For each of the five seed regions (its *view*) it writes, in GCJ-02 like the reg
 
 * ``land``: every county (AMap ``amap/land/<adcode>.geojson``, level 区县) other than the region's
   own that meets the view box (the region's bounding box widened on every side, see ``view_box``),
-  clipped to the box and simplified (tolerance ``span / 500``, ~0.1–0.5 km);
+  clipped to the box, merged and simplified (tolerance ``span / 500``, ~0.1–0.5 km; the fill twice that,
+  under the coast line);
+* ``coast``: the edge of that land as lines (the cut along the box left out);
 * ``coarse``: China's land outside the box (AMap ``100000.geojson``, simplified 0.02°), so that a
   zoomed-out view still shows the coast;
 * ``label_county``: the name of every county drawn (and of the region's districts) at a point inside it;
@@ -132,7 +134,12 @@ def main(root: Path) -> None:
         merged = shapely.make_valid(shapely.simplify(shapely.unary_union(land), tol))
         merged = shapely.MultiPolygon([p for g in getattr(merged, "geoms", [merged]) if g.geom_type in ("Polygon", "MultiPolygon")
                                        for p in getattr(g, "geoms", [g]) if p.area >= (2 * tol) ** 2])
-        feats.append(feature(view, "land", "neighbours", "周边陆地", "Neighbouring land", 1, merged))
+        # the coast drawn as lines: the land's edge without the cut along the view box (a fill's own
+        # outline would draw that cut as a straight line across the land)
+        coast = shapely.simplify(merged.boundary.difference(box(*bx).exterior.buffer(tol / 4)), tol)
+        feats.append(feature(view, "coast", "neighbours", "海岸线", "Coastline", 1, shapely.line_merge(coast)))
+        feats.append(feature(view, "land", "neighbours", "周边陆地", "Neighbouring land", 1,
+                             shapely.make_valid(shapely.simplify(merged, 2 * tol))))
         coarse = shapely.make_valid(china.difference(box(*bx)))
         feats.append(feature(view, "coarse", "100000", "中国", "China", 0, coarse))
         for code, (props, g) in regions.items():  # the region's districts carry names too
