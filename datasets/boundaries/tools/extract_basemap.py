@@ -11,7 +11,7 @@ For each of the five seed regions (its *view*) it writes, in GCJ-02 like the reg
 
 * ``land``: every county (AMap ``amap/land/<adcode>.geojson``, level 区县) other than the region's
   own that meets the view box (the region's bounding box widened on every side, see ``view_box``),
-  clipped to the box, merged and simplified (tolerance ``span / 500``, ~0.1–0.5 km; the fill twice that,
+  clipped to the box, merged and simplified (tolerance ``span / 500``, ~0.1–0.5 km; the fill 1.5 times that,
   under the coast line);
 * ``coast``: the edge of that land as lines (the cut along the box left out);
 * ``coarse``: China's land outside the box (AMap ``100000.geojson``, simplified 0.02°), so that a
@@ -41,6 +41,8 @@ REGIONS_FILE = HERE / "data" / "boundaries_gcj02.geojson"
 PROVINCES = ("31", "32", "33", "34", "37", "41", "21")
 #: The views: region -> adcode prefix of its own counties (drawn by the region layer, not here).
 VIEWS = {"330225": "330225", "330900": "3309", "370215": "370215", "341623": "341623", "210800": "2108"}
+#: The fill's simplification (times the coast's): it lies under the coast line.
+FILL_TOL = 1.5
 COARSE_BOX = (112.0, 22.0, 128.0, 44.0)
 COARSE_TOL = 0.03
 #: Islands smaller than this (square degrees) are left out of the coarse land.
@@ -132,14 +134,17 @@ def main(root: Path) -> None:
                                      big.representative_point()))
         # one land feature per view: the counties' shared borders are not sent twice
         merged = shapely.make_valid(shapely.simplify(shapely.unary_union(land), tol))
-        merged = shapely.MultiPolygon([p for g in getattr(merged, "geoms", [merged]) if g.geom_type in ("Polygon", "MultiPolygon")
-                                       for p in getattr(g, "geoms", [g]) if p.area >= (2 * tol) ** 2])
+        # islets below (2 tol)² left out, and the slivers between neighbouring counties (holes) closed
+        merged = shapely.MultiPolygon([
+            shapely.Polygon(p.exterior, [r for r in p.interiors if shapely.Polygon(r).area >= (10 * tol) ** 2])
+            for g in getattr(merged, "geoms", [merged]) if g.geom_type in ("Polygon", "MultiPolygon")
+            for p in getattr(g, "geoms", [g]) if p.area >= (2 * tol) ** 2])
         # the coast drawn as lines: the land's edge without the cut along the view box (a fill's own
         # outline would draw that cut as a straight line across the land)
         coast = shapely.simplify(merged.boundary.difference(box(*bx).exterior.buffer(tol / 4)), tol)
         feats.append(feature(view, "coast", "neighbours", "海岸线", "Coastline", 1, shapely.line_merge(coast)))
         feats.append(feature(view, "land", "neighbours", "周边陆地", "Neighbouring land", 1,
-                             shapely.make_valid(shapely.simplify(merged, 2 * tol))))
+                             shapely.make_valid(shapely.simplify(merged, FILL_TOL * tol))))
         coarse = shapely.make_valid(china.difference(box(*bx)))
         feats.append(feature(view, "coarse", "100000", "中国", "China", 0, coarse))
         for code, (props, g) in regions.items():  # the region's districts carry names too
