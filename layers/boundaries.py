@@ -1,6 +1,6 @@
 """Boundaries layer: the region's land (and its districts) drawn as MapLibre GeoJSON layers.
 
-With no basemap, land against the sea background is what orients the viewer; the polygons are the
+The region's own land, drawn over the basemap of its surroundings (``layers.basemap``); the polygons are the
 boundaries dataset's WGS-84 geometry, so every other layer lines up with the coast.
 """
 

@@ -1,8 +1,9 @@
 """``map_figure``: the one-map as a plotly figure, for the /map page and for pages that embed it.
 
 The map uses plotly's MapLibre ``Scattermap`` with a style dict that has no remote source, glyphs
-or sprite: a background (the sea) plus the region's land as GeoJSON layers. Nothing is fetched
-from outside the host; labels live in hover text, never in MapLibre symbol layers.
+or sprite: a background (the sea), the basemap (``layers.basemap``: the land around the region, the
+coast, name labels drawn as HTML by ``assets/basemap.js``) and the region's land as GeoJSON layers.
+Nothing is fetched from outside the host; MapLibre symbol layers (which need glyphs) are never used.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from citybrain.ui.figures import plotly_template
 from citybrain.queries import geo
 from citybrain.store import Store, get_store
 
+from . import basemap
 from .base import Layer, LayerContext
 from .registry import all_layers, cached_features, cached_map_layers, cached_traces, get
 
-SEA = "#061a2c"
+SEA = basemap.SEA
 #: A MapLibre style with no external sources, glyphs or sprites (offline by design).
 OFFLINE_STYLE: dict[str, Any] = {
     # an (empty) local GeoJSON source: plotly.js drops an empty ``sources`` object on relayout and
@@ -86,11 +88,15 @@ def draw(ctx: LayerContext, layer_ids: list[str], lang: str, sublayers: dict[str
     return out
 
 
-def base_layout(store: Store, region: str, map_layers: list[dict[str, Any]], compact: bool) -> dict[str, Any]:
-    """Layout of the map: offline style, region view, dark theme, hover in the CJK font."""
+def base_layout(store: Store, region: str, map_layers: list[dict[str, Any]], compact: bool,
+                lang: str = "zh") -> dict[str, Any]:
+    """Layout of the map: offline style, basemap, region view (fitted to the map's size in the
+    browser), dark theme, hover in the CJK font."""
     centre, zoom = view_of(store, region, 700 if compact else 1100)
     return {
-        "map": {"style": OFFLINE_STYLE, "center": centre, "zoom": zoom, "layers": map_layers},
+        "map": {"style": OFFLINE_STYLE, "center": centre, "zoom": zoom,
+                "layers": [*basemap.map_layers(store, region), *map_layers]},
+        "meta": basemap.meta(store, region, lang, centre, zoom),
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "paper_bgcolor": SEA, "plot_bgcolor": SEA,
         "showlegend": False, "uirevision": region, "clickmode": "event",
         "font": {"family": FONT, "color": "#e6f1ff", "size": 14 if compact else 13},
@@ -114,7 +120,7 @@ def map_figure_dict(region: str, layer_ids: list[str], at: datetime | None, lang
     if "boundaries" not in ids and any(get(i).id for i in ids if i in {la.id for la in all_layers()}):
         ids = ["boundaries", *ids]
     d = draw(ctx, ids, lang, sublayers, compact)
-    return {"data": list(d.traces), "layout": base_layout(store, region, d.map_layers, compact)}
+    return {"data": list(d.traces), "layout": base_layout(store, region, d.map_layers, compact, lang)}
 
 
 def map_figure(region: str, layer_ids: list[str], at: datetime | None, lang: str, compact: bool = False,

@@ -46,6 +46,14 @@ def region_shapes(store: Store, region: str) -> Columns:
 
 
 @cached_query
+def basemap(store: Store, view: str) -> Columns:
+    """The basemap of a region's view (``layers.basemap.view_region``): land outlines (GeoJSON text)
+    and name labels, labels by rank."""
+    return store.columns("""SELECT kind, code, name_zh, name_en, rank, lon, lat, outline FROM basemap
+                            WHERE region_code = ? ORDER BY kind, rank, code""", [view])
+
+
+@cached_query
 def layer_entities(store: Store, region: str, kinds: tuple[str, ...]) -> Columns:
     """Entities of some kinds in a region, with geometry (WKB) and properties (JSON text)."""
     rsql, rp = _rf("region_code", region)

@@ -33,6 +33,13 @@ TABLES: dict[str, list[Column]] = {
         _c("geometry", "BLOB", True),
         _c("outline", "VARCHAR"),  # the land simplified for drawing (~40 m, 1 m precision), GeoJSON
     ],
+    # the land, coast and name labels drawn around a region (region_code = the region whose view it is)
+    "basemap": [
+        _c("region_code", "VARCHAR", True), _c("kind", "VARCHAR", True), _c("code", "VARCHAR", True),
+        _c("name_zh", "VARCHAR", True), _c("name_en", "VARCHAR", True), _c("rank", "INTEGER", True),
+        _c("lon", "DOUBLE", True), _c("lat", "DOUBLE", True),
+        _c("outline", "VARCHAR"),  # GeoJSON of a land kind (WGS-84, 1e-4° precision); NULL for a label
+    ],
     "indicators": [
         _c("indicator_id", "VARCHAR", True), _c("name_zh", "VARCHAR", True), _c("name_en", "VARCHAR", True),
         _c("domain", "VARCHAR", True), _c("unit", "VARCHAR", True), _c("frequency", "VARCHAR", True),
@@ -115,6 +122,7 @@ SORT_KEYS = {
     "targets": "region_code, indicator_id, year, kind",
     "indicators": "indicator_id",
     "regions": "region_code",
+    "basemap": "region_code, kind, rank, code",
 }
 
 

@@ -2,8 +2,8 @@
 
 When only the time moves, the map callback answers with a ``Patch`` holding just the traces whose
 content changed (compared by hash with what the browser already has), so replaying the fleet sends
-the vessel traces and not the whole map. Clicks and alerts fill the detail panel; an alert also
-zooms the map to its item. Zoomed out, the fleet switches from points to density.
+the vessel traces and not the whole map. Clicks and alerts fill the detail panel and mark the item
+on the map (a ring and its name); an alert also zooms the map to its item. Zoomed out, the fleet switches from points to density.
 """
 
 from __future__ import annotations
@@ -89,9 +89,10 @@ def register_callbacks(app: Dash) -> None:
                 if o["h"] != n["h"]:
                     fig["data"][i] = r["traces"][i]
         else:
-            layout = base_layout(r["ctx"].store, ctxdata["region"], r["drawn"].map_layers, False)
+            layout = base_layout(r["ctx"].store, ctxdata["region"], r["drawn"].map_layers, False, ctxdata["lang"])
             if win.get("track"):  # a typhoon passage: zoom out so the track is in view
                 layout["map"]["zoom"] = 4.6
+                layout["meta"].pop("cb_fit", None)  # the track's view, not the region's
                 layout["uirevision"] = f"{ctxdata['region']}:{win['track']}"
             fig = {"data": r["traces"], "layout": layout}
         return fig, new, r["legend"], r["alerts"], r["counts"], r["label"]
@@ -140,17 +141,19 @@ def register_callbacks(app: Dash) -> None:
         panel = detail(ctx.store, feats, layer_id, fid, ctx.at, ctxdata["lang"])
         row = feats[feats["id"] == fid]
         pick = None
-        if not row.empty:
-            lang = ctxdata["lang"]
-            name = row["name_zh"].iloc[0] if lang == "zh" else (row["name_en"].iloc[0] or row["name_zh"].iloc[0])
-            pick = {"title": f"{get(layer_id).title(lang)} · {name}"[:200], "lon": float(row["lon"].iloc[0]),
-                    "lat": float(row["lat"].iloc[0])}
-            panel = [*panel, *feature_actions(layer_id, fid, ctxdata)]
-        if not zoom_to or row.empty:
+        if row.empty:
             return panel, no_update, pick
+        lang = ctxdata["lang"]
+        lon, lat = float(row["lon"].iloc[0]), float(row["lat"].iloc[0])
+        name = row["name_zh"].iloc[0] if lang == "zh" else (row["name_en"].iloc[0] or row["name_zh"].iloc[0])
+        pick = {"title": f"{get(layer_id).title(lang)} · {name}"[:200], "lon": lon, "lat": lat}
+        panel = [*panel, *feature_actions(layer_id, fid, ctxdata)]
         fig = Patch()
-        fig["layout"]["map"]["center"] = {"lon": float(row["lon"].iloc[0]), "lat": float(row["lat"].iloc[0])}
-        fig["layout"]["map"]["zoom"] = 12
+        # the selected item's ring and name (drawn by assets/basemap.js, see layers.basemap)
+        fig["layout"]["meta"]["cb_sel"] = {"lon": lon, "lat": lat, "name": str(name or fid)}
+        if zoom_to:
+            fig["layout"]["map"]["center"] = {"lon": lon, "lat": lat}
+            fig["layout"]["map"]["zoom"] = 12
         return panel, fig, pick
 
     @app.callback(Output(f"{P}-graph", "figure", allow_duplicate=True), Input(f"{P}-graph", "relayoutData"),

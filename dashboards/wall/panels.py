@@ -223,5 +223,7 @@ def one_map(store: Store, region: str, lang: str, at: datetime, key: str, layers
     if fig.layout.map.zoom is not None:  # the wall's map panel is wider than the page's: one step closer
         fig.update_layout(map_zoom=fig.layout.map.zoom + 0.4)
     out = fig.to_plotly_json()
+    if isinstance(out["layout"].get("meta"), dict) and out["layout"]["meta"].get("cb_view0"):
+        out["layout"]["meta"]["cb_view0"][2] = out["layout"]["map"]["zoom"]  # the guess the browser then fits
     out["layout"].pop("height", None)
     return [graph(key, out, lang=lang)]

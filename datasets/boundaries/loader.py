@@ -1,4 +1,5 @@
-"""Loader of the administrative boundaries: GCJ-02 polygons -> WGS-84 ``regions`` rows."""
+"""Loader of the administrative boundaries: GCJ-02 polygons -> WGS-84 ``regions`` rows, and the
+basemap around each region (``basemap`` rows: neighbouring land, coarse coast, name labels)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,13 @@ from citybrain.regions import REGIONS
 
 #: Simplification of the drawn land outline (degrees; ~40 m, invisible at region zoom).
 OUTLINE_TOLERANCE_DEG = 0.0004
+#: Coordinate precision of the basemap sent to the browser (degrees; ~10 m, already simplified
+#: to 0.1–0.5 km by tools/extract_basemap.py).
+BASEMAP_PRECISION_DEG = 1e-4
+
+
+def _wgs84(ctx: LoadContext, geom):
+    return geometry_gcj02_to_wgs84(geom) if ctx.manifest.crs == "GCJ-02" else geom
 
 
 def load(ctx: LoadContext) -> None:
@@ -22,8 +30,7 @@ def load(ctx: LoadContext) -> None:
         if rec.adcode not in REGIONS:
             raise DataError(f"adcode {rec.adcode!r} is not a region this product knows", dataset=ctx.name,
                             file="data/boundaries_gcj02.geojson", row=i, field="adcode")
-        geom = geometry_gcj02_to_wgs84(rec.geometry) if ctx.manifest.crs == "GCJ-02" else rec.geometry
-        geom = shapely.make_valid(geom)
+        geom = shapely.make_valid(_wgs84(ctx, rec.geometry))
         x0, y0, x1, y1 = geom.bounds
         c = geom.representative_point()
         rows.append({
@@ -35,3 +42,20 @@ def load(ctx: LoadContext) -> None:
             "outline": shapely.to_geojson(shapely.set_precision(shapely.simplify(geom, OUTLINE_TOLERANCE_DEG), 1e-5)),
         })
     ctx.emit("regions", pd.DataFrame(rows))
+    ctx.emit("basemap", basemap_rows(ctx))
+
+
+def basemap_rows(ctx: LoadContext) -> pd.DataFrame:
+    """The basemap file as ``basemap`` rows: land as GeoJSON outlines, labels as points (WGS-84)."""
+    src = ctx.read("data/basemap_gcj02.geojson")
+    rows = []
+    for rec in src.itertuples():
+        geom = _wgs84(ctx, rec.geometry)
+        land = rec.kind in ("land", "coast", "coarse")
+        if land:
+            geom = shapely.make_valid(shapely.set_precision(geom, BASEMAP_PRECISION_DEG))
+        pt = geom.representative_point() if land else geom
+        rows.append({"region_code": rec.view, "kind": rec.kind, "code": rec.code, "name_zh": rec.name_zh,
+                     "name_en": rec.name_en, "rank": int(rec.rank), "lon": pt.x, "lat": pt.y,
+                     "outline": shapely.to_geojson(geom) if land else None})
+    return pd.DataFrame(rows)

@@ -15,7 +15,10 @@ Model, in short (every constant is documented in the manifest's ``assumptions``)
   is hours for small rivers, about a day for reservoirs and two days for big rivers; the level rises
   above its seasonal base as ``(effective rain / s_warn)^0.75`` scaled so that ``s_warn`` reaches the
   warning level; tide stations add M2/S2/K1/O1 constituents and surge;
-- reservoir storage follows a power-law stage–storage curve through dead and normal pool levels.
+- reservoir storage follows a power-law stage–storage curve through dead and normal pool levels, and
+  changes no faster than its inflow allows (``limit_storage``: rain routed through the unit hydrograph
+  over the catchment, runoff coefficient 0.8, plus base flow; releases bounded); where that bounds the
+  storage the level is read back from the curve (``level_of_storage``).
 """
 
 from __future__ import annotations
@@ -36,6 +39,11 @@ TYPHOON_RAIN_KM, TYPHOON_RAIN_POW, TYPHOON_RAIN_CAP = 180.0, 1.6, 80.0
 #: Background (non-typhoon) rain: hourly cap (mm) and the slowest mean intensity of an event (mm/h).
 BACKGROUND_CAP, EVENT_MAX_RATE = 60.0, 6.0
 SURGE_KM = 150.0
+#: Storage mass balance: runoff coefficient, base inflow and largest release (fractions of the normal
+#: storage per hour), catchment assumed where none is known (km²).
+RUNOFF, BASEFLOW_FRAC_H, RELEASE_FRAC_H, DEFAULT_CATCHMENT_KM2 = 0.8, 0.0005, 0.004, 50.0
+#: The anchor's local downpour: fraction of the region's monthly climate total, and its cap (mm).
+DOWNPOUR_FRAC, DOWNPOUR_MAX_MM = (0.5, 0.9), 130.0
 EPOCH = np.datetime64("2000-01-01T00:00:00", "us")
 
 
@@ -216,6 +224,32 @@ def storage(level: np.ndarray, dead: np.ndarray, normal: np.ndarray, normal_stor
     """Stage–storage curve (万m³): power 1.4 through dead level (≈0) and normal pool (normal storage)."""
     rel = np.clip((level - dead[None, :]) / (normal - dead)[None, :], 0.0, None)
     return np.minimum(normal_storage[None, :] * rel ** 1.4, total[None, :])
+
+
+def level_of_storage(stor: np.ndarray, dead: np.ndarray, normal: np.ndarray,
+                     normal_storage: np.ndarray) -> np.ndarray:
+    """The level of a storage: the inverse of ``storage`` (below the total capacity)."""
+    rel = np.clip(stor / normal_storage[None, :], 0.0, None) ** (1.0 / 1.4)
+    return dead[None, :] + rel * (normal - dead)[None, :]
+
+
+def limit_storage(stor: np.ndarray, rain: np.ndarray, catchment_km2: np.ndarray, normal_storage: np.ndarray,
+                  lags: np.ndarray) -> np.ndarray:
+    """Storage (万m³, hours × reservoirs) that gains at most what its catchment sends and loses at most
+    the largest release per hour: 1 mm over 1 km² is 0.1 万m³; the rain reaches the reservoir through
+    the unit hydrograph (normalised to keep its volume)."""
+    hours, n = stor.shape
+    area = np.nan_to_num(np.asarray(catchment_km2, dtype="float64"), nan=DEFAULT_CATCHMENT_KM2)
+    inflow = np.empty_like(rain)
+    for s in range(n):
+        k = unit_hydrograph(float(lags[s]))
+        inflow[:, s] = np.convolve(rain[:, s], np.concatenate([[0.0], k / k.sum()]))[:hours]
+    gain = 0.1 * RUNOFF * area[None, :] * inflow + BASEFLOW_FRAC_H * normal_storage[None, :]
+    drop = RELEASE_FRAC_H * normal_storage
+    out = stor.copy()
+    for t in range(1, hours):
+        out[t] = np.clip(stor[t], out[t - 1] - drop, out[t - 1] + gain[t])
+    return out
 
 
 def anchor_bump(ts: pd.DatetimeIndex, anchor: np.datetime64, scale_h: float = 24.0) -> np.ndarray:

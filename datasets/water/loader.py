@@ -6,9 +6,13 @@ storage and storage rate) are simulated by ``hydro.py`` for three kinds of perio
 the 60 days ending at ``ctx.anchor``; each real typhoon passage (landfall −3 d … +4 d, times and tracks
 copied from the typhoon dataset into ``data/typhoon_windows.csv`` / ``data/typhoon_track_points.csv``);
 and, for the Zhejiang regions, the most recent completed plum-rain season (15 Jun – 15 Jul).
-Region-level KPIs are emitted with ``entity_id = None``. At the anchor hour one or two river/reservoir
-stations per region are placed above their warning level (a local downpour over the last day), the
-others are kept below it, so that live dashboards have something to show.
+Region-level KPIs are emitted with ``entity_id = None``. When the anchor falls in the region's flood
+season, one or two river stations (reservoirs where a region has no river station) get a local
+downpour sized by the region's monthly climate, rivers end above warning; the others are kept below
+it, so that live dashboards have something to show. Outside the flood season nothing is forced.
+Reservoir storage changes no faster than its inflow allows (``hydro.limit_storage``). The six Ningbo
+reference reservoirs (``data/ningbo_reference_reservoirs.csv``) lie outside every region and are
+only checked, never loaded.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from . import hydro
 
 
 STATIONS = "data/stations.csv"
+REFERENCE = "data/ningbo_reference_reservoirs.csv"
 WINDOWS = "data/typhoon_windows.csv"
 TRACK_POINTS = "data/typhoon_track_points.csv"
 SPIN_UP = pd.Timedelta(days=14)
@@ -55,6 +60,16 @@ def check_placement(ctx: LoadContext, st: pd.DataFrame) -> None:
                             dataset=ctx.name, file=STATIONS, row=i, field="lon")
 
 
+def check_reference(ctx: LoadContext, ref: pd.DataFrame) -> None:
+    """The reference reservoirs lie outside every region (a place inside one belongs in STATIONS)."""
+    for i, r in enumerate(ref.itertuples(), start=2):
+        p = shapely.Point(r.lon, r.lat)
+        for code in TOP_REGIONS:
+            if ctx.land(code).contains(p):
+                raise DataError(f"reference reservoir {r.station_id} lies in region {code}: list it in {STATIONS}",
+                                dataset=ctx.name, file=REFERENCE, row=i, field="lon")
+
+
 def _num(v) -> float | None:
     return None if pd.isna(v) else float(v)
 
@@ -75,9 +90,6 @@ def station_entities(st: pd.DataFrame, classification: str) -> pd.DataFrame:
             "in_region": bool(r.in_region), "position_quality": r.position_quality,
             "values_quality": r.values_quality, "source": r.source, "series_simulated": True,
         }
-        if not r.in_region:
-            props["reference_note"] = ("宁波市大型水库（象山县域外），作为宁波参考水库挂在象山视图；"
-                                       "不计入象山地区指标")
         rows.append({
             "entity_id": r.station_id, "kind": r.kind, "name_zh": r.name_zh, "name_en": r.name_en,
             "region_code": r.region_code, "lon": float(r.lon), "lat": float(r.lat),
@@ -150,13 +162,20 @@ def simulate(ctx: LoadContext, region: str, st: pd.DataFrame, par: dict[str, np.
         surge = np.maximum(surge, s)
     live = t1 == anchor_h
     forced = np.zeros(n, dtype=bool)
-    if live:  # one or two river/reservoir stations in warning at the anchor, after a local downpour
-        arng = ctx.rng(f"anchor:{region}")
-        cand = np.flatnonzero(st["in_region"].to_numpy(dtype=bool) & (kind != "tide_station"))
+    arng = ctx.rng(f"anchor:{region}")
+    season = storm_now or bool(hydro.flood_season_mask(pd.DatetimeIndex([anchor_h]), clim)[0])
+    if live and season:  # in the flood season: one or two stations in warning after a local downpour
+        inreg = st["in_region"].to_numpy(dtype=bool)
+        cand = np.flatnonzero(inreg & (kind == "river_station"))
+        if not len(cand):
+            cand = np.flatnonzero(inreg & (kind == "reservoir"))
         forced[arng.choice(cand, size=min(len(cand), 1 + int(arng.random() < 0.5)), replace=False)] = True
+        month_mm = clim.monthly_mm[anchor_h.month - 1]
         for s in np.flatnonzero(forced):
             start = len(ts) - 1 - int(arng.integers(12, 22))
-            rain[start:start + 8, s] += arng.uniform(70.0, 130.0) / 8.0 * np.sin(np.pi * (np.arange(8) + 0.5) / 8)
+            depth = min(arng.uniform(*hydro.DOWNPOUR_FRAC) * month_mm, hydro.DOWNPOUR_MAX_MM)
+            shape = np.sin(np.pi * (np.arange(8) + 0.5) / 8)
+            rain[start:start + 8, s] += depth * shape / shape.sum()
     rain = np.round(np.clip(rain, 0.0, None), 1)
     eff = hydro.effective_rain(rain, par["lag"])
     wet = hydro.wetness(ts, clim)[:, None]
@@ -184,16 +203,23 @@ def simulate(ctx: LoadContext, region: str, st: pd.DataFrame, par: dict[str, np.
     if live:
         bump = hydro.anchor_bump(ts, np.datetime64(anchor_h.to_datetime64(), "us"))[:, None]
         now = level[-1]
-        target = np.where(forced, warn + arng.uniform(0.1, 0.4, n) * (guar - warn),
+        target = np.where(forced & (kind != "reservoir"), warn + arng.uniform(0.1, 0.4, n) * (guar - warn),
                           np.minimum(now, warn - 0.15 * np.abs(guar - warn)))
         lower = 0.0 if storm_now else np.minimum(target - now, 0.0)
-        delta = np.where(forced, np.maximum(target - now, 0.0), lower)
+        delta = np.where(forced & (kind != "reservoir"), np.maximum(target - now, 0.0),
+                         np.where(forced, 0.0, lower))
         level = level + bump * delta[None, :]
     out = {"level": np.round(level, 2), "rain": rain,
            "rain24": hydro.rolling_sum(rain, 24)}
     if res.any():
-        stor = hydro.storage(level[:, res], _col(st, "dead_level_m")[res], normal[res],
-                             _col(st, "normal_storage_10k_m3")[res], _col(st, "total_capacity_10k_m3")[res])
+        dead, nstor = _col(st, "dead_level_m")[res], _col(st, "normal_storage_10k_m3")[res]
+        raw = hydro.storage(level[:, res], dead, normal[res], nstor, _col(st, "total_capacity_10k_m3")[res])
+        stor = hydro.limit_storage(raw, rain[:, res], _col(st, "catchment_km2")[res], nstor, par["lag"][res])
+        bound = np.abs(stor - raw) > 1e-9  # where the inflow bounds it, the level follows the storage
+        lev = level[:, res]
+        lev[bound] = hydro.level_of_storage(stor, dead, normal[res], nstor)[bound]
+        level[:, res] = lev
+        out["level"] = np.round(level, 2)
         out["storage"] = stor
     keep = ts >= t0
     return ts[keep], {k: v[keep] for k, v in out.items()}
@@ -240,6 +266,7 @@ def load(ctx: LoadContext) -> None:
     windows = ctx.read(WINDOWS)
     pts = ctx.read(TRACK_POINTS).rename(columns={"ts_cst": "ts"})
     check_placement(ctx, st)
+    check_reference(ctx, ctx.read(REFERENCE))
     ctx.emit("entities", station_entities(st, ctx.manifest.classification))
     tracks = {tid: g.sort_values("ts").reset_index(drop=True) for tid, g in pts.groupby("track_id", sort=True)}
     par_all = station_params(st, ctx.rng("stations"))
