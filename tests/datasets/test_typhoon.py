@@ -204,3 +204,31 @@ def _digest(frames: dict[str, pd.DataFrame]) -> str:
 def test_deterministic_and_seed_independent(out, root):
     """Real data: the same bytes every run, whatever the simulation seed."""
     assert _digest(out) == _digest(_run(root)) == _digest(_run(root, seed=7))
+
+
+def test_wind_radii_from_the_raw_lines(out):
+    """Every JMA fix whose raw bst_all line carries radii has them in its storm entity, as the raw
+    file says; CMA tracks carry none."""
+    from citybrain.typhoon.radii import parse_line
+
+    raw = SHARED / "jma_bst_all_2015-202108_PIVASIA.txt"
+    raw_lines = {ln.rstrip("\r\n").rstrip() for ln in raw.read_text(encoding="ascii").splitlines()}
+    ents = {json.loads(p)["intl_no"]: json.loads(p) for p in out["entities"]["properties"]}
+    seen = 0
+    for r in _raw(JMA):
+        line = r["raw_line"].rstrip("\r\n").rstrip()
+        assert line in raw_lines  # the CSV's line is the raw file's line
+        got = {f[0]: f for f in ents[r["intl_no"]]["wind_radii"][f"JMA-{r['intl_no']}"]}
+        ts = (_utc(r["time_utc"]) + pd.Timedelta(hours=8)).isoformat()
+        want = parse_line(line)
+        if want is None:
+            assert ts not in got
+            continue
+        seen += 1
+        assert got[ts][1:] == [want[50].as_list(), want[30].as_list()]
+    assert seen > 100
+    infa = {f[0]: f for f in ents["2106"]["wind_radii"]["JMA-2106"]}
+    assert infa["2021-07-25T14:00:00"] == ["2021-07-25T14:00:00", [9, 80.0, 80.0], [2, 325.0, 240.0]]
+    for e in ents.values():
+        for tid, fixes in e["wind_radii"].items():
+            assert tid.startswith("JMA-") or fixes == []
