@@ -90,3 +90,44 @@ def places(store: Store, region: str) -> pd.DataFrame:
     out = pd.concat([town_rows, keep[["kind", "entity_id", "name_zh", "name_en", "lon", "lat", "town_zh", "capacity"]]],
                     ignore_index=True)
     return out.reset_index(drop=True)
+
+
+@cached_query
+def vessels(store: Store, region: str) -> pd.DataFrame:
+    """The region's vessels with what the typhoon replay needs (home port, moratorium exemption)."""
+    rsql, rp = scope.in_region("region_code", region)
+    return store.df(f"""
+        SELECT entity_id, name_zh, name_en, region_code,
+               json_extract_string(properties, '$.home_port_id') AS home_port_id,
+               coalesce(TRY_CAST(json_extract_string(properties, '$.moratorium_exempt') AS BOOLEAN), false) AS exempt,
+               coalesce(TRY_CAST(json_extract_string(properties, '$.special_permit_from_aug') AS BOOLEAN), false) AS aug_permit,
+               TRY_CAST(json_extract_string(properties, '$.permitted_zone_km') AS DOUBLE) AS permitted_zone_km,
+               json_extract_string(properties, '$.registration_no') AS registration_no
+        FROM entities WHERE kind = 'vessel' AND {rsql} ORDER BY entity_id""", rp)
+
+
+@cached_query
+def ports(store: Store) -> pd.DataFrame:
+    """Every fishing port (quay position): a boat's home port may lie outside the region asked for."""
+    return store.df("SELECT entity_id, name_zh, name_en, region_code, lon, lat FROM entities WHERE kind = 'port' ORDER BY entity_id")
+
+
+@cached_query
+def land_wkb(store: Store) -> list[bytes]:
+    """The land of every stored region (WKB), for keeping simulated boats off it."""
+    return [bytes(g) for g in store.columns("SELECT geometry FROM regions ORDER BY region_code")["geometry"]]
+
+
+@cached_query
+def reservoir_levels(store: Store, region: str, at) -> pd.DataFrame:
+    """Each reservoir's latest water level at or before ``at`` (within 6 h) and its flood-limit level."""
+    rsql, rp = scope.in_region("e.region_code", region)
+    return store.df(f"""
+        SELECT e.entity_id, e.name_zh, e.name_en, e.lon, e.lat,
+               TRY_CAST(json_extract_string(e.properties, '$.warning_level_m') AS DOUBLE) AS flood_limit_m,
+               o.ts, o.value AS level_m, o.simulated
+        FROM entities e LEFT JOIN (
+            SELECT entity_id, arg_max(ts, ts) AS ts, arg_max(value, ts) AS value, arg_max(simulated, ts) AS simulated
+            FROM observations WHERE indicator_id = 'water_level' AND ts <= ? AND ts > ? - INTERVAL 6 HOUR
+            GROUP BY entity_id) o ON o.entity_id = e.entity_id
+        WHERE e.kind = 'reservoir' AND {rsql} ORDER BY e.entity_id""", [at, at, *rp])
