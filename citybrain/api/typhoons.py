@@ -164,7 +164,7 @@ add_route("/typhoons", "typhoons", typhoon_list, _op(
 add_route("/typhoons/<track_id>/track.geojson", "typhoon_track", track_geojson, _op(
     "typhoon_track", "A storm's fixes (Points: time, grade, wind, pressure) and its 30-/50-kt wind circles "
     "(Polygons, kind wind_circle) at every fix that reports them, and at `at` if given.",
-    [GEO_AT], "application/geo+json"), access=STAFF)
+    [GEO_AT], "application/geo+json"), access=EXPORT)  # a file, like the layers' GeoJSON
 add_route("/typhoons/<track_id>/exposure", "typhoon_exposure", exposure_json, _op(
     "typhoon_exposure", "Towns, ports, shelters and reservoirs of a region: distance to the centre at `at`, "
     "inside the 30/50-kt circle, arrival of the 30-kt circle, closest approach.", [REGION, AT], "application/json"),

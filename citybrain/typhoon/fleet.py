@@ -160,4 +160,5 @@ def distance_to_circle_km(path: StormPath, at: pd.Timestamp, lon: np.ndarray, la
 
 def moved_share(hours_to_arrival: np.ndarray) -> np.ndarray:
     """Share of a town's planned transfer moved, by hours left before the 30-kt circle arrives."""
-    return 1.0 / (1.0 + np.exp(-(18.0 - np.asarray(hours_to_arrival, dtype="float64")) / 4.0))
+    x = np.clip((np.asarray(hours_to_arrival, dtype="float64") - 18.0) / 4.0, -50.0, 50.0)
+    return 1.0 / (1.0 + np.exp(x))

@@ -59,9 +59,16 @@ def storm_meta(store: Store, track_id: str) -> pd.Series | None:
     return None if hit.empty else hit.iloc[0]
 
 
+@cached_query
+def along_track(store: Store, track_id: str, region: str) -> pd.DataFrame:
+    """``citybrain.typhoon.exposure.along_track`` of a region's places (the same for every moment)."""
+    return ex.along_track(tq.storm_path(store, track_id), tq.places(store, region))
+
+
 def exposure_frame(store: Store, track_id: str, region: str, at: datetime) -> pd.DataFrame:
     """The exposure rows (``citybrain.typhoon.exposure``) of a region's places for one track at ``at``."""
-    return ex.exposure(tq.storm_path(store, track_id), tq.places(store, region), at)
+    return ex.exposure(tq.storm_path(store, track_id), tq.places(store, region), at,
+                       along_track(store, track_id, region))
 
 
 @cached_query
@@ -90,7 +97,13 @@ def fleet_frame(store: Store, track_id: str, region: str, at: datetime, bands: f
 
 def fleet_series(store: Store, track_id: str, region: str, bands: fl.Bands, step_h: int = 3) -> pd.DataFrame:
     """Boats at sea and in port every ``step_h`` hours over the storm's track (the board's chart)."""
-    plan = fleet_plan(store, track_id, region, bands.edges, bands.lead_h)
+    return _fleet_series(store, track_id, region, bands.edges, bands.lead_h, step_h)
+
+
+@cached_query
+def _fleet_series(store: Store, track_id: str, region: str, edges: tuple[float, ...], lead_h: tuple[float, ...],
+                  step_h: int) -> pd.DataFrame:
+    plan = fleet_plan(store, track_id, region, edges, lead_h)
     path = tq.storm_path(store, track_id)
     ts = pd.date_range(pd.Timestamp(path.ts[0]).ceil("h"), pd.Timestamp(path.ts[-1]), freq=f"{step_h}h")
     rows = []
@@ -175,3 +188,13 @@ def level_at(levels: pd.DataFrame, at: datetime) -> str | None:
     t = pd.Timestamp(at)
     hit = levels[(levels["start"] <= t) & (t < levels["end"])]
     return None if hit.empty else str(hit.iloc[-1]["level"])
+
+
+def deadlines(store: Store, track_id: str, bands: fl.Bands) -> pd.DataFrame:
+    """Back-to-port deadline per latitude band (``citybrain.typhoon.fleet.band_deadlines``), memoised."""
+    return _deadlines(store, track_id, bands.edges, bands.lead_h)
+
+
+@cached_query
+def _deadlines(store: Store, track_id: str, edges: tuple[float, ...], lead_h: tuple[float, ...]) -> pd.DataFrame:
+    return fl.band_deadlines(tq.storm_path(store, track_id), fl.Bands(edges, lead_h))

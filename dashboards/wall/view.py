@@ -107,6 +107,12 @@ def step_panels(step: Step) -> list[Panel]:
         return [Panel("kpis", "wall.kpis", ("fisheries",), _kpis(KPIS), "top"),
                 Panel("vessels", "wall.vessels", ("fisheries",), _plain(panels.vessel_counts), "half"),
                 Panel("ports", "wall.ports", ("fisheries",), panels.ports, "half")]
+    if name == "typhoon":
+        from dashboards.typhoon import wall as typhoon_wall
+
+        return [Panel("map", "typhoon.map", ("typhoon",), typhoon_wall.map_panel, "wide"),
+                Panel("next", "typhoon.wall.next", ("typhoon",), typhoon_wall.next_panel, "narrow"),
+                Panel("board", "typhoon.wall.board", ("typhoon",), typhoon_wall.board_panel, "narrow")]
     return []
 
 

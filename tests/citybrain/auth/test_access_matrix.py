@@ -29,7 +29,8 @@ PUBLIC_RULES = {"/healthz", "/readyz", "/login", "/logout", "/assets/<path:filen
 SIGNED_IN_RULES = {"/_dash-layout", "/_dash-dependencies", "/_reload-hash", "/api/v1/wall/status"}
 SAMPLES = {"<path:filename>": "citybrain.css", "<string:package_name>": "dash",
            "<path:fingerprinted_path>": "dash-renderer/build/dash_renderer.min.js", "<name>": "events",
-           "<alarm_id>": "kpi:330225:vessels_alarm", "<int:order_id>": "1"}
+           "<alarm_id>": "kpi:330225:vessels_alarm", "<int:order_id>": "1",
+           "<track_id>": "JMA-2106"}
 
 
 def route_cases(rule: str) -> list[tuple[str, set[str]]]:
@@ -68,7 +69,7 @@ def callback_cases(key: str) -> list[tuple[str | None, set[str]]]:
     if name.startswith(("wall-", "shell-")) or name == "_pages_dummy":
         return [(None, SIGNED_IN)]
     modules = ("map-", "overview-", "fisheries-", "traffic-", "water-", "emergency-", "targets-", "data-",
-               "catalog-", "example-", "alarms-", "workorders-")
+               "catalog-", "example-", "alarms-", "workorders-", "typhoon-")
     if name.startswith(modules):
         return [(None, STAFF)]
     pytest.fail(f"callback {key} is not in the access matrix: declare its roles and list it here")
