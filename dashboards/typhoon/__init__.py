@@ -126,10 +126,11 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
             html.Label(t("typhoon.speed", lang)),
             dcc.Dropdown(id=f"{P}-speed", options=[{"label": f"{s}×", "value": s} for s in SPEEDS], value=600,
                          clearable=False, searchable=False, className="map-speed"),
-            html.Div(className="typhoon-slider", children=[dcc.Slider(id=f"{P}-slider", min=0, max=1, step=1, value=0,
-                                                                      updatemode="mouseup", marks=None)]),
             html.Span(id=f"{P}-time", className="typhoon-time"),
             html.Span(id=f"{P}-level", className="typhoon-level"),
+            html.Div(className="typhoon-slider", children=[dcc.Slider(
+                id=f"{P}-slider", min=0, max=1, step=1, value=0, updatemode="mouseup", marks=None,
+                allow_direct_input=False)]),
         ]),
         html.P(id=f"{P}-note", className="typhoon-note"),
         html.Div(className="dash-grid typhoon-grid", children=[

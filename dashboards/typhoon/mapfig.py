@@ -24,16 +24,17 @@ GRADE_COLOURS = {"TD": "#6fb7ff", "TS": "#35c2ff", "STS": "#2ecc71", "TY": "#f5b
                  "SuperTY": "#ff4d4f", "TS+": "#35c2ff", "ET": "#8fb3d1", "LOW": "#8fb3d1", "LO": "#8fb3d1"}
 
 
-def fit(lon: np.ndarray, lat: np.ndarray, width_px: int = 1000, height_px: int = 640) -> tuple[dict[str, float], float]:
+def fit(lon: np.ndarray, lat: np.ndarray, width_px: int = 1000, height_px: int = 620) -> tuple[dict[str, float], float]:
     """Centre and zoom (Web Mercator) that hold every point with a margin."""
     x = np.radians(lon)
     y = np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))
     cx, cy = (x.min() + x.max()) / 2, (y.min() + y.max()) / 2
-    span_x = max(float(x.max() - x.min()), 1e-3) * 1.15
-    span_y = max(float(y.max() - y.min()), 1e-3) * 1.15
-    zoom = min(math.log2(width_px / 256.0 * 2 * math.pi / span_x), math.log2(height_px / 256.0 * 2 * math.pi / span_y))
+    span_x = max(float(x.max() - x.min()), 1e-3) * 1.08
+    span_y = max(float(y.max() - y.min()), 1e-3) * 1.08
+    # MapLibre's world is 512 px wide at zoom 0
+    zoom = min(math.log2(width_px / 512.0 * 2 * math.pi / span_x), math.log2(height_px / 512.0 * 2 * math.pi / span_y))
     lat_c = math.degrees(2 * math.atan(math.exp(cy)) - math.pi / 2)
-    return {"lon": math.degrees(cx), "lat": lat_c}, max(1.0, min(zoom, 9.0))
+    return {"lon": math.degrees(cx), "lat": lat_c}, max(0.5, min(zoom, 9.0))
 
 
 def figure(store: Store, region: str, path: StormPath, track: pd.DataFrame, at: datetime, fleet: pd.DataFrame,

@@ -18,7 +18,7 @@ from citybrain.typhoon import replay as rp
 WALL_SPEED = 600
 LOOP_H = 72
 
-register({"wall.step.typhoon": ("防台风回放", "Typhoon replay"), "typhoon.wall.next": ("7 级风圈将到达", "30-kt circle next reaches"),
+register({"typhoon.wall.next": ("7 级风圈到达时间", "Arrival of the 30-kt circle"),
           "typhoon.wall.board": ("防台风态势", "Typhoon board"),
           "typhoon.wall.boats_sea": ("在海渔船（模拟）", "Boats at sea (simulated)"),
           "typhoon.wall.boats_in": ("7 级风圈内渔船", "Boats inside the 30-kt circle"),
