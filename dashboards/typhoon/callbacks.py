@@ -26,7 +26,7 @@ def window(store, track_id: str, region: str) -> dict:
     meta = rp.storm_meta(store, track_id)
     start, end = pd.Timestamp(meta["first_ts"]), pd.Timestamp(meta["last_ts"])
     total = int((end - start).total_seconds() // 60)
-    days = pd.date_range(start.ceil("D"), end, freq="D")
+    days = pd.date_range(start.ceil("D"), end, freq="2D" if (end - start).days > 8 else "D")
     marks = {int((d - start).total_seconds() // 60): f"{d:%m-%d}" for d in days}
     value = int((default_at(store, track_id, region) - start).total_seconds() // 60)
     return {"start": start.isoformat(), "max": total, "value": value, "marks": marks}
