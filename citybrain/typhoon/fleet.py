@@ -14,7 +14,8 @@ moratorium exemption) and the real best track, the same way every time:
   minus the band's lead time
   (default 12 h). A boat obeys: it leaves its spot 2–8 h before that deadline minus its transit time
   (straight line at 9 kn to the quay; transit positions are not land-checked), so it is in port by
-  the deadline. About 6 % are stragglers that leave 2–10 h after the deadline.
+  the deadline. About 6 % are stragglers that leave only once the circle has reached their band
+  (0–4 h after), so the board's alarm for a boat inside the circle has something to show.
 * Shelters. Planned transfer per town = 60 % of its shelters' capacity; people moved follow a
   logistic ramp centred 18 h before the 30-kt circle reaches the town (95 % moved ~6 h before);
   each shelter fills with its share of the town's capacity.
@@ -119,7 +120,7 @@ def plan_fleet(path: StormPath, track_id: str, vessels: pd.DataFrame, ports: pd.
             if pd.isna(deadline):
                 depart = pd.NaT  # no circle ever reaches the band: the boat keeps fishing
             elif straggler:
-                depart = deadline + pd.Timedelta(hours=2 + 8 * u[2])
+                depart = dl["reach"].iloc[band] + pd.Timedelta(hours=4 * u[2])
             else:
                 depart = max(start, deadline - transit - pd.Timedelta(hours=2 + 6 * u[3]))
             arrive = depart + transit if not pd.isna(depart) else pd.NaT
