@@ -20,8 +20,8 @@ from citybrain.auth.policy import EXPORT, STAFF
 from citybrain.queries import typhoon as tq
 from citybrain.store import get_store
 from citybrain.typhoon import exposure as ex
-from citybrain.typhoon.replay import default_time, exposure_frame
 from citybrain.typhoon.circles import THRESHOLDS
+from citybrain.typhoon.replay import default_time, exposure_frame
 from citybrain.views import csv_bytes
 
 REGION = Param("region", "region", "Region code (adcode); default: the configured default region.")

@@ -20,7 +20,7 @@ from citybrain.typhoon import replay as rp
 from citybrain.views import View, ViewContext
 
 from . import boards
-from .callbacks import P, SPEEDS, register_callbacks
+from .callbacks import SPEEDS, P, register_callbacks
 
 register({
     "typhoon.title": ("防台风", "Typhoon defence"),

@@ -49,7 +49,7 @@ def test_replay_clock_moves_the_page(open_page):
     w.page.locator("#typhoon-speed").click()
     w.page.locator(".Select-menu-outer, [role=option]", has_text="3600×").first.click()
     w.page.click("#typhoon-play")
-    w.page.wait_for_function(f"(b) => document.querySelector('#typhoon-time').innerText !== b", arg=before,
+    w.page.wait_for_function("(b) => document.querySelector('#typhoon-time').innerText !== b", arg=before,
                              timeout=30000)
     w.page.click("#typhoon-play")  # pause
     assert w.page.inner_text("#typhoon-time") != before

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 
 import numpy as np
 import pandas as pd
@@ -45,7 +44,7 @@ def test_list(client):
 
 
 def test_track_geojson(client):
-    r = client.get(f"/api/v1/typhoons/JMA-2106/track.geojson?at=2021-07-25T17:00")
+    r = client.get("/api/v1/typhoons/JMA-2106/track.geojson?at=2021-07-25T17:00")
     assert r.status_code == 200 and r.mimetype == "application/geo+json"
     body = r.get_json()
     fixes = [f for f in body["features"] if f["properties"]["kind"] == "fix"]
@@ -79,7 +78,7 @@ def test_exposure_distances_are_great_circle(client, infa):
     body = _exposure(client)
     rows = body["rows"]
     assert {r["kind"] for r in rows} == {"town", "port", "shelter", "reservoir"}
-    clon, clat, ok = infa.centre(np.array([AT], dtype="datetime64[us]"))
+    clon, clat, _ = infa.centre(np.array([AT], dtype="datetime64[us]"))
     for r in rows:
         d = haversine_m(clon[0], clat[0], r["lon"], r["lat"]) / 1000
         assert abs(r["distance_km"] - d) < 1.0
