@@ -118,6 +118,7 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
         dcc.Store(id=f"{P}-ctx", data={"region": region, "lang": lang}),
         dcc.Interval(id=f"{P}-tick", interval=1000, disabled=True),
         dcc.Store(id=f"{P}-clock", data=None),
+        dcc.Store(id=f"{P}-screen", data=None),
         html.Div(className="typhoon-bar", children=[
             html.Label(t("typhoon.storm", lang)),
             dcc.Dropdown(id=f"{P}-storm", options=opts, value=tid, clearable=False, searchable=False,

@@ -38,7 +38,17 @@ def bands_of(leads: list) -> fl.Bands:
     return fl.Bands(base.edges, lead)
 
 
-def render(region: str, lang: str, track_id: str, at: pd.Timestamp, bands: fl.Bands) -> dict:
+def map_size(screen: dict | None) -> tuple[int, int]:
+    """The map's size in pixels on the viewer's screen (assets/typhoon.css: 640 px high, 1300 px from
+    2560 px wide, 420 px below 700 px; three fifths of the width beside the table, all of it on a phone)."""
+    w = int((screen or {}).get("w") or 1920)
+    if w <= 700:
+        return max(w - 40, 200), 420
+    return int(w * 0.58), (1300 if w >= 2560 else 640)
+
+
+def render(region: str, lang: str, track_id: str, at: pd.Timestamp, bands: fl.Bands,
+           size: tuple[int, int] = (1100, 640)) -> dict:
     """Everything the boards show at ``at`` (the same rows functions as the module's views)."""
     from . import boards, mapfig
 
@@ -54,7 +64,7 @@ def render(region: str, lang: str, track_id: str, at: pd.Timestamp, bands: fl.Ba
     sh = boards.shelter_rows(store, track_id, region, at, lang).sort_values("capacity")
     levels = rp.response_levels(store, track_id, region)
     return {
-        "map": mapfig.figure(store, region, path, track, at, fleet, lang),
+        "map": mapfig.figure(store, region, path, track, at, fleet, lang, size=size),
         "exposure": ui.records(exp), "vessels": ui.records(ves),
         "bands": ui.records(boards.band_rows(store, track_id, bands, lang)),
         "reservoirs": ui.records(boards.reservoir_rows(store, region, at, lang)),
@@ -98,6 +108,10 @@ def register_callbacks(app: Dash) -> None:
             return w["max"], w["marks"], w["value"], w["value"] * 60.0
         return (no_update, no_update, *advance(clock, value, top, speed))
 
+    # the viewer's screen width, so the map's view fits the whole track at any size
+    app.clientside_callback("function(ctx) { return {w: window.innerWidth, h: window.innerHeight}; }",
+                            Output(f"{P}-screen", "data"), Input(f"{P}-ctx", "data"))
+
     @app.callback(Output(f"{P}-tick", "disabled"), Output(f"{P}-play", "children"),
                   Input(f"{P}-play", "n_clicks"), State(f"{P}-ctx", "data"))
     def _play(n, ctx):
@@ -114,16 +128,16 @@ def register_callbacks(app: Dash) -> None:
     @app.callback(*[Output(f"{P}-{o.split('.')[0]}", o.split(".")[1]) for o in outs],
                   Input(f"{P}-slider", "value"), Input(f"{P}-storm", "value"),
                   *[Input(f"{P}-lead-{i}", "value") for i in range(len(fl.Bands().edges))],
-                  State(f"{P}-ctx", "data"))
+                  Input(f"{P}-screen", "data"), State(f"{P}-ctx", "data"))
     def _render(minutes, track_id, *rest):
-        *leads, ctx = rest
+        *leads, screen, ctx = rest
         store = get_store()
         meta = rp.storm_meta(store, track_id)
         if meta is None:
             return [no_update] * len(outs)
         at = (pd.Timestamp(meta["first_ts"]) + pd.Timedelta(minutes=int(minutes or 0))).floor("min")
         at = min(at, pd.Timestamp(meta["last_ts"]))
-        d = render(ctx["region"], ctx["lang"], track_id, at, bands_of(leads))
+        d = render(ctx["region"], ctx["lang"], track_id, at, bands_of(leads), map_size(screen))
         label = f"{t('typhoon.replay_at', ctx['lang'])} {at:%Y-%m-%d %H:%M}（北京时间）" if ctx["lang"] == "zh" \
             else f"{t('typhoon.replay_at', ctx['lang'])} {at:%Y-%m-%d %H:%M} (CST)"
         return [d[k] for k in keys] + [label]

@@ -38,8 +38,10 @@ def fit(lon: np.ndarray, lat: np.ndarray, width_px: int = 1000, height_px: int =
 
 
 def figure(store: Store, region: str, path: StormPath, track: pd.DataFrame, at: datetime, fleet: pd.DataFrame,
-           lang: str, height: int | None = 640) -> dict[str, Any]:
-    """The map as a plain figure dict (``track``: ts, lon, lat, grade of every fix)."""
+           lang: str, size: tuple[int, int] = (1100, 640), fill: bool = False) -> dict[str, Any]:
+    """The map as a plain figure dict (``track``: ts, lon, lat, grade of every fix); ``size``: the
+    map's pixels, which the view is fitted to (``fill``: the figure fills its container instead of
+    taking ``size``'s height)."""
     at_ts = pd.Timestamp(at)
     data: list[dict[str, Any]] = [{
         "type": "scattermap", "mode": "lines", "lon": track["lon"].tolist(), "lat": track["lat"].tolist(),
@@ -85,14 +87,16 @@ def figure(store: Store, region: str, path: StormPath, track: pd.DataFrame, at: 
     r = geo.region_shapes(store, region)
     blon = np.concatenate([track["lon"].to_numpy("float64"), r["min_lon"], r["max_lon"]])
     blat = np.concatenate([track["lat"].to_numpy("float64"), r["min_lat"], r["max_lat"]])
-    centre, zoom = fit(blon, blat)
+    centre, zoom = fit(blon, blat, size[0] - 20, size[1] - 20)
     layout = {"map": {"style": OFFLINE_STYLE, "center": centre, "zoom": zoom, "layers": land},
               "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "paper_bgcolor": "rgba(0,0,0,0)",
               "font": {"family": FONT, "color": "#e6f1ff", "size": 13}, "showlegend": True,
-              "legend": {"bgcolor": "rgba(7,19,31,.75)", "x": 0.01, "y": 0.99, "font": {"size": 13}},
-              "uirevision": f"{region}", "meta": {"fit": {"center": centre, "zoom": zoom}}}
-    if height:
-        layout["height"] = height
-    else:
+              "legend": {"bgcolor": "rgba(7,19,31,.75)", "x": 0.01, "y": 0.99, "font": {"size": 13}} if size[0] > 500
+              else {"bgcolor": "rgba(7,19,31,.75)", "orientation": "h", "x": 0, "y": 0, "yanchor": "bottom",
+                    "font": {"size": 10}},  # a phone: one strip along the bottom, the track stays visible
+              "uirevision": f"{region}:{size[0]}x{size[1]}", "meta": {"fit": {"center": centre, "zoom": zoom}}}
+    if fill:
         layout["autosize"] = True
+    else:
+        layout["height"] = size[1]
     return {"data": data, "layout": layout}

@@ -52,7 +52,8 @@ def map_panel(store: Store, region: str, lang: str, at: datetime, key: str) -> l
         return [panels.row_list([], lang)]
     track = store.df("SELECT ts, lon, lat, grade FROM tracks WHERE kind = 'typhoon' AND track_id = ? ORDER BY ts", [tid])
     fleet = rp.fleet_frame(store, tid, region, rat, fl.Bands())
-    fig = mapfig.figure(store, region, rp.tq.storm_path(store, tid), track, rat, fleet, lang, height=None)
+    # the wall's design canvas (1920×1080, scaled to the screen): the map panel is about 1080×820 px
+    fig = mapfig.figure(store, region, rp.tq.storm_path(store, tid), track, rat, fleet, lang, size=(1040, 780), fill=True)
     fig["layout"]["legend"]["font"] = {"size": 20, "color": "#e6f1ff"}
     fig["layout"]["annotations"] = [{"text": f"{t('wall.replay', lang)} {rat:%Y-%m-%d %H:%M}", "x": 0.99, "y": 0.01,
                                      "xref": "paper", "yref": "paper", "xanchor": "right", "showarrow": False,
