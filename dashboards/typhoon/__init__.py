@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 from dash import dcc, html
 
-from citybrain import kpi, ui
+from citybrain import kpi, ui, views
 from citybrain.i18n import register, t
 from citybrain.registry import DashboardModule
 from citybrain.typhoon import fleet as fl
@@ -74,38 +74,40 @@ def _default(ctx: ViewContext) -> tuple[str | None, pd.Timestamp | None]:
     return (tid, default_at(ctx.store, tid, ctx.region)) if tid else (None, None)
 
 
-def _view(fn):
+def _view(fn, columns: tuple[str, ...]):
     def rows(ctx: ViewContext) -> pd.DataFrame:
         tid, at = _default(ctx)
-        return fn(ctx, tid, at) if tid else pd.DataFrame()
+        return fn(ctx, tid, at) if tid else pd.DataFrame({c: [] for c in columns})
     return rows
 
 
 EXPOSURE = View("exposure", "影响范围（默认台风与回放时刻）", "In the path (default storm and replay time)",
-                _view(lambda c, tid, at: boards.exposure_rows(c.store, tid, c.region, at, c.lang)))
+                _view(lambda c, tid, at: boards.exposure_rows(c.store, tid, c.region, at, c.lang), boards.EXPOSURE_COLUMNS))
 VESSELS = View("vessels", "在海渔船（模拟）", "Boats at sea (simulated)",
-               _view(lambda c, tid, at: boards.vessel_rows(c.store, tid, c.region, at, fl.Bands(), c.lang)))
+               _view(lambda c, tid, at: boards.vessel_rows(c.store, tid, c.region, at, fl.Bands(), c.lang),
+                     boards.VESSEL_COLUMNS))
 SHELTERS = View("shelters", "避灾安置点（模拟）", "Shelters (simulated)",
-                _view(lambda c, tid, at: boards.shelter_rows(c.store, tid, c.region, at, c.lang)))
+                _view(lambda c, tid, at: boards.shelter_rows(c.store, tid, c.region, at, c.lang), boards.SHELTER_COLUMNS))
 RESERVOIRS = View("reservoirs", "水库与汛限水位", "Reservoirs vs flood limit",
-                  _view(lambda c, tid, at: boards.reservoir_rows(c.store, c.region, at, c.lang)))
+                  _view(lambda c, tid, at: boards.reservoir_rows(c.store, c.region, at, c.lang), boards.RESERVOIR_COLUMNS))
 
 
-def _grid(key: str, lang: str, cols: list[str], height: str = "320px") -> html.Div:
+def _grid(key: str, lang: str, cols: list[str], height: str | None = "320px", rows: list | None = None) -> html.Div:
     defs = [{"field": c, "headerName": t(f"typhoon.col.{c}", lang)} for c in cols]
     defs[0]["cellClassRules"] = {"kpi-cell-alarm": "params.data.status == 'alarm'",
                                  "kpi-cell-warning": "params.data.status == 'warning'"}
-    return ui.grid(f"{P}-{key}-grid", [], defs, lang, height=height)
+    return ui.grid(f"{P}-{key}-grid", rows or [], defs, lang, height=height)
 
 
 def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
     """The typhoon page of ``region`` (the boards are filled by the replay callback)."""
-    store, region, lang, _ = kpi.resolve(region, lang)
+    store, region, lang, at = kpi.resolve(region, lang)
     storms = rp.region_storms(store, region)
     if storms.empty:
         return ui.page(P, t("typhoon.title", lang), t("typhoon.intro", lang), region, lang,
                        [html.P(t("typhoon.none", lang), className="dash-empty")])
     tid = rp.default_track(store, region)
+    rows = views.reader(P, store, region, lang, at)  # the views' default storm and replay time, as the clock opens
     opts = [{"label": f"{r.name_zh if lang == 'zh' else r.name_en.title()}（{r.intl_no}）· {r.agency}"
              + ("" if r.has_radii else (" · 无风圈" if lang == "zh" else " · no radii")), "value": r.track_id}
             for r in storms.itertuples()]
@@ -139,18 +141,20 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
                 dcc.Graph(id=f"{P}-graph", className="typhoon-graph", config=ui.graph_config(lang, displaylogo=False, scrollZoom=True))]),
             ui.section(P, "exposure", t("typhoon.exposure", lang), [
                 _grid("exposure", lang, ["kind", "name", "distance_km", "in_30kt", "in_50kt", "arrival_30kt", "closest_km",
-                                         "closest_time"], "560px")],
-                html.A(["⇩ ", t("export.csv", lang)], id=f"{P}-export-exposure", className="cb-export", href="", download="")),
+                                         "closest_time"], "560px", views.json_rows(rows(EXPOSURE)))],
+                views.export(P, "exposure", region, lang)),
             ui.section(P, "vessels", t("typhoon.vessels", lang), [
                 html.Div(id=f"{P}-alarm", className="typhoon-alarm"),
                 dcc.Graph(id=f"{P}-fleet", config=cfg),
-                _grid("vessels", lang, ["entity_id", "state", "band", "to_circle_km", "deadline", "straggler"], "260px")]),
+                _grid("vessels", lang, ["entity_id", "state", "band", "to_circle_km", "deadline", "straggler"], "260px",
+                      views.json_rows(rows(VESSELS)))]),
             ui.section(P, "bands", t("typhoon.bands", lang), [leads, _grid("bands", lang, ["band", "lead_h", "reach", "deadline"], None)]),
             ui.section(P, "levels", t("typhoon.levels", lang), [dcc.Graph(id=f"{P}-levels-graph", config=cfg)]),
             ui.section(P, "people", t("typhoon.people", lang), [dcc.Graph(id=f"{P}-people-graph", config=cfg)]),
             ui.section(P, "shelters", t("typhoon.shelters", lang), [dcc.Graph(id=f"{P}-shelters-graph", config=cfg)]),
             ui.section(P, "reservoirs", t("typhoon.reservoirs", lang), [
-                _grid("reservoirs", lang, ["name", "level_m", "flood_limit_m", "over_m"], "260px")]),
+                _grid("reservoirs", lang, ["name", "level_m", "flood_limit_m", "over_m"], "260px",
+                      views.json_rows(rows(RESERVOIRS)))]),
         ]),
     ])
 

@@ -29,6 +29,11 @@ register({
     "typhoon.planned": ("计划转移（人）", "planned (people)"), "typhoon.moved": ("已转移（人）", "moved (people)"),
     "typhoon.capacity": ("容量（人）", "capacity (people)"), "typhoon.occupants": ("在安置（人）", "occupants (people)"),
 })
+EXPOSURE_COLUMNS = ("entity_id", "status", "kind", "name", "distance_km", "in_30kt", "in_50kt", "arrival_30kt",
+                    "closest_km", "closest_time", "lon", "lat")
+VESSEL_COLUMNS = ("entity_id", "status", "state", "band", "to_circle_km", "deadline", "straggler", "simulated")
+SHELTER_COLUMNS = ("entity_id", "status", "shelter", "capacity", "occupants", "rate", "simulated")
+RESERVOIR_COLUMNS = ("entity_id", "status", "name", "level_m", "flood_limit_m", "over_m", "simulated")
 LEVEL_COLOURS = {"IV": "#35c2ff", "III": "#f5b400", "II": "#ff8c1a", "I": "#ff4d4f"}
 LEVEL_ZH = {"IV": "Ⅳ级", "III": "Ⅲ级", "II": "Ⅱ级", "I": "Ⅰ级"}
 
@@ -70,8 +75,7 @@ def vessel_rows(store: Store, track_id: str, region: str, at: datetime, bands: f
     """Boats still at sea (simulated), nearest the 30-kt circle first, with the one status rule."""
     f = rp.fleet_frame(store, track_id, region, at, bands)
     if f.empty:
-        return pd.DataFrame(columns=["entity_id", "status", "state", "band", "to_circle_km", "deadline", "straggler",
-                                     "simulated"])
+        return pd.DataFrame({c: [] for c in VESSEL_COLUMNS})
     dl = rp.deadlines(store, track_id, bands)
     sea = f[f["state"] != "in_port"].sort_values(["to_circle_km", "entity_id"], na_position="last")
     return pd.DataFrame({

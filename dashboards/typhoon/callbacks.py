@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import pandas as pd
 from dash import Dash, Input, Output, State, callback_context, no_update
 
-from citybrain import ui
+from citybrain import views
 from citybrain.i18n import t
 from citybrain.store import get_store
 from citybrain.typhoon import fleet as fl
@@ -47,6 +47,17 @@ def map_size(screen: dict | None) -> tuple[int, int]:
     return int(w * 0.58), (1300 if w >= 2560 else 640)
 
 
+def export_href(store, region: str, lang: str, track_id: str, at: pd.Timestamp) -> str:
+    """Where the exposure table's export button points: the module's view (the same rows) at the
+    page's default storm and moment, else the typhoon API's CSV of the same rows function for the
+    storm and moment on screen."""
+    from . import default_at
+
+    if track_id == rp.default_track(store, region) and pd.Timestamp(at) == default_at(store, track_id, region):
+        return views.url(P, "exposure", region, lang)
+    return "/api/v1/typhoons/{}/exposure.csv?{}".format(track_id, urlencode({"region": region, "at": at.isoformat()}))
+
+
 def render(region: str, lang: str, track_id: str, at: pd.Timestamp, bands: fl.Bands,
            size: tuple[int, int] = (1100, 640)) -> dict:
     """Everything the boards show at ``at`` (the same rows functions as the module's views)."""
@@ -65,9 +76,9 @@ def render(region: str, lang: str, track_id: str, at: pd.Timestamp, bands: fl.Ba
     levels = rp.response_levels(store, track_id, region)
     return {
         "map": mapfig.figure(store, region, path, track, at, fleet, lang, size=size),
-        "exposure": ui.records(exp), "vessels": ui.records(ves),
-        "bands": ui.records(boards.band_rows(store, track_id, bands, lang)),
-        "reservoirs": ui.records(boards.reservoir_rows(store, region, at, lang)),
+        "exposure": views.json_rows(exp), "vessels": views.json_rows(ves),
+        "bands": views.json_rows(boards.band_rows(store, track_id, bands, lang)),
+        "reservoirs": views.json_rows(boards.reservoir_rows(store, region, at, lang)),
         "alarm": (t("typhoon.vessels.alarm", lang).format(n=inside) if inside else t("typhoon.vessels.ok", lang)),
         "alarm_class": "typhoon-alarm kpi-cell-alarm" if inside else "typhoon-alarm",
         "fleet": boards.fleet_figure(rp.fleet_series(store, track_id, region, bands), at, lang),
@@ -78,7 +89,7 @@ def render(region: str, lang: str, track_id: str, at: pd.Timestamp, bands: fl.Ba
         "levels": boards.level_figure(levels, at, lang),
         "level": f"{t('typhoon.level', lang)}：{boards.level_text(rp.level_at(levels, at), lang)}",
         "note": "" if path.has_radii else t("typhoon.no_radii", lang),
-        "export": "/api/v1/typhoons/{}/exposure.csv?{}".format(track_id, urlencode({"region": region, "at": at.isoformat()})),
+        "export": export_href(store, region, lang, track_id, at),
     }
 
 

@@ -37,7 +37,7 @@ def test_typhoon_page(open_page, size):
     assert w.page.locator("#typhoon-exposure-grid .ag-row").count() > 5
     assert "级" in w.page.inner_text("#typhoon-level")
     href = w.page.get_attribute("#typhoon-export-exposure", "href")
-    assert href.startswith("/api/v1/typhoons/JMA-2106/exposure.csv?region=330225&at=")
+    assert href.startswith("/api/v1/dashboards/typhoon/views/exposure.csv?region=330225")  # the default moment
     w.shot(f"typhoon_{size[0]}x{size[1]}")
     w.assert_clean()
 
@@ -53,6 +53,8 @@ def test_replay_clock_moves_the_page(open_page):
                              timeout=30000)
     w.page.click("#typhoon-play")  # pause
     assert w.page.inner_text("#typhoon-time") != before
+    w.page.wait_for_function("() => document.querySelector('#typhoon-export-exposure').getAttribute('href')"
+                             ".startsWith('/api/v1/typhoons/JMA-2106/exposure.csv?region=330225&at=')", timeout=30000)
     w.assert_clean()
 
 
