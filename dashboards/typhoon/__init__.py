@@ -52,7 +52,7 @@ register({
     "typhoon.col.kind": ("类别", "Kind"), "typhoon.col.name": ("名称", "Name"), "typhoon.col.distance_km": ("距中心（公里）", "To centre (km)"),
     "typhoon.col.in_30kt": ("7 级风圈内", "In 30-kt"), "typhoon.col.in_50kt": ("10 级风圈内", "In 50-kt"),
     "typhoon.col.arrival_30kt": ("7 级风圈到达", "30-kt arrival"), "typhoon.col.closest_km": ("最近距离（公里）", "Closest (km)"),
-    "typhoon.col.closest_time": ("最近时刻", "Closest at"), "typhoon.col.entity_id": ("渔船", "Vessel"), "typhoon.col.state": ("状态", "State"),
+    "typhoon.col.closest_time": ("最近时刻", "Closest at"), "typhoon.col.vessel": ("渔船", "Vessel"), "typhoon.col.state": ("状态", "State"),
     "typhoon.col.band": ("纬度带", "Band"), "typhoon.col.to_circle_km": ("距 7 级风圈（公里）", "To 30-kt circle (km)"),
     "typhoon.col.deadline": ("回港时限", "Deadline"), "typhoon.col.straggler": ("滞留", "Straggler"), "typhoon.col.lead_h": ("提前（小时）", "Lead (h)"),
     "typhoon.col.reach": ("7 级风圈到达", "30-kt arrival"), "typhoon.col.reservoir": ("水库", "Reservoir"), "typhoon.col.level_m": ("水位（米）", "Level (m)"),
@@ -108,7 +108,7 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
                        [html.P(t("typhoon.none", lang), className="dash-empty")])
     tid = rp.default_track(store, region)
     rows = views.reader(P, store, region, lang, at)  # the views' default storm and replay time, as the clock opens
-    opts = [{"label": f"{r.name_zh if lang == 'zh' else r.name_en.title()}（{r.intl_no}）· {r.agency}"
+    opts = [{"label": (f"{r.name_zh}（{r.intl_no}）· {r.agency}" if lang == "zh" else f"{r.name_en.title()} ({r.intl_no}) · {r.agency}")
              + ("" if r.has_radii else (" · 无风圈" if lang == "zh" else " · no radii")), "value": r.track_id}
             for r in storms.itertuples()]
     cfg = ui.graph_config(lang, displayModeBar=False)
@@ -146,7 +146,7 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
             ui.section(P, "vessels", t("typhoon.vessels", lang), [
                 html.Div(id=f"{P}-alarm", className="typhoon-alarm"),
                 dcc.Graph(id=f"{P}-fleet", config=cfg),
-                _grid("vessels", lang, ["entity_id", "state", "band", "to_circle_km", "deadline", "straggler"], "260px",
+                _grid("vessels", lang, ["vessel", "state", "band", "to_circle_km", "deadline", "straggler"], "260px",
                       views.json_rows(rows(VESSELS)))]),
             ui.section(P, "bands", t("typhoon.bands", lang), [leads, _grid("bands", lang, ["band", "lead_h", "reach", "deadline"], None)]),
             ui.section(P, "levels", t("typhoon.levels", lang), [dcc.Graph(id=f"{P}-levels-graph", config=cfg)]),

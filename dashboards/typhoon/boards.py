@@ -31,7 +31,7 @@ register({
 })
 EXPOSURE_COLUMNS = ("entity_id", "status", "kind", "name", "distance_km", "in_30kt", "in_50kt", "arrival_30kt",
                     "closest_km", "closest_time", "lon", "lat")
-VESSEL_COLUMNS = ("entity_id", "status", "state", "band", "to_circle_km", "deadline", "straggler", "simulated")
+VESSEL_COLUMNS = ("entity_id", "status", "vessel", "state", "band", "to_circle_km", "deadline", "straggler", "simulated")
 SHELTER_COLUMNS = ("entity_id", "status", "shelter", "capacity", "occupants", "rate", "simulated")
 RESERVOIR_COLUMNS = ("entity_id", "status", "name", "level_m", "flood_limit_m", "over_m", "simulated")
 LEVEL_COLOURS = {"IV": "#35c2ff", "III": "#f5b400", "II": "#ff8c1a", "I": "#ff4d4f"}
@@ -78,8 +78,10 @@ def vessel_rows(store: Store, track_id: str, region: str, at: datetime, bands: f
         return pd.DataFrame({c: [] for c in VESSEL_COLUMNS})
     dl = rp.deadlines(store, track_id, bands)
     sea = f[f["state"] != "in_port"].sort_values(["to_circle_km", "entity_id"], na_position="last")
+    names = rp.tq.vessels(store, region).set_index("entity_id")
     return pd.DataFrame({
         "entity_id": sea["entity_id"].astype(object), "status": sea["status"].astype(object),
+        "vessel": _name(names.loc[sea["entity_id"]], lang).to_numpy(object),
         "state": [t(f"typhoon.state.{s}", lang) for s in sea["state"]],
         "band": [bands.label(int(b)) for b in sea["band"]],
         "to_circle_km": sea["to_circle_km"].astype("float64"),
