@@ -10,6 +10,7 @@ from citybrain.api import health, v1
 from citybrain.api import layers as _layers  # noqa: F401  (adds /api/v1/layers routes before the blueprint is built)
 from citybrain.api import wall as _wall  # noqa: F401  (adds /api/v1/wall/status)
 from citybrain.api import alarms as _alarms  # noqa: F401  (adds /api/v1/alarms)
+from citybrain.api import typhoons as _typhoons  # noqa: F401  (adds /api/v1/typhoons)
 from citybrain.ops import api as _ops  # noqa: F401  (adds alarm writes and /api/v1/workorders)
 from citybrain.ops import dutyapi as _duty  # noqa: F401  (adds /api/v1/duty: roster, log, handover)
 from citybrain.ops import photo_api as _photos  # noqa: F401  (adds /api/v1/workorders/<id>/photos)

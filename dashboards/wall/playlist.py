@@ -1,7 +1,7 @@
 """The wall's playlist and URL parameters: which steps rotate, for how long, on which canvas.
 
 A step is one full-canvas view: a dashboard (``overview``, ``traffic``, ``water``, ``emergency``,
-``fisheries``), the one-map with a layer preset (``map``, ``map-water``), or a single KPI board
+``fisheries``, ``typhoon``: a typhoon replay), the one-map with a layer preset (``map``, ``map-water``), or a single KPI board
 (``kpi-<indicator>``). ``playlist=`` names a preset or lists step ids (comma separated);
 ``interval=`` gives every step the same duration in seconds; ``canvas=WxH`` the design canvas;
 ``refresh=`` every panel's refresh period in seconds; ``idle=`` how long after the last touch the
@@ -42,6 +42,7 @@ STEPS: dict[str, Step] = {s.id: s for s in [
     Step("water", "dashboard", ("water",), 30, ("water",)),
     Step("emergency", "dashboard", ("emergency",), 30, ("emergency",)),
     Step("fisheries", "dashboard", ("fisheries",), 30, ("fisheries",)),
+    Step("typhoon", "dashboard", ("typhoon",), 60, ("typhoon",)),
 ]}
 
 #: Named playlists.
@@ -50,6 +51,7 @@ PRESETS: dict[str, tuple[str, ...]] = {
     "flood": ("water", "map-water", "emergency", "kpi-stations_over_warning"),
     "traffic": ("traffic", "map", "kpi-congestion_index"),
     "brief": ("overview", "map"),
+    "typhoon": ("typhoon", "water", "emergency"),
 }
 
 

@@ -29,7 +29,7 @@ register({
     "wall.step.overview": ("领导驾驶舱", "Leaders' cockpit"), "wall.step.map": ("态势一张图", "One-map"),
     "wall.step.map-water": ("防汛防台一张图", "Flood defence map"), "wall.step.traffic": ("智慧交通", "Smart traffic"),
     "wall.step.water": ("智慧水利", "Water and flood defence"), "wall.step.emergency": ("应急指挥", "Emergency command"),
-    "wall.step.fisheries": ("智慧渔港", "Smart fishing ports"),
+    "wall.step.fisheries": ("智慧渔港", "Smart fishing ports"), "wall.step.typhoon": ("防台风回放", "Typhoon replay"),
     "wall.kpis": ("关键指标", "Key indicators"),
     "wall.datatime": ("数据时间", "Data as of"),
     "wall.nodata": ("无时序", "no series"),
@@ -107,6 +107,12 @@ def step_panels(step: Step) -> list[Panel]:
         return [Panel("kpis", "wall.kpis", ("fisheries",), _kpis(KPIS), "top"),
                 Panel("vessels", "wall.vessels", ("fisheries",), _plain(panels.vessel_counts), "half"),
                 Panel("ports", "wall.ports", ("fisheries",), panels.ports, "half")]
+    if name == "typhoon":
+        from dashboards.typhoon import wall as typhoon_wall
+
+        return [Panel("map", "typhoon.map", ("typhoon",), typhoon_wall.map_panel, "wide"),
+                Panel("next", "typhoon.wall.next", ("typhoon",), typhoon_wall.next_panel, "narrow"),
+                Panel("board", "typhoon.wall.board", ("typhoon",), typhoon_wall.board_panel, "narrow")]
     return []
 
 

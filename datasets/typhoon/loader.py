@@ -18,6 +18,7 @@ from citybrain.store.build import LoadContext
 from citybrain.errors import DataError
 from citybrain.geo import haversine_m
 from citybrain.regions import TOP_REGIONS
+from citybrain.typhoon.radii import RadiiError, parse_line
 
 KT_TO_MS = 0.514444
 #: A storm "affects" a region when its track comes within this distance of the region's box.
@@ -84,6 +85,25 @@ def _track_frame(track_id: str, region: str, source: str, ts: pd.Series, lon: pd
     return frame
 
 
+def jma_radii(ctx: LoadContext, jma: pd.DataFrame) -> dict[str, list[list]]:
+    """Per JMA track id, the wind radii of each fix that gives them, read from the raw ``bst_all``
+    line (``citybrain.typhoon.radii``): ``[ts (CST, ISO), [dir, long nm, short nm] for 50 kt, the same
+    for 30 kt]``. Fixes whose line stops before column 42 (no radii) are left out."""
+    out: dict[str, list[list]] = {}
+    for row, r in enumerate(jma.itertuples(index=False), start=2):
+        try:
+            radii = parse_line(str(r.raw_line))
+        except RadiiError as e:
+            raise DataError(str(e), dataset=ctx.name, file=JMA_FILE, row=row, field=f"raw_line ({e.field})") from None
+        if radii is None:
+            continue
+        out.setdefault(f"JMA-{r.intl_no}", []).append(
+            [pd.Timestamp(r.time_utc).isoformat(), radii[50].as_list(), radii[30].as_list()])
+    for fixes in out.values():
+        fixes.sort(key=lambda f: f[0])
+    return out
+
+
 def read_tracks(ctx: LoadContext, storms: pd.DataFrame) -> pd.DataFrame:
     """All best-track positions of both agencies as ``tracks`` rows (CST, m/s)."""
     region_of = dict(zip(storms["intl_no"], storms["region_code"]))
@@ -136,7 +156,7 @@ def _summary(track: pd.DataFrame) -> dict:
 
 def storm_entities(storms: pd.DataFrame, tracks: pd.DataFrame,
                    boxes: dict[str, tuple[float, float, float, float]],
-                   classification: str = "public") -> pd.DataFrame:
+                   classification: str = "public", radii: dict[str, list[list]] | None = None) -> pd.DataFrame:
     """One entity per storm: landfall point as lon/lat, the main track (JMA, else CMA) as geometry."""
     rows = []
     for s in storms.itertuples():
@@ -155,6 +175,8 @@ def storm_entities(storms: pd.DataFrame, tracks: pd.DataFrame,
             "track_ids": ids, "geometry_track": ids[0], "tracks": per_agency, "closest_km": closest,
             "affected_regions": [c for c, v in closest.items() if v["km"] <= AFFECT_KM],
             "position_note": "lon/lat = approximate landfall place, not a track point", "note": s.note,
+            # JMA 50-/30-kt radii per fix; CMA tracks carry none (the CMA files give no radii)
+            "wind_radii": {t: (radii or {}).get(t, []) for t in ids},
         }
         line = shapely.LineString(np.column_stack([main["lon"], main["lat"]]))
         rows.append({
@@ -171,5 +193,6 @@ def storm_entities(storms: pd.DataFrame, tracks: pd.DataFrame,
 def load(ctx: LoadContext) -> None:
     storms = ctx.read("data/storms.csv")
     tracks = read_tracks(ctx, storms)
+    radii = jma_radii(ctx, ctx.read(JMA_FILE))
     ctx.emit("tracks", tracks)
-    ctx.emit("entities", storm_entities(storms, tracks, ctx.region_boxes(), ctx.manifest.classification))
+    ctx.emit("entities", storm_entities(storms, tracks, ctx.region_boxes(), ctx.manifest.classification, radii))

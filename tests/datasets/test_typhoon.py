@@ -204,3 +204,63 @@ def _digest(frames: dict[str, pd.DataFrame]) -> str:
 def test_deterministic_and_seed_independent(out, root):
     """Real data: the same bytes every run, whatever the simulation seed."""
     assert _digest(out) == _digest(_run(root)) == _digest(_run(root, seed=7))
+
+
+def test_wind_radii_from_the_raw_lines(out):
+    """Every JMA fix whose raw bst_all line carries radii has them in its storm entity, as the raw
+    file says; CMA tracks carry none."""
+    from citybrain.typhoon.radii import parse_line
+
+    raw = SHARED / "jma_bst_all_2015-202108_PIVASIA.txt"
+    raw_lines = {ln.rstrip("\r\n").rstrip() for ln in raw.read_text(encoding="ascii").splitlines()}
+    ents = {json.loads(p)["intl_no"]: json.loads(p) for p in out["entities"]["properties"]}
+    seen = 0
+    for r in _raw(JMA):
+        line = r["raw_line"].rstrip("\r\n").rstrip()
+        assert line in raw_lines  # the CSV's line is the raw file's line
+        got = {f[0]: f for f in ents[r["intl_no"]]["wind_radii"][f"JMA-{r['intl_no']}"]}
+        ts = (_utc(r["time_utc"]) + pd.Timedelta(hours=8)).isoformat()
+        want = parse_line(line)
+        if want is None:
+            assert ts not in got
+            continue
+        seen += 1
+        assert got[ts][1:] == [want[50].as_list(), want[30].as_list()]
+    assert seen > 100
+    infa = {f[0]: f for f in ents["2106"]["wind_radii"]["JMA-2106"]}
+    assert infa["2021-07-25T14:00:00"] == ["2021-07-25T14:00:00", [9, 80.0, 80.0], [2, 325.0, 240.0]]
+    for e in ents.values():
+        for tid, fixes in e["wind_radii"].items():
+            assert tid.startswith("JMA-") or fixes == []
+
+
+def test_landfall_facts_against_the_best_tracks(out):
+    """The figures of datasets/typhoon/LANDFALL_CHECK.md: the stated landfall place lies near every
+    agency's track at the stated time, and the CMA fixes around it say what the check says."""
+    from citybrain.typhoon.circles import StormPath
+
+    tracks = out["tracks"]
+    storms = {r["intl_no"]: r for r in _raw("storms.csv")}
+    limit_km = {"JMA-1509": 30, "JMA-1909": 20, "CMA-1909": 5, "JMA-2106": 35, "CMA-2106": 16, "CMA-2212": 11}
+    for tid, km in limit_km.items():
+        s = storms[tid[4:]]
+        tr = tracks[tracks["track_id"] == tid].sort_values("ts")
+        path = StormPath(tr["ts"].to_numpy("datetime64[us]"), tr["lon"].to_numpy(), tr["lat"].to_numpy(), {})
+        lon, lat, ok = path.centre(np.array([s["landfall_time_cst"]], dtype="datetime64[us]"))
+        d = float(haversine_km(lon[0], lat[0], float(s["landfall_lon"]), float(s["landfall_lat"])))
+        assert ok[0] and d < km, (tid, d)
+
+    def fix(tid, ts):
+        r = tracks[(tracks["track_id"] == tid) & (tracks["ts"] == pd.Timestamp(ts))].iloc[0]
+        return round(float(r["wind_ms"])), round(float(r["pressure_hpa"])), r["grade"]
+
+    assert fix("CMA-1909", "2019-08-10T02:00") == (52, 930, "SuperTY")  # = the bulletin
+    assert fix("CMA-2106", "2021-07-25T11:00") == (35, 968, "TY") and fix("CMA-2106", "2021-07-25T14:00") == (33, 970, "TY")
+    assert fix("CMA-2212", "2022-09-14T20:00") == (40, 965, "TY")  # bulletin: 42 m/s, 强台风
+    assert storms["2212"]["landfall_intensity_zh"] == "强台风" and storms["2106"]["landfall_wind_ms"] == "38"
+
+
+def haversine_km(lon1, lat1, lon2, lat2):
+    from citybrain.geo import haversine_m
+
+    return haversine_m(lon1, lat1, lon2, lat2) / 1000.0

@@ -30,7 +30,7 @@ SIGNED_IN_RULES = {"/_dash-layout", "/_dash-dependencies", "/_reload-hash", "/ap
 SAMPLES = {"<path:filename>": "citybrain.css", "<string:package_name>": "dash",
            "<path:fingerprinted_path>": "dash-renderer/build/dash_renderer.min.js", "<name>": "events",
            "<alarm_id>": "kpi:330225:vessels_alarm", "<int:order_id>": "1", "<int:shift_id>": "1",
-           "<sha256>": "0" * 64}
+           "<sha256>": "0" * 64, "<track_id>": "JMA-2106"}
 
 
 def route_cases(rule: str) -> list[tuple[str, set[str]]]:
@@ -71,7 +71,7 @@ def callback_cases(key: str) -> list[tuple[str | None, set[str]]]:
     if name.startswith(("wall-", "shell-")) or name == "_pages_dummy":
         return [(None, SIGNED_IN)]
     modules = ("map-", "overview-", "fisheries-", "traffic-", "water-", "emergency-", "targets-", "data-",
-               "catalog-", "example-", "alarms-", "workorders-", "workorder-",
+               "catalog-", "example-", "alarms-", "workorders-", "workorder-", "typhoon-",
                "duty-", "handover-")  # duty pages: staff but handlers (not in ROLES); writes check duty roles
     if name.startswith(modules):
         return [(None, STAFF)]
