@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 import os
 import stat
@@ -115,13 +114,24 @@ def _frame(rows: list, columns: list[str], kind: FeedKind) -> pd.DataFrame:
     return frame[kind.names]
 
 
+def _lines(raw: BinaryIO, *, dataset: str, file: str) -> Iterator[str]:
+    """Decoded lines of a binary file (UTF-8, a leading BOM dropped); DataError naming the bad line."""
+    offset = 0
+    for n, line in enumerate(raw, start=1):
+        if n == 1 and line.startswith(b"\xef\xbb\xbf"):
+            line = line[3:]
+        try:
+            yield line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DataError(f"not valid UTF-8 at byte {offset + exc.start} (wrong encoding? files must be UTF-8)",
+                            dataset=dataset, file=file, row=n) from None
+        offset += len(line)
+
+
 def _csv_chunks(path: Path, kind: FeedKind, *, dataset: str, file: str,
                 complete: bool) -> Iterator[tuple[int, pd.DataFrame]]:
     with open(path, "rb") as raw:
-        if raw.read(3) != b"\xef\xbb\xbf":
-            raw.seek(0)
-        text = io.TextIOWrapper(raw, encoding="utf-8", errors="strict", newline="")
-        reader = csv.reader(text, strict=True)
+        reader = csv.reader(_lines(raw, dataset=dataset, file=file), strict=True)
         try:
             header = next(reader)
             _header(header, kind, dataset=dataset, file=file)
@@ -141,9 +151,6 @@ def _csv_chunks(path: Path, kind: FeedKind, *, dataset: str, file: str,
                     rows = []
         except csv.Error as exc:
             raise DataError(f"malformed CSV: {exc}", dataset=dataset, file=file, row=reader.line_num) from None
-        except UnicodeDecodeError as exc:
-            raise DataError(f"not valid UTF-8 near byte {exc.start} of a block (wrong encoding? files must be "
-                            "UTF-8)", dataset=dataset, file=file, row=reader.line_num + 1) from None
         except StopIteration:
             raise DataError("file is empty", dataset=dataset, file=file) from None
     if not complete:
