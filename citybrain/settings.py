@@ -97,6 +97,12 @@ class Settings(BaseSettings):
     export_roles: list[str] = Field(default=["analyst", "admin"], description="Roles allowed to export.")
     api_max_rows: int = Field(default=10000, ge=1, le=1_000_000,
                               description="Largest JSON page of the API (CSV/Parquet streams are not capped).")
+    feed_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024, le=1 << 40,
+                                description="Largest body of one HTTP feed push (bytes); larger ones get 413.")
+    mqtt_broker: str | None = Field(default=None, description="MQTT broker of live feeds, mqtt://HOST:PORT "
+                                                               "(`citybrain subscribe`, `simulate --via mqtt`).")
+    mqtt_user: str | None = Field(default=None, description="MQTT user name.")
+    mqtt_password: str | None = Field(default=None, description="MQTT password.")
     test_ingest_pause: float = Field(default=0.0, ge=0, le=600,
                                      description="Tests only: seconds an ingest pauses after writing its batch "
                                                  "and before switching readers (to kill it mid-way).")

@@ -84,3 +84,7 @@ main.add_command(db)
 main.add_command(ingest)
 main.add_command(watch)
 
+from citybrain.cli.feeds import feeds  # noqa: E402
+
+main.add_command(feeds)
+
