@@ -48,7 +48,8 @@ def build(db: str | None, only: tuple[str, ...], no_progress: bool) -> None:
 @click.option("--port", type=int, default=None, help="Port (default: CITYBRAIN_PORT or 8050).")
 @click.option("--workers", type=int, default=None, help="gunicorn workers (default: CITYBRAIN_WORKERS).")
 @click.option("--dev", is_flag=True, help="Flask/Dash development server with reload and debug tools.")
-def serve(host: str | None, port: int | None, workers: int | None, dev: bool) -> None:
+@click.option("--demo", is_flag=True, help="Also run `citybrain simulate` beside the server: simulated live feeds.")
+def serve(host: str | None, port: int | None, workers: int | None, dev: bool, demo: bool) -> None:
     """Serve the app (gunicorn), building the store first if it is missing."""
     settings = get_settings()
     if not settings.db.exists():
@@ -62,6 +63,10 @@ def serve(host: str | None, port: int | None, workers: int | None, dev: bool) ->
     click.echo(f"operational database at revision {upgrade(make_engine(settings))}")
     host = host or settings.host
     port = port or settings.port
+    if demo:
+        from citybrain.cli.feeds import start_demo
+
+        start_demo(host, port)
     if dev:
         from citybrain.app_factory import create_app
 
@@ -84,7 +89,9 @@ main.add_command(db)
 main.add_command(ingest)
 main.add_command(watch)
 
-from citybrain.cli.feeds import feeds  # noqa: E402
+from citybrain.cli.feeds import feeds, simulate, subscribe  # noqa: E402
 
 main.add_command(feeds)
+main.add_command(subscribe)
+main.add_command(simulate)
 

@@ -55,12 +55,13 @@ class Checker:
         self.con, self.dataset, self.kind, self.file = con, dataset, kind, file
         self.live, self.skip_stored, self.simulated = live, skip_stored, simulated
         self.kw = dict(dataset=dataset, file=file)
-        row = one(con, "SELECT manifest, classification FROM datasets WHERE name = ?", [dataset])
+        row = one(con, "SELECT manifest, classification, simulated FROM datasets WHERE name = ?", [dataset])
         if row is None:
             raise DataError("is not a dataset of the served store", **self.kw)
         manifest = json.loads(row[0]) if row[0] else {}
         self.spec = LiveSpec.model_validate(manifest.get("live") or {})
         self.classification = row[1] or "internal"
+        self.simulated = simulated or row[2] == "yes"  # every row of a simulated dataset is simulated
         self.restricted = list(manifest.get("restricted_fields") or [])
         cov = con.execute("SELECT region_code, applicable, reason FROM coverage WHERE dataset = ?", [dataset]).fetchall()
         self.applicable = {c: bool(a) for c, a, _ in cov}

@@ -82,6 +82,10 @@ def events(chk, first_row: int, frame: pd.DataFrame) -> pd.DataFrame:
             is_new[i] = True
             chk.new_ids[eid] = ts
             continue
+        if status == "reported" and chk.skip_stored and rec is not None and reported == ts:
+            keep[i] = False  # the same report delivered again
+            chk.skipped += 1
+            continue
         if status == "reported":
             raise DataError("reports an incident that is already reported", row=row, field="status", **chk.kw)
         if ts < reported:

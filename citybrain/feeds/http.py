@@ -64,12 +64,16 @@ def push(dataset: str) -> Response:
     limit = settings.feed_max_bytes
     if (request.content_length or 0) > limit:
         return _err(413, f"body is larger than the limit of {limit:,} bytes")
+    simulated = request.args.get("simulated", "false")
+    if simulated not in ("true", "false"):
+        return _err(400, "simulated must be true or false", parameter="simulated", got=simulated[:20])
     key = request.headers.get("Idempotency-Key")
     if key is not None and not _KEY.match(key):
         return _err(400, "Idempotency-Key must be 1 to 200 visible ASCII characters", parameter="Idempotency-Key")
     try:
         res = ingest(dataset, request.stream, settings, kind=kind, file="request body",
-                     fmt=detect_format("", request.mimetype), max_bytes=limit, idempotency_key=key)
+                     fmt=detect_format("", request.mimetype), max_bytes=limit, idempotency_key=key,
+                     simulated=simulated == "true")
     except TooLarge as exc:
         return _err(413, str(exc))
     except DataError as exc:
@@ -91,6 +95,8 @@ add_route("/ingest/<dataset>", "ingest_push", push, {"post": {
     "parameters": [
         {"name": "dataset", "in": "path", "required": True, "schema": {"type": "string"}},
         {"name": "kind", "in": "query", "schema": {"type": "string", "enum": list(KINDS), "default": "observations"}},
+        {"name": "simulated", "in": "query", "schema": {"type": "boolean", "default": False},
+         "description": "Mark the rows as simulated (rows of a simulated dataset always are)."},
         {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 200}}],
     "requestBody": _BODY,
     "responses": {"200": {"description": "Added (or a duplicate, adding nothing)",
