@@ -162,8 +162,10 @@ def start_demo(host: str, port: int) -> None:
                               "--url", f"http://{local}:{port}"])
     click.echo(f"demo: simulated live feeds (process {child.pid}) push to http://{local}:{port}")
 
-    def _end() -> None:
-        if child.poll() is None:
+    owner = os.getpid()
+
+    def _end() -> None:  # gunicorn's forked workers inherit this hook: only the server's own process acts
+        if os.getpid() == owner and child.poll() is None:
             child.terminate()
             try:
                 child.wait(timeout=10)
