@@ -86,6 +86,7 @@ class Subscriber:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
 
     # ---- paho callbacks (its network thread) ----------------------------------------------------------
     def _on_connect(self, client, _userdata, _flags, reason, _props) -> None:
@@ -93,7 +94,12 @@ class Subscriber:
             log.error("MQTT broker %s:%s refused the connection: %s", self.host, self.port, reason)
             return
         client.subscribe(TOPIC, qos=1)
-        self.connected.set()
+
+    def _on_subscribe(self, _client, _userdata, _mid, reasons, _props) -> None:
+        if any(r.is_failure for r in reasons):
+            log.error("MQTT broker %s:%s refused the subscription to %s: %s", self.host, self.port, TOPIC, reasons)
+            return
+        self.connected.set()  # only now: a message published from here on reaches us
         log.info("subscribed to %s on %s:%s", TOPIC, self.host, self.port)
 
     def _on_disconnect(self, _client, _userdata, _flags, reason, _props) -> None:
@@ -218,4 +224,8 @@ def wait_published(infos: list, timeout: float = 30.0) -> None:
     """Wait until the broker acknowledged every publish of ``infos``."""
     deadline = time.monotonic() + timeout
     for info in infos:
+        if info.rc == mqtt.MQTT_ERR_NO_CONN:  # queued while the broker was away: paho sends it on reconnect
+            info.rc = mqtt.MQTT_ERR_AGAIN
         info.wait_for_publish(max(0.1, deadline - time.monotonic()))
+        if not info.is_published():
+            raise TimeoutError(f"the broker did not acknowledge message {info.mid} in {timeout:.0f} s")
