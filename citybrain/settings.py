@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     export_roles: list[str] = Field(default=["analyst", "admin"], description="Roles allowed to export.")
     api_max_rows: int = Field(default=10000, ge=1, le=1_000_000,
                               description="Largest JSON page of the API (CSV/Parquet streams are not capped).")
+    history_days: int = Field(default=7, ge=1, le=400,
+                              description="Days of simulated history of the high-rate series (vessel positions, "
+                                          "traffic counts) a build makes (`citybrain build --days N`).")
     feed_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024, le=1 << 40,
                                 description="Largest body of one HTTP feed push (bytes); larger ones get 413.")
     mqtt_broker: str | None = Field(default=None, description="MQTT broker of live feeds, mqtt://HOST:PORT "

@@ -25,11 +25,16 @@ def main(log_level: str | None) -> None:
 @click.option("--db", type=click.Path(dir_okay=False), default=None, help="Store file (default: CITYBRAIN_DB).")
 @click.option("--only", multiple=True, help="Build only these datasets (and keep nothing else).")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
-def build(db: str | None, only: tuple[str, ...], no_progress: bool) -> None:
+@click.option("--days", type=click.IntRange(1, 400), default=None,
+              help="Days of simulated history of vessel positions and traffic counts (default: "
+                   "CITYBRAIN_HISTORY_DAYS or 7), to test at scale.")
+def build(db: str | None, only: tuple[str, ...], no_progress: bool, days: int | None) -> None:
     """Build the store from datasets/ into a new file and switch to it atomically."""
     from citybrain.store.build import build_store
 
     settings = get_settings()
+    if days is not None:
+        settings = settings.model_copy(update={"history_days": days})
     try:
         res = build_store(settings, target=db, progress=not no_progress, only=list(only) or None)
     except (DataError, ManifestError) as exc:

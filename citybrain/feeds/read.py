@@ -24,7 +24,7 @@ import pandas as pd
 from citybrain.errors import DataError
 from citybrain.feeds.kinds import FeedKind
 
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 20_000
 BLOCK = 1 << 20
 
 

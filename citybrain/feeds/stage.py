@@ -21,7 +21,7 @@ from citybrain.feeds.writer import SCHEMAS, STAGED_KEY
 from citybrain.validate import coerce_frame
 
 #: DuckDB's memory for the duplicate check (it spills to disk beyond this).
-MEMORY_LIMIT = "128MB"
+MEMORY_LIMIT = "48MB"
 
 
 def stage_rows(source: Path, kind: FeedKind, fmt: str, checker: Checker, rows_path: Path, *,
@@ -45,11 +45,15 @@ def check_repeated_keys(rows_path: Path, kind: FeedKind, *, dataset: str, file: 
     """DataError naming the first row whose key an earlier row of the same feed already has."""
     key = STAGED_KEY[kind.name]
     part = ", ".join(key)
-    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "threads": 1})
+    on = " AND ".join(f"d.{k} IS NOT DISTINCT FROM s.{k}" for k in key)
+    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "threads": "1"})
     try:
-        hit = con.execute(f"""SELECT _row, {part} FROM (SELECT _row, {part},
-                row_number() OVER (PARTITION BY {part} ORDER BY _row) AS n FROM read_parquet(?))
-            WHERE n > 1 ORDER BY _row LIMIT 1""", [str(rows_path)]).fetchall()
+        con.execute(f"CREATE TEMP TABLE d AS SELECT {part} FROM read_parquet(?) GROUP BY ALL HAVING count(*) > 1 "
+                    "LIMIT 1000", [str(rows_path)])
+        hit = con.execute(f"""SELECT _row, {part} FROM (SELECT s._row, {', '.join('s.' + k for k in key)},
+                row_number() OVER (PARTITION BY {', '.join('s.' + k for k in key)} ORDER BY s._row) AS n
+                FROM read_parquet(?) s JOIN d ON {on}) WHERE n > 1 ORDER BY _row LIMIT 1""",
+                          [str(rows_path)]).fetchall() if con.execute("SELECT count(*) FROM d").fetchone()[0] else []
     finally:
         con.close()
     if hit:

@@ -52,6 +52,8 @@ SCHEMAS: dict[str, pa.Schema] = {
                            ("lon", _F), ("lat", _F), ("geometry", pa.binary()), ("properties", _S), ("is_new", _B),
                            ("classification", _S), ("simulated", _B), ("_row", pa.int64())]),
 }
+#: The writing connection's memory: a sort larger than this spills to disk (bounded memory per batch).
+WRITE_CONFIG = {"memory_limit": "80MB", "threads": "2"}
 #: The staged columns that are a kind's key (``kinds.FeedKind.key`` in the table's names).
 STAGED_KEY = {"observations": ("indicator_id", "region_code", "entity_id", "ts"), "tracks": ("track_id", "ts"),
               "events": ("event_id", "status"), "entities": ("entity_id",)}
@@ -174,7 +176,7 @@ def append_batch(target: Path, batch: Batch, version: str, settings: Settings,
     tmp = target.parent / f"{TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}.duckdb"
     try:
         shutil.copyfile(current, tmp)
-        w = duckdb.connect(str(tmp), config={"memory_limit": "192MB"})
+        w = duckdb.connect(str(tmp), config=WRITE_CONFIG)
         try:
             new_version = apply(w, batch, version)
             if settings.test_ingest_pause:
