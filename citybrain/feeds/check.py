@@ -22,23 +22,13 @@ from citybrain.errors import DataError
 from citybrain.feeds.kinds import FeedKind
 from citybrain.manifest import LiveSpec
 from citybrain.regions import REGIONS
+from citybrain.validate import first_bad
 
 #: Units whose values may be negative (levels against a datum, temperatures); all others are >= 0.
 SIGNED_UNITS = {"m", "℃", "°C"}
 #: How far past max(wall clock, store anchor) a live row may lie (clock skew of feeds).
 FUTURE_TOLERANCE = timedelta(hours=1)
 EARLIEST = datetime(2000, 1, 1)
-
-
-def first_bad(mask: np.ndarray, problem: str, *, dataset: str, file: str, field: str, first_row: int,
-              values: pd.Series | None = None) -> None:
-    """Raise ``DataError`` for the first True of ``mask`` (row ``first_row + i``)."""
-    idx = np.flatnonzero(mask)
-    if idx.size:
-        i = int(idx[0])
-        shown = f" (value {values.iloc[i]!r})" if values is not None else ""
-        more = f"; {idx.size - 1} more row(s) alike" if idx.size > 1 else ""
-        raise DataError(f"{problem}{shown}{more}", dataset=dataset, file=file, row=first_row + i, field=field)
 
 
 def one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:

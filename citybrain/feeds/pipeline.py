@@ -29,7 +29,7 @@ from citybrain.feeds.archive import ARCHIVE_DIR, prune, write_durable
 from citybrain.feeds.check import Checker, one
 from citybrain.feeds.kinds import kind_of
 from citybrain.feeds.read import detect_format, open_regular, stage_copy
-from citybrain.feeds.stage import stage_rows
+from citybrain.feeds.stage import release_memory, stage_rows
 from citybrain.feeds.writer import Batch, append_batch
 from citybrain.semantics.freshness import clock
 from citybrain.settings import Settings, get_settings
@@ -37,7 +37,7 @@ from citybrain.store.files import CST, cleanup_stale, fsync, writer_lock
 
 log = logging.getLogger(__name__)
 #: The checking connection's memory: a bounded buffer cache, whatever the store's size.
-READ_CONFIG = {"memory_limit": "48MB", "threads": "2"}
+READ_CONFIG = {"memory_limit": "32MB", "threads": "2"}
 DATASET_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 
 
@@ -56,21 +56,6 @@ class IngestResult:
     seconds: float
     kind: str = "observations"
     skipped: int = 0
-
-
-def release_memory() -> None:
-    """Return freed heap pages to the system (glibc keeps them otherwise), so peaks do not add up."""
-    import ctypes
-    import gc
-
-    gc.collect()
-    import pyarrow as pa
-
-    pa.default_memory_pool().release_unused()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to trim
-        pass
 
 
 def batch_id_of(dataset: str, kind: str, sha: str, idempotency_key: str | None) -> str:

@@ -7,6 +7,8 @@ so a 2-million-row feed is checked without holding it.
 
 from __future__ import annotations
 
+import ctypes
+import gc
 from pathlib import Path
 
 import duckdb
@@ -21,7 +23,7 @@ from citybrain.feeds.writer import SCHEMAS, STAGED_KEY
 from citybrain.validate import coerce_frame
 
 #: DuckDB's memory for the duplicate check (it spills to disk beyond this).
-MEMORY_LIMIT = "48MB"
+MEMORY_LIMIT = "32MB"
 
 
 def stage_rows(source: Path, kind: FeedKind, fmt: str, checker: Checker, rows_path: Path, *,
@@ -37,8 +39,19 @@ def stage_rows(source: Path, kind: FeedKind, fmt: str, checker: Checker, rows_pa
                 out.write_table(pa.Table.from_pandas(rows[schema.names], schema=schema, preserve_index=False))
                 n += len(rows)
     if n:
+        release_memory()
         check_repeated_keys(rows_path, kind, dataset=dataset, file=file)
     return n
+
+
+def release_memory() -> None:
+    """Return freed heap pages to the system (glibc keeps them otherwise), so peaks do not add up."""
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
 
 
 def check_repeated_keys(rows_path: Path, kind: FeedKind, *, dataset: str, file: str) -> None:
