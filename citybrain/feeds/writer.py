@@ -53,7 +53,7 @@ SCHEMAS: dict[str, pa.Schema] = {
                            ("classification", _S), ("simulated", _B), ("_row", pa.int64())]),
 }
 #: The writing connection's memory: a sort larger than this spills to disk (bounded memory per batch).
-WRITE_CONFIG = {"memory_limit": "48MB", "threads": "2"}
+WRITE_CONFIG = {"memory_limit": "64MB", "threads": "1"}
 #: The staged columns that are a kind's key (``kinds.FeedKind.key`` in the table's names).
 STAGED_KEY = {"observations": ("indicator_id", "region_code", "entity_id", "ts"), "tracks": ("track_id", "ts"),
               "events": ("event_id", "status"), "entities": ("entity_id",)}
