@@ -1,7 +1,7 @@
 """MQTT transport: ``citybrain subscribe`` takes ``citybrain/<dataset>/<kind>`` messages into micro-batches.
 
-A message's payload is one JSON object or an array of them (the fields of the kind's feed). The
-subscriber keeps a persistent session (fixed client id, ``clean_session`` off) at QoS 1 with manual
+A message's payload is one JSON object or an array of them (the fields of the kind's feed); topics
+ending in ``/simulated`` carry simulated feeds, whose rows are marked so. The subscriber keeps a persistent session (fixed client id, ``clean_session`` off) at QoS 1 with manual
 acknowledgement: a message is acknowledged only once the batch holding it is in the store (or it
 was refused as bad), so a broker restart or a crash of the subscriber loses nothing delivered at
 QoS 1 — the broker sends again what was not acknowledged, and redelivered rows the store already
@@ -33,6 +33,8 @@ from citybrain.settings import Settings
 
 log = logging.getLogger(__name__)
 TOPIC = "citybrain/+/+"
+#: Simulated feeds (``citybrain simulate --via mqtt``) publish here; their rows are marked simulated.
+SIM_TOPIC = "citybrain/+/+/simulated"
 
 
 def parse_broker(url: str) -> tuple[str, int]:
@@ -50,6 +52,7 @@ class Message:
     dataset: str
     kind: str
     lines: list[bytes]
+    simulated: bool = False
 
 
 @dataclass
@@ -93,7 +96,7 @@ class Subscriber:
         if reason.is_failure:
             log.error("MQTT broker %s:%s refused the connection: %s", self.host, self.port, reason)
             return
-        client.subscribe(TOPIC, qos=1)
+        client.subscribe([(TOPIC, 1), (SIM_TOPIC, 1)])
 
     def _on_subscribe(self, _client, _userdata, _mid, reasons, _props) -> None:
         if any(r.is_failure for r in reasons):
@@ -108,7 +111,8 @@ class Subscriber:
 
     def _on_message(self, _client, _userdata, msg: mqtt.MQTTMessage) -> None:
         parts = msg.topic.split("/")
-        dataset, kind = (parts[1], parts[2]) if len(parts) == 3 else ("", "")
+        simulated = len(parts) == 4 and parts[3] == "simulated"
+        dataset, kind = (parts[1], parts[2]) if len(parts) == 3 or simulated else ("", "")
         lines = self._lines(msg.payload, msg.topic) if DATASET_NAME.match(dataset) and kind in KINDS else None
         if lines is None:
             if not (DATASET_NAME.match(dataset) and kind in KINDS):
@@ -116,7 +120,7 @@ class Subscriber:
             self.client.ack(msg.mid, msg.qos)
             return
         with self._lock:
-            self._buf.append(Message(msg.mid, msg.qos, dataset, kind, lines))
+            self._buf.append(Message(msg.mid, msg.qos, dataset, kind, lines, simulated))
             self.stats.messages += 1
             if len(self._buf) >= self.max_messages:
                 self._wake.set()
@@ -145,17 +149,17 @@ class Subscriber:
         with self._lock:
             taken, self._buf = self._buf, []
             self._wake.clear()
-        groups: dict[tuple[str, str], list[Message]] = {}
+        groups: dict[tuple[str, str, bool], list[Message]] = {}
         for m in taken:
-            groups.setdefault((m.dataset, m.kind), []).append(m)
+            groups.setdefault((m.dataset, m.kind, m.simulated), []).append(m)
         keep: list[Message] = []
-        for (dataset, kind), msgs in groups.items():
-            keep += self._ingest_group(dataset, kind, msgs)
+        for (dataset, kind, simulated), msgs in groups.items():
+            keep += self._ingest_group(dataset, kind, msgs, simulated)
         if keep:  # not the feed's fault (store busy, disk): try again with the next batch
             with self._lock:
                 self._buf[:0] = keep
 
-    def _ingest_group(self, dataset: str, kind: str, msgs: list[Message]) -> list[Message]:
+    def _ingest_group(self, dataset: str, kind: str, msgs: list[Message], simulated: bool) -> list[Message]:
         while msgs:
             owner, lines, seen = [], [], set()
             for i, m in enumerate(msgs):
@@ -167,7 +171,7 @@ class Subscriber:
             body = b"".join(lines)
             try:
                 res = ingest(dataset, io.BytesIO(body), self.settings, kind=kind, target=self.target,
-                             file=f"mqtt citybrain/{dataset}/{kind}", fmt="ndjson", simulated=self.simulated,
+                             file=f"mqtt citybrain/{dataset}/{kind}", fmt="ndjson", simulated=self.simulated or simulated,
                              skip_stored=True)
             except DataError as exc:
                 if exc.row is None or not 1 <= exc.row <= len(owner):
@@ -211,11 +215,13 @@ class Subscriber:
             self.client.disconnect()
 
 
-def publish_rows(client: mqtt.Client, dataset: str, kind: str, rows: list[dict], chunk: int = 500) -> list:
-    """Publish ``rows`` to ``citybrain/<dataset>/<kind>`` at QoS 1 as arrays of ``chunk`` objects."""
+def publish_rows(client: mqtt.Client, dataset: str, kind: str, rows: list[dict], chunk: int = 500,
+                 simulated: bool = False) -> list:
+    """Publish ``rows`` to ``citybrain/<dataset>/<kind>[/simulated]`` at QoS 1 as arrays of ``chunk`` objects."""
     infos = []
+    topic = f"citybrain/{dataset}/{kind}" + ("/simulated" if simulated else "")
     for i in range(0, len(rows), chunk):
-        infos.append(client.publish(f"citybrain/{dataset}/{kind}", json.dumps(rows[i:i + chunk], ensure_ascii=False,
+        infos.append(client.publish(topic, json.dumps(rows[i:i + chunk], ensure_ascii=False,
                                                                              default=str), qos=1))
     return infos
 

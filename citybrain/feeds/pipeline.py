@@ -58,6 +58,15 @@ class IngestResult:
     skipped: int = 0
 
 
+def open_read(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the served file with a bounded buffer cache; in a process that
+    already reads the file (a server worker) DuckDB shares that instance, so its settings apply."""
+    try:
+        return duckdb.connect(str(path), read_only=True, config=READ_CONFIG)
+    except duckdb.ConnectionException:
+        return duckdb.connect(str(path), read_only=True)
+
+
 def batch_id_of(dataset: str, kind: str, sha: str, idempotency_key: str | None) -> str:
     """The batch id: from the idempotency key when given, else from the content hash."""
     if idempotency_key:
@@ -97,7 +106,7 @@ def ingest(dataset: str, source: Path | BinaryIO, settings: Settings | None = No
             current = Path(os.path.realpath(target))
             if not current.exists():
                 raise DataError(f"no store at {target}: run `citybrain build` first", dataset=dataset, file=name)
-            con = duckdb.connect(str(current), read_only=True, config=READ_CONFIG)
+            con = open_read(current)
             try:
                 prune(target, con)
                 old_version = one(con, "SELECT value FROM meta WHERE key = 'data_version'")[0]

@@ -163,7 +163,8 @@ def http_sender(base_url: str, tokens: dict[str, str]) -> Callable[[Rows], None]
     def send(rows: Rows) -> None:
         for (dataset, kind), items in rows.items():
             body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in items).encode()
-            req = urllib.request.Request(f"{base_url.rstrip('/')}/api/v1/ingest/{dataset}?kind={kind}", data=body,
+            req = urllib.request.Request(f"{base_url.rstrip('/')}/api/v1/ingest/{dataset}?kind={kind}&simulated=true",
+                                         data=body,
                                          method="POST", headers={"Content-Type": "application/x-ndjson",
                                                                  "Authorization": f"Bearer {tokens[dataset]}"})
             for attempt in range(60):  # the server may still be starting (serve --demo)
@@ -182,13 +183,13 @@ def http_sender(base_url: str, tokens: dict[str, str]) -> Callable[[Rows], None]
 
 
 def mqtt_sender(client) -> Callable[[Rows], None]:
-    """Publish rows to ``citybrain/<dataset>/<kind>`` at QoS 1 (waits for the broker's acknowledgement)."""
+    """Publish rows to ``citybrain/<dataset>/<kind>/simulated`` at QoS 1 (waits for the broker's acknowledgement)."""
     from citybrain.feeds.mqtt import publish_rows, wait_published
 
     def send(rows: Rows) -> None:
         infos = []
         for (dataset, kind), items in rows.items():
-            infos += publish_rows(client, dataset, kind, items)
+            infos += publish_rows(client, dataset, kind, items, simulated=True)
         wait_published(infos, timeout=120)
     return send
 

@@ -79,7 +79,12 @@ GOOD = {
 def stored(settings: Settings, sql: str, params: list | None = None) -> list[tuple]:
     import duckdb
 
-    con = duckdb.connect(str(settings.db), read_only=True)
+    from citybrain.feeds.pipeline import READ_CONFIG
+
+    try:
+        con = duckdb.connect(str(settings.db), read_only=True)
+    except duckdb.ConnectionException:  # an in-process subscriber has the file open with its settings
+        con = duckdb.connect(str(settings.db), read_only=True, config=READ_CONFIG)
     try:
         return con.execute(sql, params or []).fetchall()
     finally:
