@@ -20,6 +20,7 @@ from citybrain.ops.tables import feed_tokens
 from citybrain.semantics.freshness import clock
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+DATASET = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")  # as citybrain.feeds.pipeline.DATASET_NAME
 PREFIX = "cbf_"
 
 
@@ -41,6 +42,8 @@ def add(engine: Engine, name: str, dataset: str) -> str:
     """Create the token ``name`` for ``dataset`` (ValueError if the name is bad or taken); return it."""
     if not NAME.match(name):
         raise ValueError(f"feed name {name!r}: letters, digits, '.', '_' and '-' only (at most 64)")
+    if not DATASET.match(dataset):
+        raise ValueError(f"dataset {dataset!r}: lower-case letters, digits, '-' and '_' only")
     token = PREFIX + secrets.token_urlsafe(32)
     with write(ensure(engine)) as conn:
         if conn.execute(select(feed_tokens.c.name).where(feed_tokens.c.name == name)).first():
