@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -68,12 +69,12 @@ def _http(s) -> None:
     from citybrain.feeds import tokens
     from citybrain.ops.db import make_engine
 
-    c = create_app(s).server.test_client()
+    c = create_app(s).server.test_client()  # the real app, in this process
     obs_tok = tokens.add(make_engine(s), "bench-water", "water")
     fish_tok = tokens.add(make_engine(s), "bench-fish", "fisheries")
     lines = ["indicator_id,region_code,entity_id,ts,value,quality"]
     for i in range(500):
-        ts = (TEST_ANCHOR + timedelta(minutes=1 + i // 5)).isoformat()
+        ts = (TEST_ANCHOR + timedelta(minutes=1 + i // 5, seconds=30)).isoformat()
         lines.append(f"water_level,330225,WS-330225-0{1 + i % 5},{ts},{30 + i / 1000:.3f},good")
     t = time.perf_counter()
     r = c.post("/api/v1/ingest/water", data="\n".join(lines) + "\n",
@@ -97,6 +98,7 @@ def _mqtt(s, tmp: Path, messages: int) -> None:
 
     from citybrain.feeds.broker import Broker
     from citybrain.feeds.mqtt import Subscriber, wait_published
+    from citybrain.feeds.pipeline import open_read
 
     broker = Broker(tmp / "mqtt").start()
     sub = Subscriber(s, broker.url, client_id="bench")
@@ -111,12 +113,12 @@ def _mqtt(s, tmp: Path, messages: int) -> None:
         t = time.perf_counter()
         infos = [pub.publish("citybrain/water/observations", json.dumps({
             "indicator_id": "rainfall_1h", "region_code": "330225", "entity_id": f"WS-330225-0{1 + i % 5}",
-            "ts": (TEST_ANCHOR + timedelta(minutes=1 + i // 5)).isoformat(), "value": 1.0, "quality": "good"}), qos=1)
+            "ts": (TEST_ANCHOR + timedelta(minutes=1 + i // 5, seconds=30)).isoformat(), "value": 1.0, "quality": "good"}), qos=1)
             for i in range(messages)]
         wait_published(infos, timeout=300)
         q = "SELECT count(*) FROM observations WHERE indicator_id = 'rainfall_1h' AND ts > ?"
         while time.perf_counter() - t < 300:
-            con = duckdb.connect(str(s.db), read_only=True)
+            con = open_read(Path(os.path.realpath(s.db)))  # the subscriber's settings, in this process
             n = con.execute(q, [TEST_ANCHOR]).fetchone()[0]
             con.close()
             if n >= messages:

@@ -117,7 +117,7 @@ class Inbox:
         if res.noop:
             msg = f"{path.name}: already ingested as batch {res.batch_id}, nothing to do"
         else:
-            msg = (f"{path.name}: {res.rows} {res.kind} rows ingested as batch {res.batch_id}, "
+            msg = (f"{path.name}: {res.rows} rows ingested as batch {res.batch_id} ({res.kind}), "
                    f"data version {res.previous_version} -> {res.data_version}")
         log.info("inbox: %s", msg)
         return Outcome(path, dest, DONE, msg, res)
