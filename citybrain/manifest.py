@@ -88,6 +88,28 @@ class IndicatorSpec(BaseModel):
         return v
 
 
+class LiveSpec(BaseModel):
+    """How live feeds of a dataset are judged (``live:`` in the manifest; defaults when absent)."""
+
+    model_config = ConfigDict(extra="forbid")
+    lateness: str = Field(default="1d", description="How far behind the store's 'now' a feed row may arrive.")
+    retention: str = Field(default="400d", description="Rows older than this (before the wall clock) are refused.")
+
+    @field_validator("lateness", "retention")
+    @classmethod
+    def _span(cls, v: str) -> str:
+        cadence_seconds(v)
+        return v
+
+    @property
+    def lateness_seconds(self) -> int:
+        return cadence_seconds(self.lateness)
+
+    @property
+    def retention_seconds(self) -> int:
+        return cadence_seconds(self.retention)
+
+
 class Manifest(BaseModel):
     """The manifest of one curated dataset."""
 
@@ -114,6 +136,7 @@ class Manifest(BaseModel):
     restricted_fields: list[str] = Field(default_factory=list)
     files: list[FileSpec] = Field(default_factory=list)
     indicators: list[IndicatorSpec] = Field(default_factory=list)
+    live: LiveSpec = Field(default_factory=LiveSpec)
     path: Path | None = Field(default=None, exclude=True)
 
     @field_validator("cadence")

@@ -126,6 +126,15 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(default=False, description="Upgrade the SMTP connection with STARTTLS.")
     notify_timeout_seconds: float = Field(default=10.0, gt=0, le=120,
                                           description="Time limit of one delivery (webhook or e-mail), seconds.")
+    history_days: int = Field(default=7, ge=1, le=400,
+                              description="Days of simulated history of the high-rate series (vessel positions, "
+                                          "traffic counts) a build makes (`citybrain build --days N`).")
+    feed_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024, le=1 << 40,
+                                description="Largest body of one HTTP feed push (bytes); larger ones get 413.")
+    mqtt_broker: str | None = Field(default=None, description="MQTT broker of live feeds, mqtt://HOST:PORT "
+                                                               "(`citybrain subscribe`, `simulate --via mqtt`).")
+    mqtt_user: str | None = Field(default=None, description="MQTT user name.")
+    mqtt_password: str | None = Field(default=None, description="MQTT password.")
     test_ingest_pause: float = Field(default=0.0, ge=0, le=600,
                                      description="Tests only: seconds an ingest pauses after writing its batch "
                                                  "and before switching readers (to kill it mid-way).")

@@ -81,8 +81,9 @@ def check_columns(header: Sequence[str], fields: Sequence[FieldSpec], *, dataset
         raise DataError("duplicate column", dataset=dataset, file=file, row=1, field=dup)
 
 
-def _fail(mask: np.ndarray, problem: str, *, dataset: str, file: str, field: str, first_row: int,
-          values: pd.Series | None = None) -> None:
+def first_bad(mask: np.ndarray, problem: str, *, dataset: str, file: str, field: str, first_row: int,
+              values: pd.Series | None = None) -> None:
+    """Raise ``DataError`` for the first True of ``mask`` (row ``first_row + i``), counting the rest."""
     idx = np.flatnonzero(mask)
     if idx.size:
         i = int(idx[0])
@@ -101,33 +102,33 @@ def coerce_frame(frame: pd.DataFrame, fields: Sequence[FieldSpec], *, dataset: s
         blank = col.isna().to_numpy() | (col.astype("string").str.strip() == "").fillna(True).to_numpy()
         kw = dict(dataset=dataset, file=file, field=f.name, first_row=first_row)
         if f.required:
-            _fail(blank, "is empty but required", **kw)
+            first_bad(blank, "is empty but required", **kw)
         if f.type == "string":
             val = col.astype("string")
             val = val.mask(pd.Series(blank, index=col.index))
         elif f.type in ("int", "float"):
             val = pd.to_numeric(col.where(~blank), errors="coerce")
-            _fail(val.isna().to_numpy() & ~blank, f"is not a number ({f.type})", values=col, **kw)
+            first_bad(val.isna().to_numpy() & ~blank, f"is not a number ({f.type})", values=col, **kw)
             if f.type == "int":
                 frac = (val.fillna(0) % 1 != 0).to_numpy()
-                _fail(frac, "is not a whole number", values=col, **kw)
+                first_bad(frac, "is not a whole number", values=col, **kw)
                 val = val.astype("Int64")
             else:
                 val = val.astype("float64")
             if not np.isfinite(val.astype("float64").fillna(0).to_numpy()).all():
-                _fail(~np.isfinite(val.astype("float64").fillna(0).to_numpy()), "is not finite", values=col, **kw)
+                first_bad(~np.isfinite(val.astype("float64").fillna(0).to_numpy()), "is not finite", values=col, **kw)
             if f.min is not None:
-                _fail((val < f.min).fillna(False).to_numpy(), f"is below the minimum {f.min:g}", values=col, **kw)
+                first_bad((val < f.min).fillna(False).to_numpy(), f"is below the minimum {f.min:g}", values=col, **kw)
             if f.max is not None:
-                _fail((val > f.max).fillna(False).to_numpy(), f"is above the maximum {f.max:g}", values=col, **kw)
+                first_bad((val > f.max).fillna(False).to_numpy(), f"is above the maximum {f.max:g}", values=col, **kw)
         elif f.type == "bool":
             low = col.astype("string").str.strip().str.lower()
             ok = low.isin(["true", "false", "1", "0"]).fillna(False).to_numpy() | blank
-            _fail(~ok, "is not a boolean (true/false)", values=col, **kw)
+            first_bad(~ok, "is not a boolean (true/false)", values=col, **kw)
             val = low.map({"true": True, "1": True, "false": False, "0": False}).astype("boolean")
         elif f.type in ("datetime", "date"):
             val = pd.to_datetime(col.where(~blank), errors="coerce", format="ISO8601")
-            _fail(val.isna().to_numpy() & ~blank, f"is not an ISO 8601 {f.type}", values=col, **kw)
+            first_bad(val.isna().to_numpy() & ~blank, f"is not an ISO 8601 {f.type}", values=col, **kw)
             if getattr(val.dt, "tz", None) is not None:
                 val = val.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
             val = val.astype("datetime64[us]")
@@ -137,7 +138,7 @@ def coerce_frame(frame: pd.DataFrame, fields: Sequence[FieldSpec], *, dataset: s
             raise AssertionError(f.type)
         if f.allowed is not None:
             bad = ~val.astype("string").isin(f.allowed).fillna(True).to_numpy() & ~blank
-            _fail(bad, f"is not one of {', '.join(f.allowed)}", values=col, **kw)
+            first_bad(bad, f"is not one of {', '.join(f.allowed)}", values=col, **kw)
         out[f.name] = val
     return pd.DataFrame(out, index=frame.index)
 
@@ -159,11 +160,11 @@ def check_points(frame: pd.DataFrame, spec: FileSpec, *, dataset: str, file: str
     lon = frame[spec.lon].astype("float64").to_numpy()
     lat = frame[spec.lat].astype("float64").to_numpy()
     kw = dict(dataset=dataset, file=file, first_row=first_row)
-    _fail((np.abs(lon) > 180) | (np.abs(lat) > 90),
+    first_bad((np.abs(lon) > 180) | (np.abs(lat) > 90),
           "is not a longitude/latitude in degrees (projected coordinates? the manifest CRS is degrees)",
           field=spec.lon, values=frame[spec.lon], **kw)
     # All regions this product knows lie in China: 73..136 E, 3..54 N.
-    _fail(~((lon > 73) & (lon < 136) & (lat > 3) & (lat < 54)) & ~np.isnan(lon),
+    first_bad(~((lon > 73) & (lon < 136) & (lat > 3) & (lat < 54)) & ~np.isnan(lon),
           "lies outside China (swapped longitude/latitude or wrong CRS?)", field=spec.lon,
           values=frame[spec.lon], **kw)
     if spec.region_field and bboxes:
@@ -173,9 +174,9 @@ def check_points(frame: pd.DataFrame, spec: FileSpec, *, dataset: str, file: str
         for code, (x0, y0, x1, y1) in bboxes.items():
             sel = codes == code
             out |= sel & ~((lon >= x0 - m) & (lon <= x1 + m) & (lat >= y0 - m) & (lat <= y1 + m))
-        _fail(out, "coordinates lie outside the row's region", field=spec.lon, values=frame[spec.lon], **kw)
+        first_bad(out, "coordinates lie outside the row's region", field=spec.lon, values=frame[spec.lon], **kw)
         unknown = ~pd.Series(codes).isin(list(REGIONS)).to_numpy()
-        _fail(unknown, "is not a known region code", field=spec.region_field,
+        first_bad(unknown, "is not a known region code", field=spec.region_field,
               values=frame[spec.region_field], **kw)
 
 

@@ -44,6 +44,8 @@ def security_schemes(settings: Settings) -> dict[str, Any]:
                             "description": "Read-only wall display token: /api/v1/wall/* only."},
         "wallTokenQuery": {"type": "apiKey", "in": "query", "name": "token",
                            "description": "The wall token as a URL parameter: /api/v1/wall/* only."},
+        "feedToken": {"type": "http", "scheme": "bearer",
+                      "description": "Feed token of one dataset (`citybrain feeds add`): POST /api/v1/ingest/* only."},
     }
     if settings.auth == "header":
         schemes["ssoHeader"] = {"type": "apiKey", "in": "header", "name": settings.auth_user_header,
@@ -65,7 +67,7 @@ def _secure(paths: dict[str, Any], settings: Settings) -> None:
         if path in OPEN_PATHS:
             continue
         for op in item.values():
-            if settings.auth != "off":
+            if settings.auth != "off" and "security" not in op:
                 op["security"] = requirement
             for code, resp in error_responses((401, 403)).items():
                 op["responses"].setdefault(code, resp)

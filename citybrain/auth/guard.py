@@ -23,7 +23,7 @@ from citybrain import audit
 from citybrain.settings import Settings
 from citybrain.auth import csrf, dashreq, login, sso
 from citybrain.auth.identity import COOKIE, Identity, client_addr, identify, secret_key, users_path
-from citybrain.auth.policy import CALLBACK, PAGE, PUBLIC, AccessPolicy, decide, route_access
+from citybrain.auth.policy import CALLBACK, FEED, PAGE, PUBLIC, AccessPolicy, decide, route_access
 from citybrain.auth.roles import known_role
 from citybrain.auth.sessions import Sessions, fingerprint, open_store
 from citybrain.auth.users import UserDirectory
@@ -82,7 +82,7 @@ def install(app: Dash, settings: Settings, policy: AccessPolicy) -> None:
     @server.before_request
     def _guard():
         access = route_access(request)
-        if access == PUBLIC:
+        if access in (PUBLIC, FEED):  # a feed push proves itself with its feed token (citybrain.feeds.http)
             return None
         ident = identify(settings, request, sessions, users)
         g.user, g.role = (ident.user, ident.role) if ident else (None, None)

@@ -34,6 +34,7 @@ EXPORT = "export"        # roles whose bulk-read rule allows files
 FORMAT = "format"        # /api/v1/<name>.<fmt>: json is STAFF, files are EXPORT
 PAGE = "page"            # a page: the roles of the module owning the path
 CALLBACK = "callback"    # /_dash-update-component: the roles of the callback named by the body
+FEED = "feed"            # a feed push: no session; the view checks the dataset's feed token (401/403)
 NOBODY = "nobody"
 
 #: The access of Flask's, Dash's and the app's own rules (``/api/v1`` routes add theirs).
@@ -56,7 +57,7 @@ DASH_OWN_CALLBACKS: dict[str, tuple[str, ...] | str] = {PAGE_ROUTER_OUTPUT: PAGE
 
 def declare_route(rule: str, access: str) -> None:
     """Declare the access of a URL rule (called where the route is added)."""
-    if access not in (PUBLIC, SIGNED_IN, STAFF, EXPORT, FORMAT, PAGE, CALLBACK, NOBODY):
+    if access not in (PUBLIC, SIGNED_IN, STAFF, EXPORT, FORMAT, PAGE, CALLBACK, NOBODY, FEED):
         raise ValueError(f"unknown access {access!r} for {rule}")
     ROUTE_ACCESS[rule] = access
 
@@ -142,7 +143,7 @@ def decide(policy: AccessPolicy, settings: Settings, role: str | None, request: 
 
     ``call`` is the parsed body of a callback request (``dashreq.parse``)."""
     access = route_access(request)
-    if access == PUBLIC:
+    if access in (PUBLIC, FEED):
         return None
     if role is None:
         return Denial(401, "authentication required")

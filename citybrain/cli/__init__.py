@@ -25,11 +25,16 @@ def main(log_level: str | None) -> None:
 @click.option("--db", type=click.Path(dir_okay=False), default=None, help="Store file (default: CITYBRAIN_DB).")
 @click.option("--only", multiple=True, help="Build only these datasets (and keep nothing else).")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
-def build(db: str | None, only: tuple[str, ...], no_progress: bool) -> None:
+@click.option("--days", type=click.IntRange(1, 400), default=None,
+              help="Days of simulated history of vessel positions and traffic counts (default: "
+                   "CITYBRAIN_HISTORY_DAYS or 7), to test at scale.")
+def build(db: str | None, only: tuple[str, ...], no_progress: bool, days: int | None) -> None:
     """Build the store from datasets/ into a new file and switch to it atomically."""
     from citybrain.store.build import build_store
 
     settings = get_settings()
+    if days is not None:
+        settings = settings.model_copy(update={"history_days": days})
     try:
         res = build_store(settings, target=db, progress=not no_progress, only=list(only) or None)
     except (DataError, ManifestError) as exc:
@@ -48,7 +53,8 @@ def build(db: str | None, only: tuple[str, ...], no_progress: bool) -> None:
 @click.option("--port", type=int, default=None, help="Port (default: CITYBRAIN_PORT or 8050).")
 @click.option("--workers", type=int, default=None, help="gunicorn workers (default: CITYBRAIN_WORKERS).")
 @click.option("--dev", is_flag=True, help="Flask/Dash development server with reload and debug tools.")
-def serve(host: str | None, port: int | None, workers: int | None, dev: bool) -> None:
+@click.option("--demo", is_flag=True, help="Also run `citybrain simulate` beside the server: simulated live feeds.")
+def serve(host: str | None, port: int | None, workers: int | None, dev: bool, demo: bool) -> None:
     """Serve the app (gunicorn), building the store first if it is missing."""
     settings = get_settings()
     if not settings.db.exists():
@@ -62,6 +68,10 @@ def serve(host: str | None, port: int | None, workers: int | None, dev: bool) ->
     click.echo(f"operational database at revision {upgrade(make_engine(settings))}")
     host = host or settings.host
     port = port or settings.port
+    if demo:
+        from citybrain.cli.feeds import start_demo
+
+        start_demo(host, port)
     if dev:
         from citybrain.app_factory import create_app
 
@@ -90,4 +100,10 @@ main.add_command(workorders)
 
 main.add_command(ingest)
 main.add_command(watch)
+
+from citybrain.cli.feeds import feeds, simulate, subscribe  # noqa: E402
+
+main.add_command(feeds)
+main.add_command(subscribe)
+main.add_command(simulate)
 

@@ -17,16 +17,22 @@ from citybrain.settings import get_settings
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Store file (default: CITYBRAIN_DB).")
 @click.option("--simulated", is_flag=True, help="Mark the rows as simulated (a test or demo feed).")
-def ingest(dataset: str, file: Path, db: Path | None, simulated: bool) -> None:
-    """Add FILE (observations of DATASET, CSV) to the served store as one batch, atomically.
+@click.option("--kind", type=click.Choice(["observations", "tracks", "events", "entities"]), default="observations",
+              show_default=True, help="What FILE holds.")
+def ingest(dataset: str, file: Path, db: Path | None, simulated: bool, kind: str) -> None:
+    """Add FILE (a feed of DATASET, CSV or NDJSON by its suffix) to the served store as one batch, atomically.
 
-    Columns: indicator_id, region_code, entity_id (may be empty), ts (ISO 8601, China Standard
-    Time), value, quality. A bad file changes nothing; the same file twice is a no-op.
+    Columns by --kind: observations: indicator_id, region_code, entity_id (may be empty), ts (ISO
+    8601, China Standard Time), value, quality; tracks: id, ts, lon, lat, speed (kn), heading (°)
+    [, status, kind, region_code]; events: event_id, ts, status [, kind, region_code, entity_id,
+    title_zh, title_en, severity, lon, lat, reporter_name, properties]; entities: entity_id [, kind,
+    name_zh, name_en, region_code, lon, lat, properties, classification]. A bad file changes
+    nothing; the same file twice is a no-op.
     """
     from citybrain.store.ingest import ingest_file
 
     try:
-        res = ingest_file(dataset, file, get_settings(), target=db, simulated=simulated)
+        res = ingest_file(dataset, file, get_settings(), target=db, simulated=simulated, kind=kind)
     except DataError as exc:
         click.secho(f"ingest failed, the served store is unchanged: {exc}", fg="red", err=True)
         sys.exit(2)
@@ -34,20 +40,21 @@ def ingest(dataset: str, file: Path, db: Path | None, simulated: bool) -> None:
         click.echo(f"{res.file} was already ingested as batch {res.batch_id}: nothing to do "
                    f"(data version {res.data_version})")
         return
-    click.echo(f"ingested {res.rows:,} rows of {res.dataset} from {res.file} as batch {res.batch_id}; "
+    click.echo(f"ingested {res.rows:,} {res.kind} rows of {res.dataset} from {res.file} as batch {res.batch_id}; "
                f"data version {res.previous_version} -> {res.data_version} in {res.seconds:.2f} s")
 
 
 @click.command()
 @click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Inbox folder (default: <db dir>/inbox); files go in <inbox>/<dataset>/*.csv.")
+              help="Inbox folder (default: <db dir>/inbox); files go in <inbox>/<dataset>/*.csv "
+                   "(observations) or <inbox>/<dataset>/<kind>/*.csv|*.ndjson.")
 @click.option("--interval", type=float, default=5.0, show_default=True, help="Seconds between polls.")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Store file (default: CITYBRAIN_DB).")
 @click.option("--max-polls", type=int, default=None, help="Stop after this many polls (default: run until stopped).")
 @click.option("--simulated", is_flag=True, help="Mark ingested rows as simulated.")
 def watch(inbox: Path | None, interval: float, db: Path | None, max_polls: int | None, simulated: bool) -> None:
-    """Watch an inbox and ingest each complete CSV; move it to done/ or failed/ (+ .error.txt)."""
+    """Watch an inbox and ingest each complete feed file; move it to done/ or failed/ (+ .error.txt)."""
     from citybrain.store.inbox import Inbox, default_inbox
 
     settings = get_settings()

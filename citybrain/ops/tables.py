@@ -191,3 +191,13 @@ workorder_photos = Table(
     Column("at", DateTime, nullable=False),
     Index("ix_workorder_photos_order", "workorder_id", "step_version"),
 )
+
+#: Feed tokens (``citybrain feeds add``): who may push feeds of one dataset; only a hash is kept.
+feed_tokens = Table(
+    "feed_tokens", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("dataset", String(64), nullable=False),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_used_at", DateTime),
+)

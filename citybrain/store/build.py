@@ -60,6 +60,9 @@ class LoadContext:
     _sink: Callable[[str, pd.DataFrame], int]
     _regions: pd.DataFrame | None = None
     emitted: dict[str, int] = field(default_factory=dict)
+    #: Days of simulated history of the high-rate series (vessel positions, traffic counts); others
+    #: keep their own windows. ``citybrain build --days N`` (settings.history_days).
+    days: int = 7
 
     @property
     def name(self) -> str:
@@ -265,7 +268,8 @@ def _build_into(con: duckdb.DuckDBPyConnection, manifests: list[Manifest], setti
     bar = tqdm(manifests, desc="building store", unit="dataset", disable=not progress)
     for m in bar:
         bar.set_postfix_str(m.name)
-        sha = _sha_files(m, f"seed={settings.seed};anchor={anchor.isoformat()}")
+        days = "" if settings.history_days == 7 else f";days={settings.history_days}"
+        sha = _sha_files(m, f"seed={settings.seed};anchor={anchor.isoformat()}{days}")
         batch_id = f"{m.name}-{sha[:12]}"
 
         def sink(table: str, frame: pd.DataFrame, _m=m, _b=batch_id) -> int:
@@ -279,7 +283,7 @@ def _build_into(con: duckdb.DuckDBPyConnection, manifests: list[Manifest], setti
                 restricted_rows.append(secret)
             return len(frame)
 
-        ctx = LoadContext(m, anchor, settings.seed, sink, regions_frame)
+        ctx = LoadContext(m, anchor, settings.seed, sink, regions_frame, days=settings.history_days)
         _import_loader(m).load(ctx)
         if ctx.emitted.get("regions"):
             regions_frame = pd.concat(pending["regions"], ignore_index=True)
@@ -373,7 +377,7 @@ def run_loaders(names: list[str], settings: Settings | None = None, *,
             _got.setdefault(table, []).append(frame)
             return len(frame)
 
-        ctx = LoadContext(m, anchor, settings.seed, sink, regions_frame)
+        ctx = LoadContext(m, anchor, settings.seed, sink, regions_frame, days=settings.history_days)
         _import_loader(m).load(ctx)
         out[m.name] = {t: pd.concat(fs, ignore_index=True) for t, fs in got.items()}
         if "regions" in out[m.name]:

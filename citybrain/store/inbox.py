@@ -1,7 +1,8 @@
-"""A watched inbox: feed files dropped into ``<inbox>/<dataset>/`` are ingested as they complete.
+"""A watched inbox: feed files dropped into ``<inbox>/<dataset>/[<kind>/]`` are ingested as they complete.
 
-Only ``*.csv`` files count (a sender writes ``name.csv.part`` or ``name.tmp`` and renames it when
-done), and a file is taken only once its size and modification time stayed the same across two
+``<inbox>/<dataset>/*.csv`` are observations; ``<inbox>/<dataset>/<kind>/`` takes feeds of that kind
+(observations, tracks, events, entities). Only ``*.csv`` and ``*.ndjson`` files count (a sender
+writes ``name.csv.part`` or ``name.tmp`` and renames it when done), and a file is taken only once its size and modification time stayed the same across two
 polls, so a file still being copied is never read half-written. Each file then moves to
 ``<inbox>/done/<dataset>/`` or, when it is bad, to ``<inbox>/failed/<dataset>/`` beside a
 ``<name>.error.txt`` holding the clear ``DataError`` message (dataset, file, row, field, problem).
@@ -17,12 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from citybrain.errors import DataError
+from citybrain.feeds.kinds import KINDS
 from citybrain.store.ingest import IngestResult, ingest_file
 from citybrain.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
 DONE, FAILED = "done", "failed"
+PATTERNS = ("*.csv", "*.ndjson")
 
 
 @dataclass
@@ -69,6 +72,9 @@ class Inbox:
         for folder in sorted(self.root.iterdir()):
             if folder.is_dir() and folder.name not in (DONE, FAILED) and not folder.name.startswith("."):
                 found += [p for p in folder.glob("*.csv") if p.is_file() and not p.name.startswith(".")]
+                for kind in KINDS:
+                    found += [p for pat in PATTERNS for p in (folder / kind).glob(pat)
+                              if p.is_file() and not p.name.startswith(".")]
         return sorted(found, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
     def poll(self) -> list[Outcome]:
@@ -94,28 +100,30 @@ class Inbox:
 
     def process(self, path: Path) -> Outcome | None:
         """Ingest one complete file and move it to done/ or failed/ (None: left for a retry)."""
-        dataset = path.parent.name
+        top = path.parent.parent == self.root  # <dataset>/file (observations) or <dataset>/<kind>/file
+        dataset, kind = (path.parent.name, "observations") if top else (path.parent.parent.name, path.parent.name)
+        sub = dataset if top else f"{dataset}/{kind}"
         try:
-            res = ingest_file(dataset, path, self.settings, target=self.target, simulated=self.simulated)
+            res = ingest_file(dataset, path, self.settings, target=self.target, simulated=self.simulated, kind=kind)
         except DataError as exc:
-            dest = self._move(path, FAILED, dataset)
+            dest = self._move(path, FAILED, sub)
             dest.with_name(dest.name + ".error.txt").write_text(str(exc) + "\n", encoding="utf-8")
             log.error("inbox: %s rejected, moved to %s: %s", path.name, dest, exc)
             return Outcome(path, dest, FAILED, str(exc))
         except Exception:  # not the file's fault (disk, lock, store): keep it and retry next poll
             log.exception("inbox: ingest of %s failed for a reason outside the file; will retry", path)
             return None
-        dest = self._move(path, DONE, dataset)
+        dest = self._move(path, DONE, sub)
         if res.noop:
             msg = f"{path.name}: already ingested as batch {res.batch_id}, nothing to do"
         else:
-            msg = (f"{path.name}: {res.rows} rows ingested as batch {res.batch_id}, "
+            msg = (f"{path.name}: {res.rows} rows ingested as batch {res.batch_id} ({res.kind}), "
                    f"data version {res.previous_version} -> {res.data_version}")
         log.info("inbox: %s", msg)
         return Outcome(path, dest, DONE, msg, res)
 
-    def _move(self, path: Path, where: str, dataset: str) -> Path:
-        folder = self.root / where / dataset
+    def _move(self, path: Path, where: str, sub: str) -> Path:
+        folder = self.root / where / sub
         folder.mkdir(parents=True, exist_ok=True)
         dest = _free_name(folder, path.name)
         os.replace(path, dest)
@@ -125,7 +133,8 @@ class Inbox:
         """Poll every ``interval`` seconds (forever, or ``max_polls`` times)."""
         for d in (self.root, self.root / DONE, self.root / FAILED):
             d.mkdir(parents=True, exist_ok=True)
-        log.info("watching %s every %.1f s (drop files into %s/<dataset>/*.csv)", self.root, interval, self.root)
+        log.info("watching %s every %.1f s (drop files into %s/<dataset>/[<kind>/]*.csv|ndjson)", self.root,
+                 interval, self.root)
         n = 0
         while max_polls is None or n < max_polls:
             self.poll()

@@ -3,7 +3,7 @@
 * ``entities``: the fishing ports (kind ``port``, at their quay in the water, with the source
   marker and estimates in ``properties``) and the simulated vessels (kind ``vessel``, at their last
   position; the owner's name is a restricted field of ``properties``).
-* ``tracks``: one row per vessel every 5 minutes over the 7 days ending at ``ctx.anchor``.
+* ``tracks``: one row per vessel every 5 minutes over the ``ctx.days`` days (default 7) ending at ``ctx.anchor``.
 * ``observations``: per region (entity_id null) vessels at sea / in port / in alarm and the digital
   supervision coverage, and per port (entity_id = port) the vessels in port, every 5 minutes.
 
@@ -36,7 +36,6 @@ LAND_CODES = ("330225", "330900", "330902", "330903", "330921", "330922")
 #: Regions with their own 5-minute series (Zhoushan also by district).
 SERIES_REGIONS = ("330225", "330900", "330902", "330903", "330921", "330922")
 SOURCE = "simulated BeiDou/AIS"
-DAYS = 7
 FREQ = "5min"
 QUAY_MAX_KM = 3.0
 MIN_SPOTS = 50
@@ -192,7 +191,7 @@ def load(ctx: LoadContext) -> None:
             pool_d.append(d)
             pool_xy.append(xy)
     pools = {"pool": np.concatenate(pool_id), "dist": np.concatenate(pool_d), "xy": np.vstack(pool_xy)}
-    ts = time_index(ctx.anchor, DAYS, FREQ)
+    ts = time_index(ctx.anchor, ctx.days, FREQ)
     hours = np.concatenate([[-voyages.STEP_H], (ts - ts[0]).total_seconds().to_numpy() / 3600.0])
     trips = voyages.schedule(fleet, fleetgen.GEAR_BY_CODE, ts[0], float(hours[-1]), ctx.rng("schedule"))
     trips = voyages.plan(trips, fleet, fleetgen.GEAR_BY_CODE, hb.length, pools, ctx.rng("plan"))

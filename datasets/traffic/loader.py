@@ -110,7 +110,7 @@ def _weekday_peak() -> float:
 def _flows(ctx: LoadContext, cps: pd.DataFrame, seg_class: dict[str, str]) -> list[pd.DataFrame]:
     rng = ctx.rng("flows")
     cp = cps[cps["kind"] == "checkpoint"].reset_index(drop=True)
-    ts = time_index(ctx.anchor, 7, "5min")
+    ts = time_index(ctx.anchor, ctx.days, "5min")
     lo, hi = np.array([UTIL[seg_class[s]] for s in cp["segment_id"]]).T
     peak = cp["capacity_veh_h"].to_numpy(dtype="float64") * rng.uniform(lo, hi)
     shape = traffic_profile(ts)[:, None] / _weekday_peak()
@@ -123,7 +123,7 @@ def _flows(ctx: LoadContext, cps: pd.DataFrame, seg_class: dict[str, str]) -> li
 
 def _segment_states(ctx: LoadContext, segs: pd.DataFrame, events: pd.DataFrame) -> list[pd.DataFrame]:
     rng = ctx.rng("segments")
-    ts = time_index(ctx.anchor, 7, "1h")
+    ts = time_index(ctx.anchor, ctx.days, "1h")
     lo, hi = np.array([VC_PEAK[c] for c in segs["road_class"]]).T
     vc = rng.uniform(lo, hi)
     x = vc[None, :] * traffic_profile(ts)[:, None] / _weekday_peak()
