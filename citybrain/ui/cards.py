@@ -82,7 +82,7 @@ def card(prefix: str, kv: KpiValue, lang: str, at: datetime) -> html.Div:
                 _delta(kv.value, kv.value_7d, ind, kv.change_label(7), lang),
                 html.Span(freshness.label("stale", lang), className="cb-stale-badge") if kv.stale else None]),
             dcc.Graph(figure=sparkline(kv.spark, st), config=graph_config(lang, staticPlot=True, displayModeBar=False),
-                      className="kpi-spark", style={"height": "38px"}),
+                      className="kpi-spark", style={"height": "2.375rem"}),
             tgt,
             views.export_link(f"{prefix}-export-{ind.id}", views.url(prefix, "cards", kv.region, lang), lang),
         ])
