@@ -11,6 +11,7 @@ from citybrain.api import layers as _layers  # noqa: F401  (adds /api/v1/layers 
 from citybrain.api import wall as _wall  # noqa: F401  (adds /api/v1/wall/status)
 from citybrain.api import alarms as _alarms  # noqa: F401  (adds /api/v1/alarms)
 from citybrain.ops import api as _ops  # noqa: F401  (adds alarm writes and /api/v1/workorders)
+from citybrain.ops import progress_api as _progress  # noqa: F401  (adds POST /api/v1/targets/progress)
 from citybrain.api.jsonsafe import SafeJSONProvider
 
 

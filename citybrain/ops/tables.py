@@ -109,3 +109,19 @@ workorder_steps = Table(
     Column("note", Text),
     Index("ix_workorder_steps_order", "workorder_id", "version", unique=True),
 )
+
+#: Progress of planning targets recorded by analysts and admins (one row per report; the newest
+#: report of a (region, indicator, year) is its value). Read by ``citybrain.ops.progress``.
+target_progress = Table(
+    "target_progress", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("region_code", String(6), nullable=False),
+    Column("indicator_id", String(120), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("value", Float, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("note", Text),
+    Column("recorded_by", String(64), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    Index("ix_target_progress_key", "region_code", "indicator_id", "year", "id"),
+)

@@ -69,7 +69,7 @@ def card(prefix: str, kv: KpiValue, lang: str, at: datetime) -> html.Div:
                       f" ({kv.target['year']}) · {t('kpi.progress', lang)} "
                       f"{'—' if p is None else fmt_number(round(min(p, 9.99) * 100, 1), '%', lang)}"),
             html.Div(className="kpi-bar", children=html.Div(
-                className="kpi-bar-fill", style={"width": f"{0 if p is None else min(p, 1) * 100:.0f}%"}))])
+                className="kpi-bar-fill", style={"width": f"{0 if p is None else max(0.0, min(p, 1)) * 100:.0f}%"}))])
     return html.Div(
         id={"type": f"{prefix}-kpi", "ind": ind.id}, n_clicks=0, role="button", tabIndex="0",
         title=t("kpi.drill", lang), className=f"kpi-card kpi-card-{st}", children=[

@@ -1,4 +1,5 @@
-"""The drill-down of every dashboard's KPI cards: a click on a card opens the indicator's trend over
+"""The drill-down of every dashboard's KPI cards: a click on a card (or on a KPI line of the cockpit's
+"what is red" list, ``{"type": "<prefix>-red"}``) opens the indicator's trend over
 a chosen range and its latest value in every region, with the export of exactly what is shown.
 One panel (``drill_panel``, placed by ``kpi.page``) and one callback per module (``register_drill``).
 """
@@ -98,17 +99,18 @@ def register_drill(app: Dash, prefix: str) -> None:
     @app.callback(Output(f"{prefix}-drill", "className"), Output(f"{prefix}-drill-title", "children"),
                   Output(f"{prefix}-drill-series", "figure"), Output(f"{prefix}-drill-regions", "figure"),
                   Output(f"{prefix}-drill-export", "children"), Output(f"{prefix}-drill-ctx", "data"),
-                  Input({"type": f"{prefix}-kpi", "ind": ALL}, "n_clicks"), Input(f"{prefix}-drill-range", "value"),
+                  Input({"type": f"{prefix}-kpi", "ind": ALL}, "n_clicks"),
+                  Input({"type": f"{prefix}-red", "ind": ALL}, "n_clicks"), Input(f"{prefix}-drill-range", "value"),
                   Input(f"{prefix}-drill-close", "n_clicks"), State(f"{prefix}-drill-ctx", "data"),
                   prevent_initial_call=True)
-    def _drill(clicks, rng, _close, data):
+    def _drill(clicks, red, rng, _close, data):
         trig = ctx.triggered_id
         data = dict(data or {})
         if trig == f"{prefix}-drill-close":
             data["ind"] = None
             return "kpi-drill kpi-drill-closed", no_update, no_update, no_update, no_update, data
         if isinstance(trig, dict):
-            if not any(c for c in clicks if c):
+            if not any(c for c in [*clicks, *red] if c):
                 return (no_update,) * 6
             data["ind"] = trig["ind"]
         if not data.get("ind"):

@@ -66,6 +66,9 @@ def layout(region: str | None = None, lang: str | None = None, **_query) -> html
                 html.Div(id=f"{P}-counts", className="map-counts"),
             ]),
             html.Div(className="map-centre", children=[
+                # phones: the layers panel opens as a drawer from here (assets/mapphone.js)
+                html.Button(f"☰ {t('map.layers', lang)}", id=f"{P}-layers-btn", className="map-layers-btn",
+                            n_clicks=0, type="button"),
                 dcc.Graph(id=f"{P}-graph", className="map-graph", config=graph_config(lang, displaylogo=False, scrollZoom=True,
                                                                           modeBarButtonsToRemove=["toImage"])),
                 html.Div(className="map-timebar", children=[
@@ -80,6 +83,9 @@ def layout(region: str | None = None, lang: str | None = None, **_query) -> html
                 ]),
             ]),
             html.Aside(className="map-right", children=[
+                # phones: details and alerts are a bottom sheet opened from this handle
+                html.Button(f"{t('map.detail', lang)} · {t('map.alerts', lang)}", id=f"{P}-sheet-handle",
+                            className="map-sheet-handle", n_clicks=0, type="button"),
                 html.H3(t("map.detail", lang)),
                 html.Div(id=f"{P}-detail", className="map-detail",
                          children=[html.P(t("map.detail.hint", lang), className="map-empty")]),

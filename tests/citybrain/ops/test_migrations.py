@@ -15,11 +15,11 @@ def test_upgrade_on_empty_database_then_again(kind, request, tmp_path_factory):
     engine = sa.create_engine(new_database(kind, request, tmp_path_factory))
     try:
         assert migrate.current(engine) is None
-        assert migrate.upgrade(engine) == migrate.head() == "0001"
+        assert migrate.upgrade(engine) == migrate.head() == "0002"
         tables = set(sa.inspect(engine).get_table_names())
         assert set(metadata.tables) | {"alembic_version"} == tables
-        assert migrate.upgrade(engine) == "0001"  # again: nothing to do, no error
-        assert migrate.current(engine) == "0001"
+        assert migrate.upgrade(engine) == "0002"  # again: nothing to do, no error
+        assert migrate.current(engine) == "0002"
         with engine.connect() as conn:
             assert conn.execute(sa.text("SELECT count(*) FROM alembic_version")).scalar() == 1
     finally:
