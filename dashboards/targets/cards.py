@@ -29,7 +29,7 @@ def progress_card(r: Row, lang: str) -> html.Div:
         return "—" if v is None else fmt_number(v, u, lang, digits=2)
 
     p = r["progress"]
-    return html.Div(className=f"tg-card kpi-card kpi-card-{st}", children=[
+    return html.Div(className=f"tg-card tg-card-{st}", children=[
         html.Div(className="kpi-head", children=[
             html.Span(name, className="kpi-name"),
             html.Span(f"{sem_status.ICONS[st]} {t('targets.' + r['track'], lang)}", className=f"kpi-status kpi-{st}")]),
