@@ -76,6 +76,11 @@
       empty.textContent = '—';
       out.push(empty);
     }
+    var html = out.map(function (c) { return c.outerHTML; }).join('');
+    var sig = html.length + ':' + Array.prototype.reduce.call(html, function (h, ch) {
+      return (h * 31 + ch.charCodeAt(0)) | 0; }, 7);
+    if (sig === box.dataset.sig) { return; }  // nothing changed: leave the DOM alone
+    box.dataset.sig = sig;
     box.replaceChildren.apply(box, out);
   }
 
@@ -83,8 +88,17 @@
     if (el.dataset.cbCards || !el.id || !window.dash_ag_grid) { return; }
     el.dataset.cbCards = '1';
     window.dash_ag_grid.getApiAsync(el.id).then(function (api) {
-      var again = function () { render(el, api); };
-      ['modelUpdated', 'selectionChanged', 'rowDataUpdated'].forEach(function (ev) { api.addEventListener(ev, again); });
+      // re-render on the grid's data, filter, sort and selection only, once per frame: never on its
+      // size or model refresh (hiding the grid resizes it, which must not start another render)
+      var queued = false;
+      var again = function () {
+        if (queued) { return; }
+        queued = true;
+        window.requestAnimationFrame(function () { queued = false; render(el, api); });
+      };
+      ['rowDataUpdated', 'filterChanged', 'sortChanged', 'selectionChanged'].forEach(function (ev) {
+        api.addEventListener(ev, again);
+      });
       PHONE.addEventListener('change', again);
       again();
     }).catch(function () { delete el.dataset.cbCards; });

@@ -17,7 +17,10 @@ def _name(path: str) -> str:
 
 def _ready(w, path: str) -> None:
     w.goto(path)
-    w.page.wait_for_selector(".cb-page", timeout=60000)
+    try:
+        w.page.wait_for_selector(".cb-page", timeout=120000)
+    except Exception as exc:  # name the page (a shared CI machine can be slow, never this slow)
+        raise AssertionError(f"{path} did not render: {w.console_errors[:3]}") from exc
     w.page.wait_for_timeout(1200)
 
 
