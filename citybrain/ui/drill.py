@@ -83,7 +83,7 @@ def drill_figures(prefix: str, ind_id: str, region: str, rng: str,
     sts = [kpi.status(v, ind) for v in vals]
     bars = figure([{"type": "bar", "x": [wrap(n, 6 if lang == "zh" else 12) for n in names], "y": vals, "marker": {"color": [sem_status.COLOURS[x] for x in sts]},
                     "text": [f"{sem_status.ICONS[x]} {fmt_number(v, ind.unit, lang)}" for x, v in zip(sts, vals)],
-                    "textposition": "outside"}], 280,
+                    "textposition": "auto"}], 280,
                   title={"text": t("kpi.drill.regions", lang), "font": {"size": 14}},
                   yaxis={"title": {"text": unit_label(ind.unit, lang)}})
     link = export_button(f"{prefix}-drill-link", "observations",

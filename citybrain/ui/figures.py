@@ -2,8 +2,8 @@
 
 ``figure`` builds a plain ``{"data", "layout"}`` dict (no plotly.py validation cost on hot
 paths); ``dark`` applies the same look to a ``go.Figure`` where one is needed. One look everywhere:
-tick labels lie flat (``tickangle`` 0; long category names wrap, ``wrap``), bar texts stay horizontal
-and outside short bars, nothing is drawn over an axis (``automargin``, ``cliponaxis``), time axes
+tick labels lie flat (``tickangle`` 0; long category names wrap, ``wrap``), bar texts stay horizontal,
+nothing is drawn over an axis (``automargin``), time axes
 speak the interface language (``date_axis``), a chart of a chosen range shows that whole range and
 says where its data begin (``range_axis``, ``range_note``), and numbers never read "-0.0"
 (``citybrain.i18n.fmt_number``).
@@ -75,13 +75,12 @@ def wrap(text: str, width: int = 8) -> str:
 
 
 def _bar_look(trace: dict[str, Any]) -> dict[str, Any]:
-    """A bar trace with flat text outside its bar (never rotated inside a short one), not clipped."""
+    """A bar trace whose text lies flat: inside a bar it fits, else beside it — never turned sideways
+    in a short one. (Text forced outside every bar makes plotly's automatic margins chase each other
+    on a phone-wide chart, so ``auto`` stays.)"""
     if trace.get("type") != "bar":
         return trace
-    out = {"textangle": 0, "cliponaxis": False, **trace}
-    if out.get("text") is not None and out.get("textposition", "auto") == "auto":
-        out["textposition"] = "outside"
-    return out
+    return {"textangle": 0, **trace}
 
 
 def dark(fig: go.Figure, height: int = 300, **kw: Any) -> go.Figure:
@@ -92,7 +91,7 @@ def dark(fig: go.Figure, height: int = 300, **kw: Any) -> go.Figure:
                       legend={"orientation": "h", "y": -0.15}, **kw)
     fig.update_xaxes(**AXIS)
     fig.update_yaxes(**AXIS)
-    fig.update_traces(textangle=0, cliponaxis=False, selector={"type": "bar"})
+    fig.update_traces(textangle=0, selector={"type": "bar"})
     return fig
 
 
