@@ -23,9 +23,10 @@ log = logging.getLogger(__name__)
 
 register({
     "targets.record": ("填报进度", "Record progress"),
-    "targets.record.hint": ("填报某项指标某年的实际值及其来源；也可上传 CSV（列：region_code,indicator_id,year,value,source,note）。",
-                            "Record a target's actual value for a year and its source, or upload a CSV (columns: "
-                            "region_code,indicator_id,year,value,source,note)."),
+    "targets.record.hint": ("填报某项指标某年的实际值及其来源；也可按模板上传 CSV 文件（地区代码、指标代码、年份、实际值、来源、备注）。",
+                            "Record a target's actual value for a year and its source, or upload a CSV file made "
+                            "from the template (region, indicator id, year, value, source, note)."),
+    "targets.record.template": ("下载 CSV 模板", "Download the CSV template"),
     "targets.record.indicator": ("指标", "Target"), "targets.record.value": ("实际值", "Value"),
     "targets.record.year": ("年份", "Year"), "targets.record.source": ("来源", "Source"),
     "targets.record.note": ("备注", "Note"), "targets.record.save": ("保存", "Save"),
@@ -46,7 +47,9 @@ def panel(prefix: str, rows: list[dict[str, Any]], lang: str) -> html.Section:
 
     return html.Section(id=f"{prefix}-record", className="dash-panel tg-record tg-hidden", children=[
         html.H2(t("targets.record", lang)),
-        html.P(t("targets.record.hint", lang), className="dash-empty"),
+        html.P([t("targets.record.hint", lang), " ",
+                html.A(t("targets.record.template", lang), href="/assets/targets-progress-template.csv", download="",
+                       className="cb-link")], className="dash-empty"),
         html.Div(className="tg-form", children=[
             field("indicator", dcc.Dropdown(id=f"{prefix}-record-indicator", options=opts, searchable=True,
                                             className="dash-dropdown")),
