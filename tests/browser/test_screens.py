@@ -58,7 +58,8 @@ def test_phone_cockpit_order_map_sheet_and_cards(open_page):
     assert not w.page.locator(".map-side").is_visible()
     w.page.locator(".map-layers-btn").click()
     w.page.wait_for_selector(".map-side", state="visible", timeout=5000)
-    w.page.locator(".map-layers-btn").click(force=True)
+    w.page.mouse.click(385, 420)  # a tap beside the drawer closes it
+    w.page.wait_for_selector(".map-side", state="hidden", timeout=5000)
     w.page.locator(".map-sheet-handle").click()
     w.page.wait_for_selector(".map-sheet-open #map-alerts", state="visible", timeout=5000)
     sheet = w.page.evaluate("document.querySelector('.map-right').getBoundingClientRect().bottom")
