@@ -18,7 +18,7 @@ AG_LOCALE_ZH = {"noRowsToShow": "无数据", "loadingOoo": "加载中…", "filt
 #: The dark grid theme (AG Grid Theming API); fonts are the host's own, never downloaded.
 GRID_THEME = ("themeAlpine.withParams({backgroundColor: '#0d2033', foregroundColor: '#e6f1ff', "
               "headerBackgroundColor: '#12304a', headerTextColor: '#cfe6ff', oddRowBackgroundColor: '#0b1c2d', "
-              "borderColor: '#1f4a6e', accentColor: '#35c2ff', fontSize: '0.875rem', spacing: '0.375rem', "
+              "borderColor: '#1f4a6e', accentColor: '#35c2ff', fontSize: '0.875rem', cellFontSize: '0.875rem', iconSize: '1rem', spacing: '0.375rem', "
               "fontFamily: ['Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', 'sans-serif']})")
 
 
