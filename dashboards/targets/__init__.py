@@ -169,7 +169,7 @@ def plan_head(region: str, rows: list[Row], lang: str) -> html.Div:
     """The plan of the shown targets: title, period, issuer, and how many targets are on each track."""
     plan = region_plan(region)
     ct = Counter(r["track"] for r in rows)
-    return html.Div(id=f"{P}-plan", className="tg-plan", children=[
+    return html.Div(id=f"{P}-planhead", className="tg-plan", children=[
         html.H2(plan.title(lang) if plan else region_name(region, lang), className="tg-plan-title"),
         html.P([html.Span(f"{t('targets.period', lang)} {plan.period()}", className="tg-plan-period"), " · ",
                 plan.issued(lang), " · ", f"{len(rows)} {t('targets.count', lang)}"] if plan else [],
