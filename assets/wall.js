@@ -35,7 +35,7 @@
       });
     } catch (e) { /* keep the real ratio */ }
     var m = /(?:^|[?&])canvas=(\d{3,5})[xX*](\d{3,5})/.exec(location.search);
-    if (m) { W.cw = +m[1]; W.ch = +m[2]; }
+    if (m) { W.cw = Math.round(+m[1] * 1080 / +m[2]); W.ch = 1080; }  // the design size (playlist.design_size)
     W.scale = Math.min(window.innerWidth / W.cw, window.innerHeight / W.ch);
   }
 

@@ -261,6 +261,8 @@ def fmt_number(value: float | int | None, unit: str = "", lang: str = "zh", digi
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     v = float(value)
+    if round(v, digits) == 0:  # never "-0.0": a value that rounds to zero is zero
+        v = 0.0
     if lang != "zh":
         unit = unit.strip()
         unit, factor = _unit_en(unit)

@@ -134,13 +134,23 @@ def status(value: float | None, ind: Indicator) -> str:
 
 
 def target_progress(baseline: float | None, latest: float | None, target: float | None) -> float | None:
-    """Share of the way from baseline (0 when none) to target that ``latest`` has covered, 0..1+."""
+    """How far ``latest`` has come from the baseline (0 when none) to the target:
+    (latest − baseline) / (target − baseline). It reads the same whichever way the target lies — a
+    target below its baseline (days to approve 12 → 3) counts a fall as progress — 1 is the target met,
+    more than 1 beyond it, a negative value a move away from the target."""
     if latest is None or target is None or pd.isna(latest) or pd.isna(target):
         return None
     base = 0.0 if baseline is None or pd.isna(baseline) else float(baseline)
     if target == base:
         return 1.0 if latest == target else 0.0
-    return max(0.0, (float(latest) - base) / (float(target) - base))
+    return (float(latest) - base) / (float(target) - base)
+
+
+def target_direction(baseline: float | None, target: float | None) -> str:
+    """'down' for a target below its baseline (less is better), else 'up'."""
+    if baseline is None or target is None or pd.isna(baseline) or pd.isna(target):
+        return "up"
+    return "down" if float(target) < float(baseline) else "up"
 
 
 def kpi_values(store: Store, region: str, ids: tuple[str, ...], at: datetime) -> list[KpiValue]:

@@ -15,6 +15,7 @@ from citybrain.ops import api as _ops  # noqa: F401  (adds alarm writes and /api
 from citybrain.ops import dutyapi as _duty  # noqa: F401  (adds /api/v1/duty: roster, log, handover)
 from citybrain.ops import photo_api as _photos  # noqa: F401  (adds /api/v1/workorders/<id>/photos)
 from citybrain.feeds import http as _feeds  # noqa: F401  (adds POST /api/v1/ingest/<dataset>)
+from citybrain.ops import progress_api as _progress  # noqa: F401  (adds POST /api/v1/targets/progress)
 from citybrain.api.jsonsafe import SafeJSONProvider
 
 

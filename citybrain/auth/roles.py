@@ -46,3 +46,12 @@ HANDLER = "handler"
 def can_act_on_alarms(role: str | None) -> bool:
     """Whether ``role`` may acknowledge, silence and resolve alarms."""
     return role in DUTY_ROLES
+
+
+#: Roles that record the progress of planning targets (``citybrain.ops.progress``).
+PROGRESS_ROLES = frozenset({"analyst", "admin"})
+
+
+def can_record_progress(role: str | None) -> bool:
+    """Whether ``role`` may record progress values of planning targets."""
+    return role in PROGRESS_ROLES

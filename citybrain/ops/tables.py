@@ -201,3 +201,19 @@ feed_tokens = Table(
     Column("created_at", DateTime, nullable=False),
     Column("last_used_at", DateTime),
 )
+
+#: Progress of planning targets recorded by analysts and admins (one row per report; the newest
+#: report of a (region, indicator, year) is its value). Read by ``citybrain.ops.progress``.
+target_progress = Table(
+    "target_progress", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("region_code", String(6), nullable=False),
+    Column("indicator_id", String(120), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("value", Float, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("note", Text),
+    Column("recorded_by", String(64), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    Index("ix_target_progress_key", "region_code", "indicator_id", "year", "id"),
+)

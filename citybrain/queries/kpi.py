@@ -181,7 +181,7 @@ def target_rows(store: Store, region: str | None) -> pd.DataFrame:
                arg_max(value, year) FILTER (WHERE kind = 'target') AS target,
                max(year) FILTER (WHERE kind = 'target') AS target_year,
                arg_max(unit, year) FILTER (WHERE kind = 'target') AS unit_target,
-               any_value(unit) AS unit, any_value(source_quote) AS quote
+               any_value(unit) AS unit, any_value(source_quote) AS quote, any_value(source_file) AS source_file
         FROM targets WHERE (? IS NULL OR region_code = ?)
         GROUP BY region_code, indicator_id ORDER BY region_code, domain, indicator_id""", [region, region])
 

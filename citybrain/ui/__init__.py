@@ -12,6 +12,6 @@ from citybrain.ui.grids import (  # noqa: F401
     records,
     stale_note,
 )
-from citybrain.ui.figures import dark, figure, graph_config, values  # noqa: F401, I001
+from citybrain.ui.figures import dark, figure, graph_config, values, wrap  # noqa: F401, I001
 from citybrain.ui.cards import card, cards, sparkline, status_badge  # noqa: F401, I001
 from citybrain.ui.page import not_applicable, not_applicable_page, page, section  # noqa: F401, I001

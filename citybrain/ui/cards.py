@@ -69,7 +69,7 @@ def card(prefix: str, kv: KpiValue, lang: str, at: datetime) -> html.Div:
                       f" ({kv.target['year']}) · {t('kpi.progress', lang)} "
                       f"{'—' if p is None else fmt_number(round(min(p, 9.99) * 100, 1), '%', lang)}"),
             html.Div(className="kpi-bar", children=html.Div(
-                className="kpi-bar-fill", style={"width": f"{0 if p is None else min(p, 1) * 100:.0f}%"}))])
+                className="kpi-bar-fill", style={"width": f"{0 if p is None else max(0.0, min(p, 1)) * 100:.0f}%"}))])
     return html.Div(
         id={"type": f"{prefix}-kpi", "ind": ind.id}, n_clicks=0, role="button", tabIndex="0",
         title=t("kpi.drill", lang), className=f"kpi-card kpi-card-{st}", children=[
@@ -82,7 +82,7 @@ def card(prefix: str, kv: KpiValue, lang: str, at: datetime) -> html.Div:
                 _delta(kv.value, kv.value_7d, ind, kv.change_label(7), lang),
                 html.Span(freshness.label("stale", lang), className="cb-stale-badge") if kv.stale else None]),
             dcc.Graph(figure=sparkline(kv.spark, st), config=graph_config(lang, staticPlot=True, displayModeBar=False),
-                      className="kpi-spark", style={"height": "38px"}),
+                      className="kpi-spark", style={"height": "2.375rem"}),
             tgt,
             views.export_link(f"{prefix}-export-{ind.id}", views.url(prefix, "cards", kv.region, lang), lang),
         ])

@@ -1,4 +1,5 @@
-"""The drill-down of every dashboard's KPI cards: a click on a card opens the indicator's trend over
+"""The drill-down of every dashboard's KPI cards: a click on a card (or on a KPI line of the cockpit's
+"what is red" list, ``{"type": "<prefix>-red"}``) opens the indicator's trend over
 a chosen range and its latest value in every region, with the export of exactly what is shown.
 One panel (``drill_panel``, placed by ``kpi.page``) and one callback per module (``register_drill``).
 """
@@ -11,7 +12,7 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from citybrain import kpi, queries
-from citybrain.ui.figures import date_axis, figure, graph_config, values
+from citybrain.ui.figures import figure, graph_config, range_axis, range_note, values, wrap
 from citybrain.i18n import fmt_number, t, unit_label
 from citybrain.queries import kpi as qk
 from citybrain.regions import region_name
@@ -64,22 +65,27 @@ def drill_figures(prefix: str, ind_id: str, region: str, rng: str,
             notes.append({"text": f"{status_label(st, lang)} {fmt_number(thr, ind.unit, lang)}",
                           "xref": "x domain", "x": 1, "xanchor": "right", "yref": "y", "y": thr,
                           "yanchor": "bottom", "showarrow": False})
+    first = None if s.empty else s["ts"].iloc[0].to_pydatetime()
+    note = range_note(first, start, lang)
+    if note is not None:
+        notes.append(note)
     if s.empty:
         notes.append({"text": t("kpi.empty", lang), "showarrow": False, "xref": "paper", "yref": "paper",
                       "x": 0.5, "y": 0.5})
     trend = figure([{"type": "scatter", "x": values(s["ts"]), "y": values(s["value"]), "mode": "lines",
                      "line": {"color": "#35c2ff"}, "name": ind.name(lang)}], 280,
                    title={"text": f"{t('kpi.drill.series', lang)} · {region_name(region, lang)}", "font": {"size": 14}},
-                   xaxis=date_axis(lang), yaxis={"title": {"text": unit_label(ind.unit, lang)}}, shapes=shapes,
+                   xaxis=range_axis(start, at, lang), yaxis={"title": {"text": unit_label(ind.unit, lang)}}, shapes=shapes,
                    annotations=notes)
     rc = qk.region_compare(store, ind_id, at)
     names = values(rc["name_zh"] if lang == "zh" else rc["name_en"])
     vals = values(rc["value"])
     sts = [kpi.status(v, ind) for v in vals]
-    bars = figure([{"type": "bar", "x": names, "y": vals, "marker": {"color": [sem_status.COLOURS[x] for x in sts]},
+    bars = figure([{"type": "bar", "x": [wrap(n, 6 if lang == "zh" else 12) for n in names], "y": vals, "marker": {"color": [sem_status.COLOURS[x] for x in sts]},
                     "text": [f"{sem_status.ICONS[x]} {fmt_number(v, ind.unit, lang)}" for x, v in zip(sts, vals)],
                     "textposition": "auto"}], 280,
-                  title={"text": t("kpi.drill.regions", lang), "font": {"size": 14}})
+                  title={"text": t("kpi.drill.regions", lang), "font": {"size": 14}},
+                  yaxis={"title": {"text": unit_label(ind.unit, lang)}})
     link = export_button(f"{prefix}-drill-link", "observations",
                          export_params(ind_id, region, start, at + timedelta(seconds=1)), lang)
     unit = unit_label(ind.unit, lang)
@@ -93,17 +99,18 @@ def register_drill(app: Dash, prefix: str) -> None:
     @app.callback(Output(f"{prefix}-drill", "className"), Output(f"{prefix}-drill-title", "children"),
                   Output(f"{prefix}-drill-series", "figure"), Output(f"{prefix}-drill-regions", "figure"),
                   Output(f"{prefix}-drill-export", "children"), Output(f"{prefix}-drill-ctx", "data"),
-                  Input({"type": f"{prefix}-kpi", "ind": ALL}, "n_clicks"), Input(f"{prefix}-drill-range", "value"),
+                  Input({"type": f"{prefix}-kpi", "ind": ALL}, "n_clicks"),
+                  Input({"type": f"{prefix}-red", "ind": ALL}, "n_clicks"), Input(f"{prefix}-drill-range", "value"),
                   Input(f"{prefix}-drill-close", "n_clicks"), State(f"{prefix}-drill-ctx", "data"),
                   prevent_initial_call=True)
-    def _drill(clicks, rng, _close, data):
+    def _drill(clicks, red, rng, _close, data):
         trig = ctx.triggered_id
         data = dict(data or {})
         if trig == f"{prefix}-drill-close":
             data["ind"] = None
             return "kpi-drill kpi-drill-closed", no_update, no_update, no_update, no_update, data
         if isinstance(trig, dict):
-            if not any(c for c in clicks if c):
+            if not any(c for c in [*clicks, *red] if c):
                 return (no_update,) * 6
             data["ind"] = trig["ind"]
         if not data.get("ind"):

@@ -1,12 +1,18 @@
 """The command-centre look of charts: dark, transparent, light text, the host's own CJK font.
 
 ``figure`` builds a plain ``{"data", "layout"}`` dict (no plotly.py validation cost on hot
-paths); ``dark`` applies the same look to a ``go.Figure`` where one is needed.
+paths); ``dark`` applies the same look to a ``go.Figure`` where one is needed. One look everywhere:
+tick labels lie flat (``tickangle`` 0; long category names wrap, ``wrap``), bar texts stay horizontal,
+nothing is drawn over an axis (``automargin``), time axes
+speak the interface language (``date_axis``), a chart of a chosen range shows that whole range and
+says where its data begin (``range_axis``, ``range_note``), and numbers never read "-0.0"
+(``citybrain.i18n.fmt_number``).
 """
 
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -29,14 +35,63 @@ def date_axis(lang: str = "zh", **axis: Any) -> dict[str, Any]:
         {"dtickrange": [86_400_000, None], "value": day}], **axis}
 
 
+#: Every axis: dark grid, labels flat and given room (never over the plot or off the figure).
+AXIS: dict[str, Any] = {"gridcolor": "#1f4a6e", "automargin": True, "tickangle": 0, "zerolinecolor": "#2d5f88"}
+
+
+def range_axis(start: datetime, end: datetime, lang: str = "zh", **axis: Any) -> dict[str, Any]:
+    """A time axis that spans exactly ``start`` .. ``end`` (the range the chart's label names: '近90天'
+    shows 90 days even where the data cover fewer)."""
+    return date_axis(lang, range=[start.isoformat(timespec="minutes"), end.isoformat(timespec="minutes")],
+                     autorange=False, **axis)
+
+
+def range_note(first: datetime | None, start: datetime, lang: str = "zh") -> dict[str, Any] | None:
+    """An annotation saying where the data begin when they begin after ``start`` ('数据自 11-02 起' /
+    'data from Nov 2'), else None."""
+    if first is None or first <= start:
+        return None
+    text = f"数据自 {first:%m-%d} 起" if lang == "zh" else f"data from {first:%b} {first.day}"
+    return {"text": text, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0, "y": 1,
+            "xanchor": "left", "yanchor": "bottom", "font": {"size": 12, "color": "#8fb3d1"}}
+
+
+def wrap(text: str, width: int = 8) -> str:
+    """A category label broken into lines of at most ``width`` characters (``<br>``), so labels lie flat
+    instead of turning sideways."""
+    text = str(text)
+    if len(text) <= width:
+        return text
+    if " " in text:  # English: break between words
+        lines, cur = [], ""
+        for word in text.split():
+            if cur and len(cur) + 1 + len(word) > width:
+                lines.append(cur)
+                cur = word
+            else:
+                cur = f"{cur} {word}".strip()
+        return "<br>".join(lines + [cur])
+    return "<br>".join(text[i:i + width] for i in range(0, len(text), width))
+
+
+def _bar_look(trace: dict[str, Any]) -> dict[str, Any]:
+    """A bar trace whose text lies flat: inside a bar it fits, else beside it — never turned sideways
+    in a short one. (Text forced outside every bar makes plotly's automatic margins chase each other
+    on a phone-wide chart, so ``auto`` stays.)"""
+    if trace.get("type") != "bar":
+        return trace
+    return {"textangle": 0, **trace}
+
+
 def dark(fig: go.Figure, height: int = 300, **kw: Any) -> go.Figure:
     """The command-centre look for a plotly figure (transparent, light text, local fonts)."""
     fig.update_layout(height=height, margin={"l": 8, "r": 8, "t": 28, "b": 8}, paper_bgcolor="rgba(0,0,0,0)",
                       plot_bgcolor="rgba(0,0,0,0)", font={"color": "#cfe6ff", "size": 13,
                                                           "family": "Noto Sans CJK SC, sans-serif"},
                       legend={"orientation": "h", "y": -0.15}, **kw)
-    fig.update_xaxes(gridcolor="#1f4a6e", automargin=True)
-    fig.update_yaxes(gridcolor="#1f4a6e", automargin=True)
+    fig.update_xaxes(**AXIS)
+    fig.update_yaxes(**AXIS)
+    fig.update_traces(textangle=0, selector={"type": "bar"})
     return fig
 
 
@@ -60,9 +115,9 @@ def figure(data: list[dict[str, Any]], height: int = 300, **layout: Any) -> dict
     """A dark command-centre figure as a plain dict (what ``dark(go.Figure(...))`` draws, minus
     plotly.py's validation cost). ``layout`` entries are merged; ``xaxis``/``yaxis`` dicts extend the
     dark grid defaults."""
-    xaxis = {"gridcolor": "#1f4a6e", "automargin": True, **layout.pop("xaxis", {})}
-    yaxis = {"gridcolor": "#1f4a6e", "automargin": True, **layout.pop("yaxis", {})}
-    return {"data": data, "layout": {
+    xaxis = {**AXIS, **layout.pop("xaxis", {})}
+    yaxis = {**AXIS, **layout.pop("yaxis", {})}
+    return {"data": [_bar_look(tr) for tr in data], "layout": {
         "height": height, "margin": {"l": 8, "r": 8, "t": 28, "b": 8}, "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
         "font": {"color": "#cfe6ff", "size": 13, "family": "Noto Sans CJK SC, sans-serif"},

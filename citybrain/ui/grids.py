@@ -18,7 +18,7 @@ AG_LOCALE_ZH = {"noRowsToShow": "无数据", "loadingOoo": "加载中…", "filt
 #: The dark grid theme (AG Grid Theming API); fonts are the host's own, never downloaded.
 GRID_THEME = ("themeAlpine.withParams({backgroundColor: '#0d2033', foregroundColor: '#e6f1ff', "
               "headerBackgroundColor: '#12304a', headerTextColor: '#cfe6ff', oddRowBackgroundColor: '#0b1c2d', "
-              "borderColor: '#1f4a6e', accentColor: '#35c2ff', fontSize: 14, "
+              "borderColor: '#1f4a6e', accentColor: '#35c2ff', fontSize: '0.875rem', cellFontSize: '0.875rem', iconSize: '1rem', spacing: '0.375rem', "
               "fontFamily: ['Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', 'sans-serif']})")
 
 
@@ -41,7 +41,11 @@ def grid(id_: str, frame: pd.DataFrame | list[dict[str, Any]], columns: list[dic
     """A sortable, filterable grid of ``frame`` (a DataFrame, or rows already as dicts; column defs as
     AG Grid wants them).
 
-    ``height=None`` sizes the grid to its rows (for short tables)."""
+    ``height=None`` sizes the grid to its rows (for short tables); a height in px is given in rem (16 px
+    to a rem) so the grid grows with the screen like the rest of the page (assets/citybrain.css).
+    On a phone (assets/cards.js) the grid's rows are shown as cards instead."""
+    if height and height.endswith("px"):
+        height = f"{float(height[:-2]) / 16:g}rem"
     return dag.AgGrid(
         id=id_, rowData=records(frame) if isinstance(frame, pd.DataFrame) else frame, columnDefs=columns,
         defaultColDef={"sortable": True, "filter": True, "resizable": True, "wrapHeaderText": True,

@@ -11,7 +11,7 @@ from dash import Dash, dcc, html
 from citybrain.ui.figures import graph_config
 from citybrain import kpi, views
 from citybrain.ui import drill
-from citybrain.i18n import date_format, fmt_number, label, register, t
+from citybrain.i18n import date_format, fmt_number, label, register, t, unit_label
 from citybrain.queries import kpi as qk
 from citybrain.registry import DashboardModule
 from citybrain.ui import grid
@@ -132,7 +132,7 @@ def shelter_figure(rows: pd.DataFrame, lang: str) -> dict:
          "name": "容量" if lang == "zh" else "capacity", "marker": {"color": "#1f4a6e"}},
         {"type": "bar", "y": y, "x": ui.values(rows["occupants"]), "orientation": "h",
          "name": "在安置" if lang == "zh" else "occupants", "marker": {"color": sem_status.COLOURS["warning"]}},
-    ], 90 + 26 * max(len(rows), 1), barmode="overlay")
+    ], 90 + 26 * max(len(rows), 1), barmode="overlay", xaxis={"title": {"text": "人" if lang == "zh" else "people"}})
 
 
 @kpi.cached_layout(P)
@@ -147,14 +147,15 @@ def _page(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
     ocols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in OPEN_COLUMNS]
     ocols[-1]["cellClassRules"] = {"kpi-cell-alarm": "params.value && params.value.startsWith('■')"}
     dep = rows(SUPPLIES)
-    dfig = ui.figure([{"type": "bar", "x": ui.values(dep["depot"]), "y": ui.values(dep["reserve_ratio"]),
+    dfig = ui.figure([{"type": "bar", "x": [ui.wrap(d, 6 if lang == "zh" else 12) for d in ui.values(dep["depot"])], "y": ui.values(dep["reserve_ratio"]),
                         "marker": {"color": [sem_status.COLOURS[s] for s in dep["status"]]},
                         "text": [f"{sem_status.ICONS[s]} {fmt_number(v, '%', lang)}"
                                  for s, v in zip(dep["status"], dep["reserve_ratio"])]}], 280, yaxis={"title": {"text": "%"}})
     rs = rows(RESPONSE)
-    resp = ui.figure([{"type": "bar", "x": rs["kind_text"].tolist(), "y": ui.values(rs["response_min"]),
+    resp = ui.figure([{"type": "bar", "x": [ui.wrap(k, 6 if lang == "zh" else 12) for k in rs["kind_text"].tolist()], "y": ui.values(rs["response_min"]),
                         "marker": {"color": "#35c2ff"},
-                        "text": [fmt_number(v, "分钟", lang) for v in rs["response_min"]]}], 260)
+                        "text": [fmt_number(v, "分钟", lang) for v in rs["response_min"]]}], 260,
+                     yaxis={"title": {"text": unit_label("分钟", lang)}})
     cfg = graph_config(lang, displayModeBar=False)
     return ui.page(P, t("emergency.title", lang), t("emergency.intro", lang), region, lang, [
         ui.cards(P, store, region, KPIS, at, lang),

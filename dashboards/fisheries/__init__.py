@@ -105,7 +105,7 @@ def ports_figure(rows: pd.DataFrame, lang: str) -> dict:
         {"type": "scatter", "y": names, "x": rows["capacity"].tolist(), "mode": "markers",
          "name": t("fisheries.capacity", lang),
          "marker": {"symbol": "line-ns-open", "size": 18, "color": sem_status.COLOURS["warning"], "line": {"width": 3}}},
-    ], 60 + 36 * max(len(rows), 1))
+    ], 60 + 36 * max(len(rows), 1), xaxis={"title": {"text": "艘" if lang == "zh" else "vessels"}})
 
 
 @kpi.cached_layout(P)

@@ -68,6 +68,9 @@ def layout(region: str | None = None, lang: str | None = None, **_query) -> html
                 html.Div(id=f"{P}-counts", className="map-counts"),
             ]),
             html.Div(className="map-centre", children=[
+                # phones: the layers panel opens as a drawer from here (assets/mapphone.js)
+                html.Button(f"☰ {t('map.layers', lang)}", id=f"{P}-layers-btn", className="map-layers-btn",
+                            n_clicks=0, type="button"),
                 dcc.Graph(id=f"{P}-graph", className="map-graph", config=graph_config(lang, displaylogo=False, scrollZoom=True,
                                                                           modeBarButtonsToRemove=["toImage"])),
                 html.Div(className="map-timebar", children=[
@@ -82,6 +85,9 @@ def layout(region: str | None = None, lang: str | None = None, **_query) -> html
                 ]),
             ]),
             html.Aside(className="map-right", children=[
+                # phones: details and alerts are a bottom sheet opened from this handle
+                html.Button(f"{t('map.detail', lang)} · {t('map.alerts', lang)}", id=f"{P}-sheet-handle",
+                            className="map-sheet-handle", n_clicks=0, type="button"),
                 html.Div(id=f"{P}-ack-msg", className="ops-msg map-ack-msg", role="status"),
                 order_form(lang),
                 html.H3(t("map.detail", lang)),

@@ -36,6 +36,9 @@ DOMAINS: dict[str, tuple[str, ...]] = {
 MAP_LAYERS = ["fisheries", "traffic", "water", "emergency"]
 #: How many items of the alarm set the header names (the count covers all of them).
 CHIPS = 8
+#: How many items the phone's "what is red" list names, and how many target cards it shows.
+RED_LINES = 5
+TARGET_CARDS = 4
 
 register({
     "overview.title": ("领导驾驶舱", "Leaders' cockpit"),
@@ -47,6 +50,11 @@ register({
     "overview.alarms.all": ("在一张图上查看全部", "See all on the one-map"),
     "overview.changes": ("变化（较昨日 / 较上周）", "What changed (vs yesterday / last week)"),
     "overview.map": ("态势一张图", "One-map"),
+    "overview.red": ("需要关注", "What is red"),
+    "overview.red.none": ("当前没有告警或预警。", "Nothing is in alarm or warning now."),
+    "overview.red.more": ("另有 {n} 项，查看全部", "{n} more: see them all"),
+    "overview.targets": ("规划目标进度", "Plan targets"),
+    "overview.targets.all": ("全部规划目标", "All plan targets"),
     "col.now": ("最新", "Latest"), "col.d1": ("较昨日", "vs yesterday"), "col.d7": ("较上周", "vs last week"),
 })
 
@@ -103,6 +111,39 @@ ALARMS = View("alarms", "当前告警/预警", "Alarms and warnings now", alarm_
 CHANGE_COLUMNS = ("indicator", "now", "d1", "d7", "status_text")
 
 
+def red_list(raised: pd.DataFrame, region: str, lang: str) -> html.Section:
+    """The phone's first block: the worst items of the one alarm set (``semantics.alarms``), each line
+    opening its drill-down — an indicator's trend for a KPI item, the one-map for a place."""
+    lines = []
+    for r in raised.head(RED_LINES).itertuples():
+        text = [html.Span(f"{ICONS[r.severity]} ", **{"aria-hidden": "true"}), r.title_zh if lang == "zh" else r.title_en]
+        cls = f"ov-red-line kpi-{r.severity}"
+        if str(r.id).startswith("kpi:") and isinstance(r.indicator_id, str):
+            lines.append(html.Div(text, id={"type": f"{P}-red", "ind": r.indicator_id}, n_clicks=0, role="button",
+                                  tabIndex="0", className=cls, title=t("kpi.drill", lang)))
+        else:
+            lines.append(dcc.Link(text, href=f"/map?region={region}&lang={lang}", className=cls))
+    if len(raised) > RED_LINES:
+        lines.append(dcc.Link(t("overview.red.more", lang).format(n=len(raised) - RED_LINES),
+                              href=f"/alarms?region={region}&lang={lang}", className="ov-red-more"))
+    if not lines:
+        lines.append(html.P(t("overview.red.none", lang), className="dash-empty"))
+    return html.Section(id=f"{P}-red", className="ov-red", children=[html.H2(t("overview.red", lang)), *lines])
+
+
+def target_panel(store, region: str, lang: str, at) -> html.Section | None:
+    """Target progress as cards (``dashboards.targets``), the worst first; None where the region has
+    no target with a latest value."""
+    from dashboards.targets.assess import target_table
+    from dashboards.targets.cards import progress_cards
+
+    rows = [r for r in target_table(region, store, at) if r["progress"] is not None]
+    if not rows:
+        return None
+    link = dcc.Link(t("overview.targets.all", lang), href=f"/d/targets?region={region}&lang={lang}", className="cb-link")
+    return ui.section(P, "targets", t("overview.targets", lang), progress_cards(rows, lang, TARGET_CARDS), link)
+
+
 @kpi.cached_layout(P)
 def _page(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
     """The cockpit of ``region``."""
@@ -127,6 +168,7 @@ def _page(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
         log.exception("overview map failed for %s", region)
         mapc = html.P("—", id=f"{P}-map", className="dash-empty")
     return ui.page(P, t("overview.title", lang), t("overview.intro", lang), region, lang, [
+        red_list(raised, region, lang),
         html.Div(id=f"{P}-alarms", className="dash-alarmbar", children=[
             html.Span(t("overview.alarms", lang)),
             html.Span([html.Span(f"{ICONS['alarm']} ", **{"aria-hidden": "true"}), html.Strong(str(n["alarm"])), " ",
@@ -149,6 +191,7 @@ def _page(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
             ui.section(P, "map-panel", t("overview.map", lang), [mapc]),
         ]),
         ui.section(P, "duty-panel", t("overview.duty", lang), duty.placeholder(region, lang)),
+        target_panel(store, region, lang, at),
         ui.section(P, "na-panel", t("kpi.na", lang), [html.Ul(na)]) if na else None,
     ])
 

@@ -10,7 +10,7 @@ from dash import Dash, dcc, html
 from citybrain.ui.figures import graph_config
 from citybrain import kpi, views
 from citybrain.ui import drill
-from citybrain.i18n import fmt_number, register, t
+from citybrain.i18n import fmt_number, register, t, unit_label
 from citybrain.queries import kpi as qk
 from citybrain.registry import DashboardModule
 from citybrain.views import View, ViewContext
@@ -46,10 +46,11 @@ def flow_figure(fl: pd.DataFrame, lang: str) -> dict:
     """Heat map checkpoint x hour (a plain figure dict)."""
     names = fl["name_zh"] if lang == "zh" else fl["name_en"]
     z, hours, rows = mean_grid(names.tolist(), fl["hour"].to_numpy(), fl["value"].to_numpy(dtype=float))
-    return ui.figure([{"type": "heatmap", "z": z, "x": ui.values(pd.Series(hours)), "y": rows,
+    return ui.figure([{"type": "heatmap", "z": z, "x": ui.values(pd.Series(hours)),
+                       "y": [ui.wrap(r, 8 if lang == "zh" else 16) for r in rows],
                         "colorscale": BLUES,
                         "colorbar": {"title": {"text": "辆/时" if lang == "zh" else "veh/h"}}}],
-                      80 + 26 * max(len(rows), 1))
+                      80 + 26 * max(len(rows), 1), xaxis={"title": {"text": "时" if lang == "zh" else "hour"}})
 
 
 def mean_grid(names: list, hours: np.ndarray, vals: np.ndarray) -> tuple[list[list], np.ndarray, list]:
@@ -136,7 +137,7 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
     ovfig = ui.figure([{"type": "bar", "x": ui.values(ov["cases_24h"]), "y": ui.values(ov["station"]),
                          "orientation": "h", "marker": {"color": sem_status.COLOURS["warning"]},
                          "text": [fmt_number(v, "起", lang) for v in ov["cases_24h"]]}],
-                       80 + 34 * max(len(ov), 1))
+                       80 + 34 * max(len(ov), 1), xaxis={"title": {"text": unit_label("起", lang)}})
     cfg = graph_config(lang, displayModeBar=False)
     return ui.page(P, t("traffic.title", lang), t("traffic.intro", lang), region, lang, [
         ui.cards(P, store, region, KPIS, at, lang),

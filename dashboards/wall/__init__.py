@@ -1,7 +1,9 @@
 """大屏 Command-centre wall mode: an unattended, full-screen, rotating view at ``/wall``.
 
-A fixed design canvas (``canvas=WxH``, default 1920×1080) scaled to the screen by
-``assets/wall.js`` (same composition on 4K and spliced walls), a playlist of steps rotating by
+The wall's pixels (``canvas=WxH``, default 1920×1080: the screen or the splice of screens it is
+shown on) give its aspect; it is laid out 1080 units high (``playlist.design_size``) and scaled to
+the screen by ``assets/wall.js``, so type is the same share of the wall's height on a 1080p panel,
+a 4K screen and a spliced wall, a playlist of steps rotating by
 itself (``playlist=``, ``interval=``; paused while someone touches it, resumed after ``idle=``
 seconds), panels refreshing on their own timers without overlap (``callbacks``), the time of
 every panel's data and a stale state visible across the room when its feed is overdue against its
@@ -27,7 +29,7 @@ from citybrain.registry import DashboardModule
 
 from . import panels as _panels
 from .callbacks import register_callbacks
-from .playlist import parse, real_now
+from .playlist import design_size, parse, real_now
 from .view import TICKER, content, frame, head, kpi_ids, panel_class, refresh_ms, step_panels
 
 log = logging.getLogger(__name__)
@@ -59,7 +61,7 @@ def layout(region: str | None = None, lang: str | None = None, **query) -> html.
                               + (f" wall-step-{step.arg[0]}" if step.kind == "dashboard" else "")
                               + (" wall-step-active" if i == 0 else ""),
                               **{"data-step": step.id, "data-duration": str(step.duration_s), "data-title": title}))
-    w, h = params.canvas
+    w, h = design_size(params.canvas)
     replay = html.Span(f"◷ {t('wall.replay', lang)} {now:%m-%d %H:%M}", className="wall-replay", id="wall-replay") \
         if params.now else None
     return html.Div(id="wall-root", className="wall-root", **{

@@ -74,9 +74,9 @@ def wall_figure(fig: go.Figure | dict[str, Any], height: int) -> dict[str, Any]:
     lay.pop("height", None)
     lay.update(autosize=True, font=WALL_FONT, margin={"l": 12, "r": 12, "t": 12, "b": 12},
                paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
-               legend={**(lay.get("legend") or {}), "font": {"size": 18}})
+               legend={**(lay.get("legend") or {}), "font": {"size": 20}})
     for ax in ("xaxis", "yaxis"):
-        lay[ax] = {**(lay.get(ax) or {}), "tickfont": {"size": 18}, "gridcolor": "#1f4a6e", "automargin": True}
+        lay[ax] = {**(lay.get(ax) or {}), "tickfont": {"size": 20}, "gridcolor": "#1f4a6e", "automargin": True}
     return {"data": fig.get("data") or [], "layout": lay}
 
 

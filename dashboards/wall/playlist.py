@@ -67,6 +67,19 @@ class WallParams:
     token: str | None = None
 
 
+#: The wall's design height: every wall is laid out 1080 units high, so its type is the same share of
+#: the wall's height on any canvas (a 3840×2160 wall shows the 1080 design at twice the size).
+DESIGN_HEIGHT = 1080
+
+
+def design_size(canvas: tuple[int, int]) -> tuple[int, int]:
+    """The layout size of a wall whose screen (or splice of screens) is ``canvas`` pixels: its aspect
+    at the design height — 3840×2160 → 1920×1080, a 3×1 splice 5760×1080 → 5760×1080, 7680×2160
+    (4×2 of 1080p) → 3840×1080. ``wall.js`` scales it to fill the screen."""
+    w, h = canvas
+    return round(w * DESIGN_HEIGHT / h), DESIGN_HEIGHT
+
+
 def _int(v: str | None, lo: int, hi: int) -> int | None:
     try:
         return max(lo, min(hi, int(float(v)))) if v not in (None, "") else None

@@ -173,7 +173,7 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
         return grid(f"{P}-{view.id}-grid", views.json_rows(frame), defs, lang, height=None)
 
     res = vrows(STORAGE)
-    rfig = ui.figure([{"type": "bar", "x": ui.values(res["reservoir"]), "y": ui.values(res["storage_rate"]),
+    rfig = ui.figure([{"type": "bar", "x": [ui.wrap(r, 5 if lang == "zh" else 12) for r in ui.values(res["reservoir"])], "y": ui.values(res["storage_rate"]),
                         "marker": {"color": "#35c2ff"}, "text": res["label"].tolist()}], 300,
                       yaxis={"title": {"text": "%"}})
     return ui.page(P, t("water.title", lang), t("water.intro", lang), region, lang, [

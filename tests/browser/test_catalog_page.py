@@ -38,7 +38,7 @@ def test_catalog_region_and_language(open_page):
 def test_catalog_on_a_phone(open_page):
     w = open_page(375, 812, scale=2)
     w.goto("/catalog")
-    w.page.wait_for_selector("#catalog-datasets-grid .ag-row")
+    w.page.wait_for_selector("#catalog-datasets-grid .cb-card")  # a phone shows the grid's rows as cards
     width = w.page.evaluate("document.documentElement.scrollWidth")
     assert width <= 380, f"page scrolls sideways on a phone: {width}px"
     w.shot("catalog-phone-375")
