@@ -113,7 +113,7 @@ def shell_state(pathname: str | None, search: str | None, settings: Settings, mo
     lang = lang if lang in ("zh", "en") else settings.lang
     region = q.get("region", settings.region)
     keep = "?" + urlencode({k: v for k, v in q.items() if k in ("region", "lang")}) if q else ""
-    links = [dcc.Link(m.title(lang), href=f"{m.path}{keep}",
+    links = [dcc.Link(m.nav_label(lang), href=f"{m.path}{keep}",
                       className="cb-navlink" + (" active" if pathname == m.path else ""))
              for m in modules if m.nav]
     return (links, region if region in REGIONS else settings.region, region_options(lang), t("lang.switch", lang),

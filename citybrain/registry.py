@@ -56,9 +56,16 @@ class DashboardModule:
     #: A path with variables (Dash Pages' ``path_template``, e.g. ``/workorders/<order_id>``): the layout
     #: gets them as keyword arguments. ``path`` is then only the page's name in the registry.
     path_template: str | None = None
+    #: A short English name for the navigation bar (English titles are longer than the Chinese ones and
+    #: the bar stays one line on a 1920 screen); the title when not given.
+    nav_en: str | None = None
 
     def title(self, lang: str = "zh") -> str:
         return self.title_zh if lang == "zh" else self.title_en
+
+    def nav_label(self, lang: str = "zh") -> str:
+        """The module's name in the navigation bar."""
+        return self.nav_en if lang == "en" and self.nav_en else self.title(lang)
 
 
 def builtin_modules() -> list[DashboardModule]:

@@ -166,6 +166,7 @@ def layout(region: str | None = None, lang: str | None = None, **_query) -> html
 
 
 MODULE = DashboardModule(
+    nav_en="Catalog",
     id=P, title_zh="数据目录", title_en="Data catalog", path="/catalog", layout=layout,
     datasets=("boundaries", "targets"), order=90, views=(DATASETS, INDICATORS),
     description_zh="全部数据集与指标的行数、时间范围、新鲜度、来源与许可。",

@@ -125,6 +125,7 @@ def register_callbacks(app: Dash) -> None:
 
 
 MODULE = DashboardModule(
+    nav_en="Data",
     id=P, title_zh="数据资源", title_en="Data resources", path=f"/d/{P}", layout=layout,
     datasets=("boundaries", "targets", "fisheries", "traffic", "water", "emergency", "typhoon"), indicators=(),
     description_zh="数据集责任单位、新鲜度、覆盖与数据归集目标。",

@@ -188,6 +188,7 @@ def register_callbacks(app: Dash) -> None:
 
 
 MODULE = DashboardModule(
+    nav_en="Emergency",
     id=P, title_zh="应急指挥", title_en="Emergency command", path=f"/d/{P}", layout=layout,
     datasets=("emergency",), indicators=KPIS + ("shelter_occupancy",), layers=("emergency",),
     description_zh="事件闭环、超时事件、到场时长、安置点与物资。",

@@ -140,6 +140,7 @@ def register_callbacks(app: Dash) -> None:
 
 
 MODULE = DashboardModule(
+    nav_en="Fishing ports",
     id=P, title_zh="智慧渔港", title_en="Smart fishing ports", path=f"/d/{P}", layout=layout,
     datasets=("fisheries", "targets"), indicators=KPIS + ("vessels_in_port_by_port",), layers=("fisheries",),
     description_zh="渔船动态、渔港在港、数字化监管覆盖率与伏季休渔执行。",

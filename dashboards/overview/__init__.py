@@ -207,6 +207,7 @@ def register_callbacks(app: Dash) -> None:
 
 
 MODULE = DashboardModule(
+    nav_en="Cockpit",
     id=P, title_zh="领导驾驶舱", title_en="Leaders' cockpit", path="/", layout=layout,
     datasets=("fisheries", "traffic", "water", "emergency"),
     indicators=tuple(i for g in DOMAINS.values() for i in g), layers=tuple(MAP_LAYERS),

@@ -261,6 +261,7 @@ def register_callbacks(app: Dash) -> None:
 
 
 MODULE = DashboardModule(
+    nav_en="Targets",
     id=P, title_zh="规划目标", title_en="Planning targets", path=f"/d/{P}", layout=layout,
     datasets=("targets", "fisheries"), indicators=tuple(kpi.TARGET_LINKS), layers=(),
     description_zh="规划指标所属规划、基期、最新、目标、进度与状态；分析员可填报进度。",

@@ -170,6 +170,7 @@ def register_callbacks(app: Dash) -> None:
 
 
 MODULE = DashboardModule(
+    nav_en="Traffic",
     id=P, title_zh="智慧交通", title_en="Smart traffic", path=f"/d/{P}", layout=layout,
     datasets=("traffic",), indicators=KPIS + ("overload_cases",), layers=("traffic",),
     description_zh="卡口流量、拥堵排名、治超与事故黑点。",

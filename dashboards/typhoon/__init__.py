@@ -160,6 +160,7 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
 
 
 MODULE = DashboardModule(
+    nav_en="Typhoon",
     id=P, title_zh="防台风", title_en="Typhoon defence", path=f"/d/{P}", layout=layout, order=55,
     datasets=("typhoon", "fisheries", "emergency", "water"), layers=("emergency",),
     description_zh="台风回放：风圈、影响范围、渔船回港、人员转移、水库超汛限、应急响应等级。",

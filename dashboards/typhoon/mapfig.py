@@ -1,4 +1,4 @@
-"""The typhoon page's map: the region's land, the whole best track (grade colours), the 30-kt and
+"""The typhoon page's map: the region's land and the basemap around it, the whole best track (grade colours), the 30-kt and
 50-kt wind circles at the replay time, the next 24/48 h of positions (the best track replayed as a
 perfect forecast), and the simulated boats at sea. Offline MapLibre style; the view fits the whole
 track and the region."""
@@ -16,6 +16,7 @@ from citybrain.i18n import t
 from citybrain.semantics import status as sem_status
 from citybrain.store import Store
 from citybrain.typhoon.circles import StormPath
+from layers import basemap
 from layers.figure import FONT, OFFLINE_STYLE
 from layers.registry import cached_map_layers
 
@@ -81,7 +82,8 @@ def figure(store: Store, region: str, path: StormPath, track: pd.DataFrame, at: 
                      "marker": {"size": 8, "color": [sem_status.COLOURS.get(s, "#8fb3d1") for s in sea["status"]]},
                      "text": sea["entity_id"].tolist(), "hoverinfo": "text", "name": t("typhoon.map.boats", lang),
                      "uid": "typhoon-boats"})
-    land = cached_map_layers(store, "boundaries", region, None)
+    # the land around the region (the basemap: neighbouring counties, the coast) under the region's own
+    land = [*basemap.map_layers(store, region), *cached_map_layers(store, "boundaries", region, None)]
     from citybrain.queries import geo
 
     r = geo.region_shapes(store, region)

@@ -201,6 +201,7 @@ def register_callbacks(app: Dash) -> None:
 
 
 MODULE = DashboardModule(
+    nav_en="Water & floods",
     id=P, title_zh="智慧水利", title_en="Water and flood defence", path=f"/d/{P}", layout=layout,
     datasets=("water", "typhoon"), indicators=KPIS + ("water_level", "reservoir_storage"), layers=("water",),
     description_zh="超警戒测站、累计雨量、水库蓄水与台风。",
