@@ -26,6 +26,8 @@ from citybrain.validate import first_bad
 
 #: Units whose values may be negative (levels against a datum, temperatures); all others are >= 0.
 SIGNED_UNITS = {"m", "℃", "°C"}
+#: Units of things counted one by one (vessels, cases, people, items): their values are whole numbers.
+COUNT_UNITS = {"艘", "起", "个", "人", "辆", "件", "张", "条", "顶"}
 #: How far past max(wall clock, store anchor) a live row may lie (clock skew of feeds).
 FUTURE_TOLERANCE = timedelta(hours=1)
 EARLIEST = datetime(2000, 1, 1)

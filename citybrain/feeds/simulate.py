@@ -30,7 +30,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from citybrain.feeds.check import SIGNED_UNITS
+from citybrain.feeds.check import COUNT_UNITS, SIGNED_UNITS
 from citybrain.feeds.kinds import EVENT_STEPS
 from citybrain.semantics.freshness import clock
 from citybrain.settings import Settings
@@ -108,6 +108,8 @@ class Simulator:
         value = last + 0.2 * (mean - last) + 0.3 * np.maximum(sd, 1e-3) * z
         signed = s["unit"].isin(list(SIGNED_UNITS)).to_numpy()
         value = np.round(np.where(signed, value, np.maximum(value, 0)), 3)
+        whole = s["unit"].isin(list(COUNT_UNITS)).to_numpy()  # 1.8 vessels is no count
+        value = np.where(whole, np.round(value), value)
         s.loc[due, "last"] = value[due]
         s.loc[due, "last_ts"] = pd.Timestamp(ts)
         stamp = ts.isoformat()

@@ -38,6 +38,18 @@ def test_the_simulator_is_deterministic(store):
     assert all(r["ts"] == (TEST_ANCHOR + timedelta(minutes=15)).isoformat() for r in first[2][("fisheries", "tracks")])
 
 
+def test_counted_things_stay_whole_numbers(store):
+    """Vessels, cases and people are counted: the random walk never sends 1.8 vessels."""
+    from citybrain.feeds.check import COUNT_UNITS
+
+    sim = Simulator.from_store(store)
+    units = dict(zip(sim.series["indicator_id"], sim.series["unit"]))
+    sent = [r for _ in range(24) for (ds, kind), rows in sim.step().items() if kind == "observations" for r in rows]
+    counted = [r for r in sent if units[r["indicator_id"]] in COUNT_UNITS]
+    assert counted, "the store has simulated count series of an hour's cadence or less"
+    assert all(float(r["value"]).is_integer() for r in counted), [r for r in counted if not float(r["value"]).is_integer()][:3]
+
+
 def test_simulate_over_http_continues_from_the_stores_now(store):
     port = devserver.free_port()
     server = devserver.start(port, {"CITYBRAIN_DB": str(store.db), "CITYBRAIN_CACHE": "null"})
