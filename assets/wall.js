@@ -59,15 +59,23 @@
   }
 
   function init(root) {
+    /* a re-rendered wall (same playlist) keeps its place in the rotation: only a new playlist starts over */
+    var was = W.root && W.steps[W.idx] ? W.steps[W.idx].getAttribute("data-step") : null;
+    var since = W.stepStart;
     W.root = root;
     var c = (root.getAttribute("data-canvas") || "1920x1080").split("x");
     W.cw = +c[0] || 1920; W.ch = +c[1] || 1080;
     W.idle = (+root.getAttribute("data-idle") || 30) * 1000;
     W.steps = Array.prototype.slice.call(root.querySelectorAll(".wall-step"));
     W.dots = Array.prototype.slice.call(root.querySelectorAll(".wall-dot"));
-    W.idx = 0; W.stepStart = Date.now(); W.inflight = {};
+    var keep = -1;
+    for (var k = 0; was && k < W.steps.length; k++) {
+      if (W.steps[k].getAttribute("data-step") === was) { keep = k; }
+    }
+    W.inflight = {};
     fit();
-    show(0, true);
+    show(keep >= 0 ? keep : 0, true);
+    if (keep >= 0) { W.stepStart = since; }
   }
 
   function show(i, first) {

@@ -86,6 +86,13 @@ def test_wall_1080(open_page):
     wait_fitted(w)
     assert w.page.evaluate("cbWall.scale") == 1
     check_wall(w, "wall-1080")
+    # Dash may render the page again (a URL or shell update): the rotation keeps its place
+    p = w.page
+    p.evaluate("cbWall.show(1)")
+    assert active(w) == "water"
+    p.evaluate("(() => { const r = document.getElementById('wall-root'); r.replaceWith(r.cloneNode(true)); })()")
+    assert wait_for(lambda: p.evaluate("cbWall.root === document.getElementById('wall-root')"), 5)
+    assert active(w) == "water", "a re-rendered wall must not start its playlist over"
 
 
 def test_wall_4k_same_composition(open_page):
