@@ -74,7 +74,7 @@ def same_site() -> None:
         raise Forbidden("cross-site write refused")
 
 
-def _json_body(fields: list[Field]) -> dict[str, Any]:
+def json_body(fields: list[Field]) -> dict[str, Any]:
     same_site()
     data = request.get_json(silent=True) if request.content_length else None
     if request.content_length and data is None:
@@ -112,7 +112,7 @@ def _alarm_write(alarm_id: str, action: str, fields: list[Field], act: Callable[
     user, role, _ = _who()
     if not can_act_on_alarms(role):
         raise Forbidden(f"role {role or 'anonymous'} may not {action} alarms")
-    body = _json_body(fields)
+    body = json_body(fields)
     engine, now = _engine(), clock_now()
     if len(alarm_id) > 200 or any(ord(c) < 32 for c in alarm_id):  # never an id of the set
         raise NotFound("unknown alarm", parameter="id", got=alarm_id)
@@ -159,7 +159,7 @@ def create():
     user, role, _ = _who()
     if not rules.may_create(role):
         raise Forbidden(f"role {role or 'anonymous'} may not create work orders")
-    b = _json_body(CREATE)
+    b = json_body(CREATE)
     out = workorders.create(_engine(), user=user, role=role, title=b["title"], category=b["category"],
                             region=b["region"], alarm_id=b["alarm_id"], lon=b["lon"], lat=b["lat"], now=clock_now())
     audit.record("workorder_create", user=user, role=role, addr=request.remote_addr, **out,
@@ -167,7 +167,7 @@ def create():
     return jsonify(out), 201
 
 
-def _known_id(order_id: int) -> int:
+def known_id(order_id: int) -> int:
     """``order_id`` if it can be an order's id at all (a 40-digit number is simply unknown)."""
     if not 0 < order_id <= MAX_ID:
         raise NotFound("unknown work order", parameter="id", got=str(order_id)[:40])
@@ -178,8 +178,8 @@ def _known_id(order_id: int) -> int:
 def transition(order_id: int):
     """Take one step of a work order at the version the caller read."""
     user, role, dept = _who()
-    order_id = _known_id(order_id)
-    b = _json_body(TRANSITION)
+    order_id = known_id(order_id)
+    b = json_body(TRANSITION)
     out = workorders.transition(_engine(), order_id, to=b["to"], version=b["version"], user=user, role=role,
                                 user_department=dept, now=clock_now(), department=b["department"], note=b["note"])
     audit.record("workorder_transition", user=user, role=role, addr=request.remote_addr, **out,
@@ -191,7 +191,7 @@ def transition(order_id: int):
 def order(order_id: int):
     """A work order with its state and history."""
     _user, role, dept = _who()
-    order_id = _known_id(order_id)
+    order_id = known_id(order_id)
     return jsonify(iso(workorders.get(_engine(), order_id, role=role, department=dept, now=clock_now())))
 
 
@@ -241,18 +241,18 @@ def orders_csv():
 
 # --- OpenAPI --------------------------------------------------------------------------------------
 
-def _answers(ok: dict[str, Any], *codes: int) -> dict[str, Any]:
+def answers(ok: dict[str, Any], *codes: int) -> dict[str, Any]:
     text = {400: "Bad body or parameter (names the field), or a step the life cycle does not allow",
             404: "Unknown alarm or work order", 409: "Stale version: reload and try again",
             503: "Operational database unavailable"}
     return {**ok, **{str(c): {"description": text[c], "content": ERR} for c in (*codes, 503)}}
 
 
-def _op(op_id: str, summary: str, tag: str, ok: dict[str, Any], codes: tuple[int, ...], *,
+def op_doc(op_id: str, summary: str, tag: str, ok: dict[str, Any], codes: tuple[int, ...], *,
         body: list[Field] | None = None, path_param: tuple[str, str] | None = None,
         params: list[Param] | None = None) -> dict[str, Any]:
     doc: dict[str, Any] = {"operationId": op_id, "summary": summary, "tags": [tag],
-                           "responses": _answers(ok, *codes)}
+                           "responses": answers(ok, *codes)}
     ps = [p.openapi() for p in params or []]
     if path_param:
         name, kind = path_param
@@ -264,12 +264,12 @@ def _op(op_id: str, summary: str, tag: str, ok: dict[str, Any], codes: tuple[int
     return doc
 
 
-def _json_ok(props: dict[str, Any], code: str = "200") -> dict[str, Any]:
+def json_ok(props: dict[str, Any], code: str = "200") -> dict[str, Any]:
     return {code: {"description": "OK", "content": {"application/json": {"schema": {
         "type": "object", "properties": props}}}}}
 
 
-_ALARM_OUT = _json_ok({"id": {"type": "string"}, "state": {"type": "string"}, "version": {"type": "integer"},
+_ALARM_OUT = json_ok({"id": {"type": "string"}, "state": {"type": "string"}, "version": {"type": "integer"},
                        "acknowledged_by": {"type": "string", "nullable": True},
                        "acknowledged_at": {"type": "string", "nullable": True},
                        "silenced_until": {"type": "string", "nullable": True}})
@@ -277,30 +277,30 @@ _ORDER_OUT = {"id": {"type": "integer"}, "state": {"type": "string"}, "version":
 for _name, _view, _fields, _summary in (("ack", ack, ACK, "Acknowledge an alarm (note optional)."),
                                         ("silence", silence, SILENCE, "Silence an alarm for some minutes, with a reason."),
                                         ("resolve", resolve, ACK, "Clear an alarm by hand.")):
-    add_route(f"/alarms/<alarm_id>/{_name}", f"alarm_{_name}", _view, {"post": _op(
+    add_route(f"/alarms/<alarm_id>/{_name}", f"alarm_{_name}", _view, {"post": op_doc(
         f"alarm_{_name}", _summary, "alarms", _ALARM_OUT, (400, 404), body=_fields,
         path_param=("alarm_id", "string"))}, methods=("POST",), access=STAFF)
-add_route("/alarms/<alarm_id>/history", "alarm_history", alarm_history, {"get": _op(
+add_route("/alarms/<alarm_id>/history", "alarm_history", alarm_history, {"get": op_doc(
     "alarm_history", "An alarm's state and every event of its life cycle (escalations included).", "alarms",
-    _json_ok({"id": {"type": "string"}, "state": {"type": "string"}, "escalation_level": {"type": "integer"},
+    json_ok({"id": {"type": "string"}, "state": {"type": "string"}, "escalation_level": {"type": "integer"},
               "history": {"type": "array", "items": {"type": "object"}}}), (404,),
     path_param=("alarm_id", "string"))}, access=STAFF)
-add_route("/workorders", "workorders_list", orders, {"get": _op(
+add_route("/workorders", "workorders_list", orders, {"get": op_doc(
     "workorders_list", "Work orders matching the filters, overdue first.", "workorders",
-    _json_ok({"count": {"type": "integer"}, "rows": {"type": "array", "items": {"type": "object"}}}), (400,),
+    json_ok({"count": {"type": "integer"}, "rows": {"type": "array", "items": {"type": "object"}}}), (400,),
     params=LIST)}, access=STAFF)
-add_route("/workorders", "workorders_create", create, {"post": _op(
-    "workorders_create", "Create a work order (state received).", "workorders", _json_ok(_ORDER_OUT, "201"), (400,),
+add_route("/workorders", "workorders_create", create, {"post": op_doc(
+    "workorders_create", "Create a work order (state received).", "workorders", json_ok(_ORDER_OUT, "201"), (400,),
     body=CREATE)}, methods=("POST",), access=STAFF)
-add_route("/workorders.csv", "workorders_csv", orders_csv, {"get": _op(
+add_route("/workorders.csv", "workorders_csv", orders_csv, {"get": op_doc(
     "workorders_csv", "Work orders matching the filters (CSV).", "workorders",
     {"200": {"description": "OK", "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}}}},
     (400,), params=CSV_PARAMS)}, access=EXPORT)
-add_route("/workorders/<int:order_id>", "workorder", order, {"get": _op(
+add_route("/workorders/<int:order_id>", "workorder", order, {"get": op_doc(
     "workorder", "A work order with its state and history.", "workorders",
-    _json_ok({**_ORDER_OUT, "history": {"type": "array", "items": {"type": "object"}}}), (404,),
+    json_ok({**_ORDER_OUT, "history": {"type": "array", "items": {"type": "object"}}}), (404,),
     path_param=("order_id", "integer"))}, access=STAFF)
-add_route("/workorders/<int:order_id>/transition", "workorder_transition", transition, {"post": _op(
+add_route("/workorders/<int:order_id>/transition", "workorder_transition", transition, {"post": op_doc(
     "workorder_transition", "Take one step of a work order at the version read (409 when stale).", "workorders",
-    _json_ok({**_ORDER_OUT, "department": {"type": "string", "nullable": True}}), (400, 404, 409), body=TRANSITION,
+    json_ok({**_ORDER_OUT, "department": {"type": "string", "nullable": True}}), (400, 404, 409), body=TRANSITION,
     path_param=("order_id", "integer"))}, methods=("POST",), access=STAFF)

@@ -19,7 +19,7 @@ from citybrain.api.params import Param, parse
 from citybrain.api.routes import add_route
 from citybrain.auth.policy import STAFF
 from citybrain.ops import duty, handover
-from citybrain.ops.api import MAX_ID, _json_body, _json_ok, _op, iso, ops_view
+from citybrain.ops.api import MAX_ID, json_body, json_ok, op_doc, iso, ops_view
 from citybrain.ops.body import Field
 from citybrain.ops.caller import caller
 from citybrain.ops.db import ensure
@@ -70,7 +70,7 @@ def add_shift():
     """Put someone on the roster (duty, admin)."""
     user, role, _ = caller()
     duty.check_write(role, "edit the duty roster")
-    b = _json_body(SHIFT)
+    b = json_body(SHIFT)
     out = duty.add_shift(_engine(), user=b["user"], role=b["role"], region=b["region"], starts_at=b["starts_at"],
                          ends_at=b["ends_at"], created_by=user, now=clock_now())
     audit.record("duty_roster_add", user=user, role=role, addr=request.remote_addr, id=out["id"], shift=iso(out))
@@ -110,7 +110,7 @@ def write_entry(b: dict[str, Any], via: str | None = None) -> dict[str, Any]:
 @ops_view
 def add_entry():
     """Write a duty log entry (duty, admin); the time is the server's."""
-    return jsonify(iso(write_entry(_json_body(ENTRY)))), 201
+    return jsonify(iso(write_entry(json_body(ENTRY)))), 201
 
 
 @ops_view
@@ -122,25 +122,25 @@ def handover_summary(shift_id: int):
     return jsonify(iso(handover.current(_engine(), shift_id, clock_now())))
 
 
-_ROWS = _json_ok({"count": {"type": "integer"}, "rows": {"type": "array", "items": {"type": "object"}}})
-_ID = _json_ok({"id": {"type": "integer"}}, "201")
-add_route("/duty/roster", "duty_roster", roster, {"get": _op(
+_ROWS = json_ok({"count": {"type": "integer"}, "rows": {"type": "array", "items": {"type": "object"}}})
+_ID = json_ok({"id": {"type": "integer"}}, "201")
+add_route("/duty/roster", "duty_roster", roster, {"get": op_doc(
     "duty_roster", "Roster entries of a region overlapping a time range (default: today).", "duty", _ROWS, (400,),
     params=RANGE)}, access=STAFF)
-add_route("/duty/roster", "duty_roster_add", add_shift, {"post": _op(
+add_route("/duty/roster", "duty_roster_add", add_shift, {"post": op_doc(
     "duty_roster_add", "Put someone on the roster (duty, admin).", "duty", _ID, (400,), body=SHIFT)},
     methods=("POST",), access=STAFF)
-add_route("/duty/roster/<int:shift_id>", "duty_roster_remove", remove_shift, {"delete": _op(
-    "duty_roster_remove", "Take an entry off the roster (duty, admin).", "duty", _json_ok({"id": {"type": "integer"}}),
+add_route("/duty/roster/<int:shift_id>", "duty_roster_remove", remove_shift, {"delete": op_doc(
+    "duty_roster_remove", "Take an entry off the roster (duty, admin).", "duty", json_ok({"id": {"type": "integer"}}),
     (404,), path_param=("shift_id", "integer"))}, methods=("DELETE",), access=STAFF)
-add_route("/duty/log", "duty_log", log_entries, {"get": _op(
+add_route("/duty/log", "duty_log", log_entries, {"get": op_doc(
     "duty_log", "Duty log entries of a region in a time range (default: today), newest first.", "duty", _ROWS,
     (400,), params=RANGE)}, access=STAFF)
-add_route("/duty/log", "duty_log_add", add_entry, {"post": _op(
+add_route("/duty/log", "duty_log_add", add_entry, {"post": op_doc(
     "duty_log_add", "Write a duty log entry (duty, admin).", "duty", _ID, (400,), body=ENTRY)},
     methods=("POST",), access=STAFF)
-add_route("/duty/handover/<int:shift_id>", "duty_handover", handover_summary, {"get": _op(
+add_route("/duty/handover/<int:shift_id>", "duty_handover", handover_summary, {"get": op_doc(
     "duty_handover", "Handover summary of a shift: open alarms and orders at its end, what changed during it.",
-    "duty", _json_ok({"counts": {"type": "object"}, "open_alarms": {"type": "array", "items": {"type": "object"}},
+    "duty", json_ok({"counts": {"type": "object"}, "open_alarms": {"type": "array", "items": {"type": "object"}},
                       "open_orders": {"type": "array", "items": {"type": "object"}}}), (404,),
     path_param=("shift_id", "integer"))}, access=STAFF)

@@ -20,11 +20,11 @@ from citybrain.auth.policy import STAFF
 from citybrain.auth.roles import DUTY_ROLES, HANDLER
 from citybrain.ops import photos, rules
 from citybrain.ops.api import (
-    _answers,
-    _json_ok,
-    _known_id,
-    _op,
+    answers,
     iso,
+    json_ok,
+    known_id,
+    op_doc,
     ops_view,
     same_site,
 )
@@ -67,7 +67,7 @@ def _version() -> int | None:
 def upload(order_id: int):
     """Add photos to a step of a work order."""
     user, role, dept = caller()
-    order_id = _known_id(order_id)
+    order_id = known_id(order_id)
     same_site()
     settings = context.current().settings
     cap = settings.ops_photo_max_bytes * photos.MAX_PER_STEP + 64 * 1024
@@ -105,7 +105,7 @@ def upload(order_id: int):
 def photo(order_id: int, sha256: str):
     """One photo of a work order (only to whoever may see the order)."""
     _user, role, dept = caller()
-    order_id = _known_id(order_id)
+    order_id = known_id(order_id)
     engine = ensure(context.current().ops)
     path, media = photos.readable(engine, context.current().settings, order_id, sha256, role=role, department=dept)
     resp = send_file(path, mimetype=media, max_age=0, conditional=True, etag=sha256)
@@ -115,19 +115,19 @@ def photo(order_id: int, sha256: str):
     return resp
 
 
-_UPLOAD_DOC = _op("workorder_photos_add", "Add JPEG/PNG/WebP photos to a step of a work order (multipart field "
+_UPLOAD_DOC = op_doc("workorder_photos_add", "Add JPEG/PNG/WebP photos to a step of a work order (multipart field "
                   "'photo', optional 'version' of the step; default the latest).", "workorders",
-                  _json_ok({"id": {"type": "integer"}, "photos": {"type": "array", "items": {"type": "object"}}},
+                  json_ok({"id": {"type": "integer"}, "photos": {"type": "array", "items": {"type": "object"}}},
                            "201"), (400, 404), path_param=("order_id", "integer"))
 _UPLOAD_DOC["responses"]["413"] = {"description": "Photo larger than the limit (names the field)",
-                                   "content": _answers({})["503"]["content"]}
+                                   "content": answers({})["503"]["content"]}
 _UPLOAD_DOC["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": [FIELD], "properties": {
         FIELD: {"type": "array", "items": {"type": "string", "format": "binary"}},
         "version": {"type": "integer", "minimum": 1}}}}}}
 add_route("/workorders/<int:order_id>/photos", "workorder_photos_add", upload, {"post": _UPLOAD_DOC},
           methods=("POST",), access=STAFF)
-_PHOTO_DOC = _op("workorder_photo", "One photo of a work order (to roles that may see the order).", "workorders",
+_PHOTO_DOC = op_doc("workorder_photo", "One photo of a work order (to roles that may see the order).", "workorders",
                  {"200": {"description": "The image", "content": {
                      m: {"schema": {"type": "string", "format": "binary"}} for m in photos.KINDS}}}, (404,),
                  path_param=("order_id", "integer"))

@@ -15,7 +15,7 @@ from citybrain.api.routes import add_route
 from citybrain.auth.policy import STAFF
 from citybrain.auth.roles import can_record_progress
 from citybrain.ops import progress
-from citybrain.ops.api import _json_body, ops_view  # the duty room's body parsing and error answers
+from citybrain.ops.api import json_body, ops_view
 from citybrain.ops.body import Field
 from citybrain.ops.caller import caller
 from citybrain.ops.db import ensure
@@ -61,7 +61,7 @@ def post_progress():
         reports = progress.parse_csv(request.stream.read(progress.MAX_BYTES + 1), known)  # bounded read
         via = "api-csv"
     else:
-        reports = [progress.check(_json_body(FIELDS), known)]
+        reports = [progress.check(json_body(FIELDS), known)]
         via = "api"
     return jsonify({"stored": submit(reports, via)}), 201
 
