@@ -50,7 +50,7 @@ def layout(region: str | None = None, lang: str | None = None, **_query) -> html
         dcc.Store(id=f"{P}-ctx", data={"region": region, "lang": lang}),
         dcc.Store(id=f"{P}-win", data=win),
         dcc.Store(id=f"{P}-traces", data=[]),
-        dcc.Store(id=f"{P}-pick"), dcc.Store(id=f"{P}-order-draft"),
+        dcc.Store(id=f"{P}-pick"), dcc.Store(id=f"{P}-alert-pick"), dcc.Store(id=f"{P}-order-draft"),
         dcc.Interval(id=f"{P}-tick", interval=900, disabled=True),
         html.Div(className="map-head", children=[
             html.H1(f"{t('map.title', lang)} · {region_name(region, lang)}", id=f"{P}-title"),

@@ -117,18 +117,30 @@ def register_callbacks(app: Dash) -> None:
         v = (value or 0) + int(speed or 1)
         return 0 if v > vmax else v
 
+    # A click on an alert becomes one value of ``alert-pick`` in the browser; a list re-rendered by
+    # the next replay step writes nothing, so it cannot supersede a click still on its way
+    # (with the list itself as the input, Dash dropped the click's answer for the re-render's).
+    app.clientside_callback(
+        """function(_n) {
+            const t = (dash_clientside.callback_context.triggered || [])[0];
+            if (!t || !t.value) { return dash_clientside.no_update; }
+            const id = JSON.parse(t.prop_id.slice(0, t.prop_id.lastIndexOf('.')));
+            return {index: id.index, at: Date.now()};
+        }""",
+        Output(f"{P}-alert-pick", "data"), Input({"type": f"{P}-alert", "index": ALL}, "n_clicks"),
+        prevent_initial_call=True)
+
     @app.callback(Output(f"{P}-detail", "children"), Output(f"{P}-graph", "figure", allow_duplicate=True),
                   Output(f"{P}-pick", "data"),
-                  Input(f"{P}-graph", "clickData"), Input({"type": f"{P}-alert", "index": ALL}, "n_clicks"),
+                  Input(f"{P}-graph", "clickData"), Input(f"{P}-alert-pick", "data"),
                   State(f"{P}-ctx", "data"), State(f"{P}-win", "data"), State(f"{P}-slider", "value"),
                   prevent_initial_call=True)
-    def _detail(click, _alerts, ctxdata, win, step):
-        trig = dash.ctx.triggered_id
+    def _detail(click, alert_pick, ctxdata, win, step):
         zoom_to = False
-        if isinstance(trig, dict):
-            if not dash.ctx.triggered[0].get("value"):  # the list re-rendered; nothing was clicked
+        if dash.ctx.triggered_id == f"{P}-alert-pick":
+            if not isinstance(alert_pick, dict) or "|" not in str(alert_pick.get("index")):
                 return no_update, no_update, no_update
-            layer_id, fid = trig["index"].split("|", 1)
+            layer_id, fid = str(alert_pick["index"]).split("|", 1)
             zoom_to = True
         else:
             pts = (click or {}).get("points") or []

@@ -23,6 +23,34 @@ def _label(w) -> str:
     return w.page.inner_text("#map-time-label")
 
 
+def _click_first_alert(w) -> str:
+    """Click the first alert of a place on the map (indicator rows are text) and return its name,
+    read from the very element clicked (the list may re-render a moment later)."""
+    full = w.page.evaluate("""() => {
+        const b = document.querySelector('button.map-alert');
+        const n = b.querySelector('.map-alert-name').innerText;
+        b.click();
+        return n;
+    }""")
+    return full.split(" · ", 1)[1].split("：", 1)[0]
+
+
+def _wait_detail(w, name: str) -> None:
+    w.page.wait_for_function(
+        f"document.querySelector('#map-detail-name') && document.querySelector('#map-detail-name').innerText === {name!r}",
+        timeout=15000)
+
+
+def _settled(w) -> None:
+    """Wait until the time label and the alert list stop changing (a paused replay's last step landed)."""
+    w.page.wait_for_function("""() => {
+        const s = document.querySelector('#map-time-label').innerText + '|' + document.querySelector('#map-alerts').innerHTML;
+        const now = Date.now();
+        if (window.__cbSeen !== s) { window.__cbSeen = s; window.__cbSince = now; return false; }
+        return now - window.__cbSince > 1500;
+    }""", polling=250, timeout=20000)
+
+
 def test_map_page_end_to_end(open_page):
     w = open_page(1920, 1080)
     _ready(w)
@@ -71,19 +99,19 @@ def test_map_page_end_to_end(open_page):
     moved = _label(w)
     assert moved < before
 
-    # play, then pause: time advances
+    # play: time advances, and an alert clicked while the list re-renders at every step still opens
     w.page.click("#map-play")
     w.page.wait_for_function(f"document.querySelector('#map-time-label').innerText !== {moved!r}", timeout=15000)
+    name = _click_first_alert(w)
+    _wait_detail(w, name)
+    # pause: the time stays where it is
     w.page.click("#map-play")
     assert _label(w) > moved
+    _settled(w)
 
     # click an alert: the detail panel shows it and the map zooms to it
-    first = w.page.locator("button.map-alert").first  # a place on the map (indicator rows are text)
-    name = first.locator(".map-alert-name").inner_text().split(" · ", 1)[1].split("：", 1)[0]
-    first.click()
-    w.page.wait_for_function(
-        f"document.querySelector('#map-detail-name') && document.querySelector('#map-detail-name').innerText === {name!r}",
-        timeout=15000)
+    name = _click_first_alert(w)
+    _wait_detail(w, name)
     w.page.wait_for_function(f"document.querySelector('{GRAPH}')._fullLayout.map.zoom >= 11.9", timeout=15000)
     w.shot("map_alert_zoom")
     w.assert_clean()
