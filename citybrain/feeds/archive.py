@@ -20,6 +20,7 @@ from citybrain.feeds.kinds import kind_of
 from citybrain.feeds.stage import stage_rows
 from citybrain.feeds.writer import Batch, apply
 from citybrain.store.files import fsync
+from citybrain.store.parts import PartWriter
 
 log = logging.getLogger(__name__)
 ARCHIVE_DIR = "ingested"
@@ -67,7 +68,7 @@ def _alive_part(p: Path) -> bool:
     return False
 
 
-def replay(con: duckdb.DuckDBPyConnection, target: Path, version: str) -> str:
+def replay(con: duckdb.DuckDBPyConnection, target: Path, version: str, pw: PartWriter) -> str:
     """Append the archived batches of the datasets just built (in their ingest order); return the version.
 
     Called by the build before it checkpoints. An archive that no longer fits the manifests fails
@@ -100,7 +101,7 @@ def replay(con: duckdb.DuckDBPyConnection, target: Path, version: str) -> str:
             if n:
                 version = apply(con, Batch(b["dataset"], kind.name, rows_path, n, b["batch_id"], b["sha256"], b["file"],
                                            datetime.fromisoformat(b["loaded_at"]), b["_data"].relative_to(root.parent)
-                                           .as_posix(), checker.restricted), version)
+                                           .as_posix(), checker.restricted), version, pw)
         finally:
             rows_path.unlink(missing_ok=True)
     if batches:

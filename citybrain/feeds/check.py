@@ -23,6 +23,7 @@ from citybrain.feeds.kinds import FeedKind
 from citybrain.manifest import LiveSpec
 from citybrain.regions import REGIONS
 from citybrain.validate import first_bad
+from citybrain.store.parts import source
 
 #: Units whose values may be negative (levels against a datum, temperatures); all others are >= 0.
 SIGNED_UNITS = {"m", "℃", "°C"}
@@ -174,10 +175,10 @@ class Checker:
         if not (self.live or self.skip_stored):
             return frame
         probe = frame[["indicator_id", "region_code", "entity_id", "ts"]].assign(i=np.arange(len(frame)))
-        hits = self.stored_keys(probe, """SELECT p.i, o.batch_id FROM _probe p JOIN observations o
+        lo, hi = frame["ts"].min().to_pydatetime(), frame["ts"].max().to_pydatetime()
+        hits = self.stored_keys(probe, f"""SELECT p.i, o.batch_id FROM _probe p JOIN {source(self.con, "observations", lo, hi)} o
             ON o.indicator_id = p.indicator_id AND o.region_code = p.region_code AND o.ts = p.ts
-               AND o.entity_id IS NOT DISTINCT FROM p.entity_id WHERE o.ts BETWEEN ? AND ?""",
-                                [frame["ts"].min().to_pydatetime(), frame["ts"].max().to_pydatetime()])
+               AND o.entity_id IS NOT DISTINCT FROM p.entity_id WHERE o.ts BETWEEN ? AND ?""", [lo, hi])
         return self.drop_stored(frame, hits, first_row, "an observation", "ts")
 
     def _tracks(self, first_row: int, frame: pd.DataFrame) -> pd.DataFrame:
@@ -205,7 +206,7 @@ class Checker:
         if not (self.live or self.skip_stored):
             return out
         probe = out[["track_id", "ts"]].assign(i=np.arange(len(out)))
-        hits = self.stored_keys(probe, """SELECT p.i, t.batch_id FROM _probe p JOIN tracks t ON t.track_id = p.track_id
-            AND t.ts = p.ts WHERE t.ts BETWEEN ? AND ?""", [out["ts"].min().to_pydatetime(),
-                                                            out["ts"].max().to_pydatetime()])
+        lo, hi = out["ts"].min().to_pydatetime(), out["ts"].max().to_pydatetime()
+        hits = self.stored_keys(probe, f"""SELECT p.i, t.batch_id FROM _probe p JOIN {source(self.con, "tracks", lo, hi)} t
+            ON t.track_id = p.track_id AND t.ts = p.ts WHERE t.ts BETWEEN ? AND ?""", [lo, hi])
         return self.drop_stored(out, hits, first_row, "a position", "ts")

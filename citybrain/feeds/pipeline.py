@@ -33,7 +33,8 @@ from citybrain.feeds.stage import release_memory, stage_rows
 from citybrain.feeds.writer import Batch, append_batch
 from citybrain.semantics.freshness import clock
 from citybrain.settings import Settings, get_settings
-from citybrain.store.files import CST, cleanup_stale, fsync, writer_lock
+from citybrain.store import parts
+from citybrain.store.files import CST, fsync, writer_lock
 
 log = logging.getLogger(__name__)
 #: The checking connection's memory: a bounded buffer cache, whatever the store's size.
@@ -102,7 +103,7 @@ def ingest(dataset: str, source: Path | BinaryIO, settings: Settings | None = No
             sha, _ = stage_copy(source, staged, dataset=dataset, file=name, max_bytes=max_bytes)
         batch_id = batch_id_of(dataset, fk.name, sha, idempotency_key)
         with writer_lock(target):
-            cleanup_stale(target)
+            parts.cleanup(target)
             current = Path(os.path.realpath(target))
             if not current.exists():
                 raise DataError(f"no store at {target}: run `citybrain build` first", dataset=dataset, file=name)

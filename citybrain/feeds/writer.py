@@ -3,9 +3,10 @@
 This is the one place a feed batch meets the store's layout, behind a narrow interface:
 ``append_batch(target, batch, version, before_switch)`` adds the rows staged in ``batch.rows_path``
 (a Parquet file of table rows, see ``SCHEMAS``) and returns the new data version; ``apply`` is the
-same change inside an open connection (the build's replay of archived batches uses it). Today it
-copies the served DuckDB file, applies the batch to the copy and switches the link (copy on write,
-see ``citybrain.store.ingest``); a partitioned layout replaces these two functions only.
+same change inside an open catalog (the build's replay of archived batches uses it). Observations and
+positions become one new Parquet part (``citybrain.store.parts``) listed by a new copy of the small
+catalog, which is switched in like a build (copy on write of the catalog only): the cost follows the
+batch, not the store.
 
 Observations and positions are appended in time order; an event row opens an incident or sets the
 time of a step (and the status follows the latest step reached); an entity row inserts a place or
@@ -31,7 +32,7 @@ import pandas as pd
 import pyarrow as pa
 
 from citybrain.feeds.kinds import EVENT_STEPS
-from citybrain.store import restricted, tables
+from citybrain.store import parts, restricted, tables
 from citybrain.store.files import TMP_PREFIX, fsync
 from citybrain.settings import Settings
 
@@ -82,11 +83,13 @@ def chain_version(version: str, sha: str) -> str:
     return hashlib.sha256(f"{version}:{sha}".encode()).hexdigest()[:16]
 
 
-def _insert_sorted(con: duckdb.DuckDBPyConnection, table: str, batch: Batch) -> None:
-    cols = [c.name for c in tables.TABLES[table]]
-    sel = ", ".join(cols)
-    con.execute(f"INSERT INTO {table} ({sel}, dataset, batch_id) SELECT {sel}, ?, ? FROM read_parquet(?) "
-                f"ORDER BY {tables.SORT_KEYS[table]}", [batch.dataset, batch.batch_id, str(batch.rows_path)])
+def _add_part(con: duckdb.DuckDBPyConnection, table: str, batch: Batch, pw: parts.PartWriter) -> None:
+    """The batch's rows as one new part of ``table``, listed by the catalog ``con``."""
+    sql = parts.select(table, "read_parquet(?)", dataset="?", batch_id="?")
+    row = pw.write(con, table, batch.dataset, sql, [batch.dataset, batch.batch_id, str(batch.rows_path)])
+    if row:
+        parts.add(con, [row])
+        parts.define_views(con, pw.target)
 
 
 def _keep_restricted(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, batch: Batch) -> pd.DataFrame:
@@ -144,10 +147,11 @@ def _entities(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
         con.unregister("_ent")
 
 
-def apply(con: duckdb.DuckDBPyConnection, batch: Batch, version: str) -> str:
-    """Apply ``batch`` inside ``con``, record it and return the new data version."""
-    if batch.kind in ("observations", "tracks"):
-        _insert_sorted(con, batch.kind, batch)
+def apply(con: duckdb.DuckDBPyConnection, batch: Batch, version: str, pw: parts.PartWriter) -> str:
+    """Apply ``batch`` inside the catalog ``con`` (new parts through ``pw``), record it and return the new
+    data version."""
+    if batch.kind in parts.PART_TABLES:
+        _add_part(con, batch.kind, batch, pw)
     elif batch.kind == "events":
         _events(con, batch)
     else:
@@ -174,11 +178,14 @@ def append_batch(target: Path, batch: Batch, version: str, settings: Settings,
     makes its archive durable there)."""
     current = Path(os.path.realpath(target))
     tmp = target.parent / f"{TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}.duckdb"
+    pw = parts.PartWriter(target)
+    final = tmp
     try:
-        shutil.copyfile(current, tmp)
+        shutil.copyfile(current, tmp)  # the catalog only: dimensions, events, batches, the list of parts
         w = duckdb.connect(str(tmp), config=WRITE_CONFIG)
         try:
-            new_version = apply(w, batch, version)
+            new_version = apply(w, batch, version, pw)
+            parts.purge(w, target)
             if settings.test_ingest_pause:
                 print("INGEST_PAUSED", flush=True)
                 sys.stdout.flush()
@@ -187,6 +194,7 @@ def append_batch(target: Path, batch: Batch, version: str, settings: Settings,
         finally:
             w.close()
         fsync(tmp)
+        pw.durable()
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")  # as the build names them
         final = target.parent / f"{target.stem}-{stamp}-{new_version}{target.suffix}"
         os.replace(tmp, final)
@@ -197,5 +205,7 @@ def append_batch(target: Path, batch: Batch, version: str, settings: Settings,
     except BaseException:
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
+        if os.path.realpath(target) != str(final):  # never served: its parts are nobody's
+            pw.discard()
         raise
     return new_version

@@ -32,8 +32,8 @@ import shapely
 from shapely import wkb
 from tqdm import tqdm
 
-from citybrain.store import restricted, tables
-from citybrain.store.files import CST, TMP_PREFIX, cleanup_stale, fsync, switch, writer_lock
+from citybrain.store import parts, restricted, tables
+from citybrain.store.files import CST, TMP_PREFIX, fsync, switch, writer_lock
 from citybrain.errors import DataError
 from citybrain.geo import gcj02_to_wgs84
 from citybrain.manifest import Manifest, cadence_seconds, discover
@@ -223,9 +223,11 @@ def build_store(settings: Settings | None = None, *, target: Path | None = None,
 def _build_locked(settings: Settings, target: Path, progress: bool, only: list[str] | None) -> BuildResult:
     from citybrain.store.ingest import replay_archived
 
-    cleanup_stale(target)
+    parts.cleanup(target)
     anchor = settings.sim_anchor or default_anchor()
     tmp = target.parent / f"{TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}.duckdb"
+    pw = parts.PartWriter(target)
+    final = tmp
     started = time.perf_counter()
     manifests = discover(settings.datasets_dir)
     if only:
@@ -233,11 +235,14 @@ def _build_locked(settings: Settings, target: Path, progress: bool, only: list[s
     con = duckdb.connect(str(tmp))
     con.execute("SET enable_progress_bar = false")  # the build shows its own progress bar
     try:
-        result = _build_into(con, manifests, settings, anchor, progress)
-        result = (replay_archived(con, target, result[0]), result[1])
+        result = _build_into(con, manifests, settings, anchor, progress, pw)
+        result = (replay_archived(con, target, result[0], pw), result[1])
+        parts.retire_previous(con, target)
+        parts.purge(con, target)
         con.execute("CHECKPOINT")
         con.close()
         fsync(tmp)
+        pw.durable()
         version = result[0]
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
         final = target.parent / f"{target.stem}-{stamp}-{version}{target.suffix}"
@@ -247,6 +252,8 @@ def _build_locked(settings: Settings, target: Path, progress: bool, only: list[s
         con.close()
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
+        if os.path.realpath(target) != str(final):  # never served: its parts are nobody's
+            pw.discard()
         raise
     version, rows = result
     secs = time.perf_counter() - started
@@ -255,11 +262,13 @@ def _build_locked(settings: Settings, target: Path, progress: bool, only: list[s
 
 
 def _build_into(con: duckdb.DuckDBPyConnection, manifests: list[Manifest], settings: Settings,
-                anchor: datetime, progress: bool) -> tuple[str, dict[str, dict[str, int]]]:
+                anchor: datetime, progress: bool, pw: parts.PartWriter) -> tuple[str, dict[str, dict[str, int]]]:
     for t in tables.TABLES:
-        con.execute(tables.ddl(t))
+        if t not in parts.PART_TABLES:
+            con.execute(tables.ddl(t))
     for sql in tables.SYSTEM_DDL.values():
         con.execute(sql)
+    parts.create(con)
     pending: dict[str, list[pd.DataFrame]] = {t: [] for t in tables.TABLES}
     regions_frame: pd.DataFrame | None = None
     restricted_rows: list[pd.DataFrame] = []
@@ -305,9 +314,14 @@ def _build_into(con: duckdb.DuckDBPyConnection, manifests: list[Manifest], setti
         if "shape" in df.columns:
             df = df.drop(columns="shape")
         con.register("_incoming", df)
-        cols = ", ".join(c.name for c in tables.TABLES[table] + tables.BUILD_COLUMNS)
-        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming ORDER BY {tables.SORT_KEYS[table]}")
+        if table in parts.PART_TABLES:  # the big tables: Parquet parts the catalog lists
+            parts.add(con, parts.write_frame(con, pw, table, "_incoming"))
+        else:
+            cols = ", ".join(c.name for c in tables.TABLES[table] + tables.BUILD_COLUMNS)
+            con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming "
+                        f"ORDER BY {tables.SORT_KEYS[table]}")
         con.unregister("_incoming")
+        del df
     if restricted_rows:
         con.register("_secret", pd.concat(restricted_rows, ignore_index=True))
         con.execute("INSERT INTO restricted_values SELECT dataset, table_name, row_key, field, value FROM _secret")
@@ -316,6 +330,7 @@ def _build_into(con: duckdb.DuckDBPyConnection, manifests: list[Manifest], setti
     for k, v in {"data_version": version, "anchor": anchor.isoformat(), "seed": str(settings.seed),
                  "built_at": datetime.now(CST).replace(tzinfo=None).isoformat(timespec="seconds")}.items():
         con.execute("INSERT INTO meta VALUES (?, ?)", [k, v])
+    parts.define_views(con, pw.target)
     return version, rows
 
 

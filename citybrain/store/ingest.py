@@ -3,8 +3,9 @@
 DuckDB allows one writer and many reader processes, and the readers hold the served file open, so
 an ingest never writes that file. Under an exclusive lock (``<db dir>/.ingest.lock``, shared with
 ``citybrain build``) a feed is checked against the served store; the writer (``citybrain.feeds.writer``)
-copies the store file to a temporary file beside it, applies the batch (rows in time order), records
-it in ``batches``, chains the data version (``sha256(old version + batch sha)``), checkpoints, closes
+writes observations and positions as a new Parquet part (``citybrain.store.parts``), copies the small
+catalog file to a temporary file beside it, lists the part there (or applies events and entities),
+records the batch in ``batches``, chains the data version (``sha256(old version + batch sha)``), checkpoints, closes
 and fsyncs, and switches the link exactly like the build does. Readers re-resolve the link on their
 next query and every cached result is keyed by the data version, so all workers move to the new data
 at once. A batch is all or nothing: a bad file raises ``DataError`` before anything is written, and
@@ -27,6 +28,7 @@ from citybrain.feeds.pipeline import IngestResult, ingest
 from citybrain.feeds.writer import chain_version
 from citybrain.settings import Settings
 from citybrain.store.files import writer_lock
+from citybrain.store.parts import PartWriter
 
 __all__ = ["ARCHIVE_DIR", "IngestResult", "chain_version", "ingest_file", "replay_archived", "writer_lock"]
 
@@ -37,6 +39,6 @@ def ingest_file(dataset: str, path: Path | str, settings: Settings | None = None
     return ingest(dataset, Path(path), settings, kind=kind, target=target, simulated=simulated)
 
 
-def replay_archived(con: duckdb.DuckDBPyConnection, target: Path, version: str) -> str:
+def replay_archived(con: duckdb.DuckDBPyConnection, target: Path, version: str, pw: PartWriter) -> str:
     """Append the archived batches of the datasets just built (see ``citybrain.feeds.archive.replay``)."""
-    return replay(con, target, version)
+    return replay(con, target, version, pw)

@@ -99,8 +99,11 @@ def test_ingest_adds_a_batch_readers_see_without_restart(live_template, tmp_path
     assert res.data_version == reader.version == chain_version(v0, sha)
     assert reader.scalar("select count(*) from observations") == before + 12
     got = reader.df("select ts, entity_id, value, quality, simulated, dataset from observations "
-                    "where batch_id = ? order by rowid", [res.batch_id])
-    assert got["ts"].is_monotonic_increasing, "a batch is appended in time order"
+                    "where batch_id = ?", [res.batch_id])
+    part = reader.scalar("select file from parts where tbl = 'observations' order by created_at desc limit 1")
+    newest = reader.df("select ts, batch_id from read_parquet(?)", [f"{reader.meta()['parts_root']}/{part}"])
+    assert len(got) == 12 and (newest["batch_id"] == res.batch_id).all(), "a batch is one new part"
+    assert newest["ts"].is_monotonic_increasing, "a batch is appended in time order"
     assert set(got["dataset"]) == {"water"} and got["simulated"].all()
     batch = reader.df("select * from batches where batch_id = ?", [res.batch_id]).iloc[0]
     assert (batch["status"], batch["rows"], batch["sha256"], batch["files"]) == ("ingested", 12, sha, '["feed 1.csv"]')
