@@ -94,11 +94,14 @@ class LiveSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     lateness: str = Field(default="1d", description="How far behind the store's 'now' a feed row may arrive.")
     retention: str = Field(default="400d", description="Rows older than this (before the wall clock) are refused.")
+    keep: str | None = Field(default=None, description="Compaction deletes stored observations and positions "
+                             "older than this (before the wall clock); absent: kept for good.")
 
-    @field_validator("lateness", "retention")
+    @field_validator("lateness", "retention", "keep")
     @classmethod
-    def _span(cls, v: str) -> str:
-        cadence_seconds(v)
+    def _span(cls, v: str | None) -> str | None:
+        if v is not None:
+            cadence_seconds(v)
         return v
 
     @property
@@ -108,6 +111,10 @@ class LiveSpec(BaseModel):
     @property
     def retention_seconds(self) -> int:
         return cadence_seconds(self.retention)
+
+    @property
+    def keep_seconds(self) -> int | None:
+        return None if self.keep is None else cadence_seconds(self.keep)
 
 
 class Manifest(BaseModel):

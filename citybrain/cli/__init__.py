@@ -86,7 +86,7 @@ from citybrain.cli.users import users  # noqa: E402
 
 main.add_command(users)
 
-from citybrain.cli.ingest import ingest, watch  # noqa: E402
+from citybrain.cli.ingest import compact, ingest, watch  # noqa: E402
 from citybrain.cli.db import db  # noqa: E402
 from citybrain.cli.duty import duty  # noqa: E402
 from citybrain.cli.escalate import escalate  # noqa: E402
@@ -100,6 +100,7 @@ main.add_command(workorders)
 
 main.add_command(ingest)
 main.add_command(watch)
+main.add_command(compact)
 
 from citybrain.cli.feeds import feeds, simulate, subscribe  # noqa: E402
 

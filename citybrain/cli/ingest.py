@@ -63,3 +63,28 @@ def watch(inbox: Path | None, interval: float, db: Path | None, max_polls: int |
         box.run(interval=max(interval, 0.05), max_polls=max_polls)
     except KeyboardInterrupt:
         click.echo("stopped")
+
+
+@click.command()
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Store file (default: CITYBRAIN_DB).")
+@click.option("--min-parts", type=int, default=None, help="Merge a month's small parts once there are this many "
+                                                           "(default 8).")
+@click.option("--every", type=float, default=None, help="Run again every this many seconds (default: once).")
+def compact(db: Path | None, min_parts: int | None, every: float | None) -> None:
+    """Merge the small parts batches left and drop rows past each dataset's ``live: keep`` span.
+
+    Readers and writers go on meanwhile; the store switches to the compacted catalog at the end."""
+    import time
+
+    from citybrain.store.compact import MIN_PARTS
+    from citybrain.store.compact import compact as run
+
+    target = Path(db or get_settings().db)
+    while True:
+        res = run(target, min_parts=min_parts or MIN_PARTS)
+        click.echo(f"compacted: {res.merged} part(s) merged, {res.dropped} cut by retention, "
+                   f"{res.written} written" + (f"; data version {res.data_version}" if res.data_version else ""))
+        if every is None:
+            return
+        time.sleep(max(every, 1.0))

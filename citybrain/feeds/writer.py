@@ -17,14 +17,11 @@ updates the fields it gives (properties merged key by key). Restricted fields ar
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sys
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -32,8 +29,7 @@ import pandas as pd
 import pyarrow as pa
 
 from citybrain.feeds.kinds import EVENT_STEPS
-from citybrain.store import parts, restricted, tables
-from citybrain.store.files import TMP_PREFIX, fsync
+from citybrain.store import catalog, parts, restricted, tables
 from citybrain.settings import Settings
 
 _S, _T, _F, _F32, _B = pa.string(), pa.timestamp("us"), pa.float64(), pa.float32(), pa.bool_()
@@ -53,8 +49,6 @@ SCHEMAS: dict[str, pa.Schema] = {
                            ("lon", _F), ("lat", _F), ("geometry", pa.binary()), ("properties", _S), ("is_new", _B),
                            ("classification", _S), ("simulated", _B), ("_row", pa.int64())]),
 }
-#: The writing connection's memory: a sort larger than this spills to disk (bounded memory per batch).
-WRITE_CONFIG = {"memory_limit": "64MB", "threads": "1"}
 #: The staged columns that are a kind's key (``kinds.FeedKind.key`` in the table's names).
 STAGED_KEY = {"observations": ("indicator_id", "region_code", "entity_id", "ts"), "tracks": ("track_id", "ts"),
               "events": ("event_id", "status"), "entities": ("entity_id",)}
@@ -176,36 +170,11 @@ def append_batch(target: Path, batch: Batch, version: str, settings: Settings,
 
     ``before_switch`` runs once the new store is durable and before readers see it (the caller
     makes its archive durable there)."""
-    current = Path(os.path.realpath(target))
-    tmp = target.parent / f"{TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}.duckdb"
-    pw = parts.PartWriter(target)
-    final = tmp
-    try:
-        shutil.copyfile(current, tmp)  # the catalog only: dimensions, events, batches, the list of parts
-        w = duckdb.connect(str(tmp), config=WRITE_CONFIG)
-        try:
-            new_version = apply(w, batch, version, pw)
-            parts.purge(w, target)
-            if settings.test_ingest_pause:
-                print("INGEST_PAUSED", flush=True)
-                sys.stdout.flush()
-                time.sleep(settings.test_ingest_pause)
-            w.execute("CHECKPOINT")
-        finally:
-            w.close()
-        fsync(tmp)
-        pw.durable()
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")  # as the build names them
-        final = target.parent / f"{target.stem}-{stamp}-{new_version}{target.suffix}"
-        os.replace(tmp, final)
-        before_switch()
-        from citybrain.store.files import switch
 
-        switch(target, final)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        Path(str(tmp) + ".wal").unlink(missing_ok=True)
-        if os.path.realpath(target) != str(final):  # never served: its parts are nobody's
-            pw.discard()
-        raise
-    return new_version
+    def paused() -> None:
+        print("INGEST_PAUSED", flush=True)
+        sys.stdout.flush()
+        time.sleep(settings.test_ingest_pause)
+
+    return catalog.rewrite(target, lambda con, pw: apply(con, batch, version, pw), before_switch=before_switch,
+                           paused=paused if settings.test_ingest_pause else None)

@@ -235,6 +235,7 @@ def write_frame(con: duckdb.DuckDBPyConnection, pw: PartWriter, table: str, fram
     counts = con.execute(f"SELECT dataset, date_trunc('month', {ts}) AS m, count(*) FROM {frame_name} "
                          "GROUP BY ALL ORDER BY 1, 2").fetchall()
     groups: list[tuple[str, datetime, datetime]] = []
+    acc = 0
     for ds, month, n in counts:
         end = (month + timedelta(days=32)).replace(day=1)
         if groups and groups[-1][0] == ds and acc < TARGET_ROWS:
