@@ -39,12 +39,15 @@ def main() -> None:
     ap.add_argument("--days", type=int, nargs="+", default=[7, 60])
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
-    got = {}
-    for days in args.days:
-        tmp = Path(tempfile.mkdtemp(prefix=f"bench-append-{days}d-"))
-        try:
-            got[days] = one_store(tmp, days, args.repeat)
-        finally:
+    tmps = {days: Path(tempfile.mkdtemp(prefix=f"bench-append-{days}d-")) for days in args.days}
+    try:
+        stores = {days: Pusher(tmp, days) for days, tmp in tmps.items()}
+        for k in range(args.repeat):  # alternately, so machine noise hits each store alike
+            for p in stores.values():
+                p.push(k)
+        got = {days: p.finish() for days, p in stores.items()}
+    finally:
+        for tmp in tmps.values():
             shutil.rmtree(tmp, ignore_errors=True)
     base = got[args.days[0]]
     for days, r in got.items():
@@ -70,57 +73,67 @@ def sizes(db: Path) -> tuple[float, float]:
     return disk / 1e6, (current.stat().st_size + listed) / 1e6
 
 
-def one_store(tmp: Path, days: int, repeat: int) -> dict:
-    import duckdb
+class Pusher:
+    """One built store and the real app in this process, pushed to through HTTP."""
 
-    from citybrain.app_factory import create_app
-    from citybrain.feeds import tokens
-    from citybrain.ops.db import make_engine
-    from citybrain.store.build import build_store
-    from citybrain.store.compact import compact
+    def __init__(self, tmp: Path, days: int) -> None:
+        import duckdb
 
-    for name in ("boundaries", "water", "fisheries"):
-        shutil.copytree(PROJECT_ROOT / "datasets" / name, tmp / "datasets" / name)
-    s = make_settings(tmp / "db", datasets_dir=tmp / "datasets", cache="null").model_copy(
-        update={"history_days": days})
-    t = time.perf_counter()
-    build_store(s, progress=False)
-    con = duckdb.connect(os.path.realpath(s.db), read_only=True)
-    rows = con.execute("SELECT (SELECT count(*) FROM observations) + (SELECT count(*) FROM tracks)").fetchall()[0][0]
-    vessels = [v for (v,) in con.execute("SELECT DISTINCT track_id FROM tracks WHERE kind = 'vessel' "
-                                         "ORDER BY 1 LIMIT 2000").fetchall()]
-    con.close()
-    print(f"built {days} days: {rows:,} rows in {time.perf_counter() - t:.0f} s", flush=True)
-    c = create_app(s).server.test_client()  # the real app, in this process
-    obs_tok = tokens.add(make_engine(s), "bench-water", "water")
-    fish_tok = tokens.add(make_engine(s), "bench-fish", "fisheries")
-    obs, trk = [], []
-    for k in range(repeat):
+        from citybrain.app_factory import create_app
+        from citybrain.feeds import tokens
+        from citybrain.ops.db import make_engine
+        from citybrain.store.build import build_store
+
+        for name in ("boundaries", "water", "fisheries"):
+            shutil.copytree(PROJECT_ROOT / "datasets" / name, tmp / "datasets" / name)
+        self.s = s = make_settings(tmp / "db", datasets_dir=tmp / "datasets", cache="null").model_copy(
+            update={"history_days": days})
+        t = time.perf_counter()
+        build_store(s, progress=False)
+        con = duckdb.connect(os.path.realpath(s.db), read_only=True)
+        self.rows = con.execute("SELECT (SELECT count(*) FROM observations) + (SELECT count(*) FROM tracks)"
+                                ).fetchall()[0][0]
+        self.vessels = [v for (v,) in con.execute("SELECT DISTINCT track_id FROM tracks WHERE kind = 'vessel' "
+                                                  "ORDER BY 1 LIMIT 2000").fetchall()]
+        con.close()
+        print(f"built {days} days: {self.rows:,} rows in {time.perf_counter() - t:.0f} s", flush=True)
+        self.c = create_app(s).server.test_client()  # the real app, in this process
+        self.obs_tok = tokens.add(make_engine(s), "bench-water", "water")
+        self.fish_tok = tokens.add(make_engine(s), "bench-fish", "fisheries")
+        self.obs: list[float] = []
+        self.trk: list[float] = []
+
+    def push(self, k: int) -> None:
         lines = ["indicator_id,region_code,entity_id,ts,value,quality"]
         for i in range(500):
             ts = (TEST_ANCHOR + timedelta(minutes=1 + 100 * k + i // 5, seconds=30)).isoformat()
             lines.append(f"water_level,330225,WS-330225-0{1 + i % 5},{ts},{30 + i / 1000:.3f},good")
         t = time.perf_counter()
-        r = c.post("/api/v1/ingest/water", data="\n".join(lines) + "\n",
-                   headers={"Content-Type": "text/csv", "Authorization": f"Bearer {obs_tok}"})
-        obs.append(time.perf_counter() - t)
+        r = self.c.post("/api/v1/ingest/water", data="\n".join(lines) + "\n",
+                        headers={"Content-Type": "text/csv", "Authorization": f"Bearer {self.obs_tok}"})
+        self.obs.append(time.perf_counter() - t)
         assert r.status_code == 200 and r.get_json()["rows"] == 500, r.get_data(as_text=True)
         stamp = (TEST_ANCHOR + timedelta(minutes=5 * (k + 1), seconds=7)).isoformat()
         body = "".join(json.dumps({"id": v, "ts": stamp, "lon": 122.5, "lat": 29.9, "speed": 6.5, "heading": 90},
-                                  ensure_ascii=False) + "\n" for v in vessels)
+                                  ensure_ascii=False) + "\n" for v in self.vessels)
         t = time.perf_counter()
-        r = c.post("/api/v1/ingest/fisheries?kind=tracks", data=body.encode(),
-                   headers={"Content-Type": "application/x-ndjson", "Authorization": f"Bearer {fish_tok}"})
-        trk.append(time.perf_counter() - t)
-        assert r.status_code == 200 and r.get_json()["rows"] == len(vessels), r.get_data(as_text=True)
-    disk, data = sizes(s.db)
-    compact(s.db, min_parts=2, grace_s=0)
-    compact(s.db, min_parts=2, grace_s=0)  # the second run deletes what the first one replaced
-    disk2, data2 = sizes(s.db)
-    current = Path(os.path.realpath(s.db))
-    return {"rows": rows, "obs": statistics.median(obs), "tracks": statistics.median(trk),
-            "catalog_mb": current.stat().st_size / 1e6, "disk_mb": disk, "data_mb": data, "disk2_mb": disk2,
-            "data2_mb": data2}
+        r = self.c.post("/api/v1/ingest/fisheries?kind=tracks", data=body.encode(),
+                        headers={"Content-Type": "application/x-ndjson", "Authorization": f"Bearer {self.fish_tok}"})
+        self.trk.append(time.perf_counter() - t)
+        assert r.status_code == 200 and r.get_json()["rows"] == len(self.vessels), r.get_data(as_text=True)
+
+    def finish(self) -> dict:
+        from citybrain.store.compact import compact
+
+        s = self.s
+        disk, data = sizes(s.db)
+        compact(s.db, min_parts=2, grace_s=0)
+        compact(s.db, min_parts=2, grace_s=0)  # the second run deletes what the first one replaced
+        disk2, data2 = sizes(s.db)
+        current = Path(os.path.realpath(s.db))
+        return {"rows": self.rows, "obs": statistics.median(self.obs), "tracks": statistics.median(self.trk),
+                "catalog_mb": current.stat().st_size / 1e6, "disk_mb": disk, "data_mb": data, "disk2_mb": disk2,
+                "data2_mb": data2}
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import print_table
 from citybrain import devserver  # noqa: E402
 from citybrain.api.endpoints import ENDPOINTS  # noqa: E402
+from citybrain.store import catalog, parts  # noqa: E402
 from citybrain.store.build import build_store  # noqa: E402
 from citybrain.settings import Settings  # noqa: E402
 
@@ -41,19 +42,21 @@ def make_store(tmp: Path) -> Path:
     shutil.copytree(ROOT / "datasets" / "boundaries", ds / "boundaries")
     s = Settings(db=tmp / "bench.duckdb", datasets_dir=ds, cache="null", sim_anchor="2026-07-15T12:00")
     build_store(s, progress=False)
-    real = Path(os.path.realpath(s.db))
-    con = duckdb.connect(str(real))
-    con.execute("""INSERT INTO indicators VALUES
-        ('bench_a', '基准流量A', 'bench flow A', 'traffic', '辆/时', '5min', 300, 'none', NULL, NULL, '测试', 'public', NULL, true, 'bench', 'bench'),
-        ('bench_b', '基准流量B', 'bench flow B', 'traffic', '辆/时', '5min', 300, 'none', NULL, NULL, '测试', 'public', NULL, true, 'bench', 'bench')""")
-    # 600 series (entities) x 8,334 five-minute steps = 5,000,400 rows; first 120 series are bench_a.
-    con.execute("""INSERT INTO observations
-        SELECT CASE WHEN e < 120 THEN 'bench_a' ELSE 'bench_b' END, '330225', 'E' || lpad(e::VARCHAR, 4, '0'),
-               TIMESTAMP '2026-06-16 00:00' + INTERVAL 5 MINUTE * t, round(random() * 2000, 1), 'good', true,
-               'bench', 'bench'
-        FROM range(8334) a(t), range(600) b(e) ORDER BY t, e""")
-    con.execute("CHECKPOINT")
-    con.close()
+
+    def add_bench_rows(con, pw) -> str:
+        con.execute("""INSERT INTO indicators VALUES
+            ('bench_a', '基准流量A', 'bench flow A', 'traffic', '辆/时', '5min', 300, 'none', NULL, NULL, '测试', 'public', NULL, true, 'bench', 'bench'),
+            ('bench_b', '基准流量B', 'bench flow B', 'traffic', '辆/时', '5min', 300, 'none', NULL, NULL, '测试', 'public', NULL, true, 'bench', 'bench')""")
+        # 600 series (entities) x 8,334 five-minute steps = 5,000,400 rows; first 120 series are bench_a.
+        rows = """(SELECT CASE WHEN e < 120 THEN 'bench_a' ELSE 'bench_b' END AS indicator_id, '330225' AS region_code,
+                   'E' || lpad(e::VARCHAR, 4, '0') AS entity_id, TIMESTAMP '2026-06-16 00:00' + INTERVAL 5 MINUTE * t AS ts,
+                   round(random() * 2000, 1) AS value, 'good' AS quality, true AS simulated, 'bench' AS dataset,
+                   'bench' AS batch_id FROM range(8334) a(t), range(600) b(e))"""
+        parts.add(con, [pw.write(con, "observations", "bench", parts.select("observations", rows))])
+        parts.define_views(con, s.db)
+        return con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchall()[0][0]
+
+    catalog.rewrite(s.db, add_bench_rows)  # the bench's rows as one more part, as an ingest adds them
     return s.db
 
 

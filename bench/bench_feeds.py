@@ -41,6 +41,7 @@ def main() -> None:
     ap.add_argument("--messages", type=int, default=2000)
     args = ap.parse_args()
     from citybrain.store.build import build_store
+    from citybrain.store.parts import store_bytes
     from tests.citybrain.feeds.test_memory import CHILD, big_feed
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-feeds-"))
@@ -49,7 +50,7 @@ def main() -> None:
             shutil.copytree(PROJECT_ROOT / "datasets" / name, tmp / "datasets" / name)
         s = make_settings(tmp / "db", datasets_dir=tmp / "datasets", cache="null")
         build_store(s, progress=False)
-        print(f"store: {sum(p.stat().st_size for p in (tmp / 'db').glob('*.duckdb')) / 1e6:.0f} MB")
+        print(f"store: {store_bytes(s.db) / 1e6:.0f} MB")
         _http(s)
         _mqtt(s, tmp, args.messages)
         feed = big_feed(tmp / "big.csv", args.rows)

@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import median_ms, print_table  # noqa: E402
 from citybrain import devserver  # noqa: E402
 from citybrain.store.build import build_store  # noqa: E402
+from citybrain.store.parts import store_bytes  # noqa: E402
 from citybrain.settings import Settings  # noqa: E402
 from citybrain.store import Store  # noqa: E402
 
@@ -164,7 +165,7 @@ def main() -> None:
     t0 = time.perf_counter()
     built = build_store(settings, progress=False, only=only)
     build_s = time.perf_counter() - t0
-    size_mb = Path(os.path.realpath(settings.db)).stat().st_size / 1e6
+    size_mb = store_bytes(settings.db) / 1e6
     store = Store(settings.db)
     pairs = [(ind, r, e) for e, r in store.df("SELECT entity_id, region_code FROM entities WHERE dataset = 'water' "
                                                 "ORDER BY entity_id").itertuples(index=False, name=None)

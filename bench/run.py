@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import median_ms, print_table  # noqa: E402
 from citybrain import queries  # noqa: E402
 from citybrain.store.build import build_store  # noqa: E402
+from citybrain.store.parts import store_bytes  # noqa: E402
 from bench.appctx import app_context  # noqa: E402
 from citybrain.settings import Settings  # noqa: E402
 from citybrain.store import Store  # noqa: E402
@@ -40,7 +41,7 @@ def main() -> None:
         build_s = time.perf_counter() - t0
         print_table("Build", ["what", "value"], [
             ["build time (s)", round(build_s, 2)],
-            ["store size (MB)", round(Path(res.path).resolve().stat().st_size / 1e6, 1)],
+            ["store size (MB)", round(store_bytes(res.path) / 1e6, 1)],
             ["data version", res.data_version]])
         print_table("Rows per dataset", ["dataset", "table", "rows"],
                     [[d, t, n] for d, tables in res.rows.items() for t, n in tables.items() if n])

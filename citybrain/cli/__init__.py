@@ -45,7 +45,9 @@ def build(db: str | None, only: tuple[str, ...], no_progress: bool, days: int | 
     for name, tables in res.rows.items():
         detail = ", ".join(f"{t} {n:,}" for t, n in tables.items() if n)
         click.echo(f"  {name:<{width}}  {sum(tables.values()):>10,} rows  ({detail})")
-    click.echo(f"  size {res.path.stat().st_size / 1e6:.1f} MB")
+    from citybrain.store.parts import store_bytes
+
+    click.echo(f"  size {store_bytes(res.path) / 1e6:.1f} MB (catalog and Parquet parts)")
 
 
 @main.command()

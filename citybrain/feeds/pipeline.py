@@ -110,6 +110,9 @@ def ingest(dataset: str, source: Path | BinaryIO, settings: Settings | None = No
             con = open_read(current)
             try:
                 prune(target, con)
+                if not one(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'parts'")[0]:
+                    raise DataError(f"the store at {target} predates the parts layout: run `citybrain build`",
+                                    dataset=dataset, file=name)
                 old_version = one(con, "SELECT value FROM meta WHERE key = 'data_version'")[0]
                 seen = one(con, "SELECT batch_id FROM batches WHERE dataset = ? AND status = 'ingested' "
                                 "AND (sha256 = ? OR batch_id = ?)", [dataset, sha, batch_id])

@@ -278,3 +278,14 @@ def retire_previous(con: duckdb.DuckDBPyConnection, target: Path) -> None:
     retire(con, listed)
     for f, at in waiting:
         con.execute("INSERT OR REPLACE INTO retired_parts VALUES (?, ?)", [f, at])
+
+
+def store_bytes(target: Path) -> int:
+    """The size of the data served at ``target``: the current catalog and the parts it lists."""
+    current = Path(os.path.realpath(target))
+    con = duckdb.connect(str(current), read_only=True)
+    try:
+        listed = con.execute("SELECT coalesce(sum(bytes), 0) FROM parts").fetchall()[0][0]
+    finally:
+        con.close()
+    return current.stat().st_size + int(listed)

@@ -167,6 +167,8 @@ class Store(Reader):
                 # the version we resolved was pruned a moment ago: resolve the link again
                 ident = self._identity()
                 con = duckdb.connect(ident, read_only=True)
+            # parts are immutable files with unique names: their footers may be kept across queries
+            con.execute("SET parquet_metadata_cache = true")
             version = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0]
             if snap is not None:
                 log.info("store %s switched to data version %s", self.path, version)
