@@ -32,7 +32,8 @@ def ingest(dataset: str, file: Path, db: Path | None, simulated: bool, kind: str
     from citybrain.store.ingest import ingest_file
 
     try:
-        res = ingest_file(dataset, file, get_settings(), target=db, simulated=simulated, kind=kind)
+        res = ingest_file(dataset, file, get_settings(), target=db, simulated=simulated, kind=kind,
+                          compact_after=False)  # this process ends now: `citybrain compact` merges
     except DataError as exc:
         click.secho(f"ingest failed, the served store is unchanged: {exc}", fg="red", err=True)
         sys.exit(2)

@@ -78,7 +78,8 @@ def batch_id_of(dataset: str, kind: str, sha: str, idempotency_key: str | None) 
 def ingest(dataset: str, source: Path | BinaryIO, settings: Settings | None = None, *, kind: str = "observations",
            target: Path | None = None, file: str | None = None, fmt: str | None = None,
            content_type: str | None = None, simulated: bool = False, skip_stored: bool = False,
-           idempotency_key: str | None = None, max_bytes: int | None = None) -> IngestResult:
+           idempotency_key: str | None = None, max_bytes: int | None = None,
+           compact_after: bool = True) -> IngestResult:
     """Check ``source`` (a path or a byte stream) as a ``kind`` feed of ``dataset`` and add it atomically."""
     settings = settings or get_settings()
     target = Path(target or settings.db)
@@ -145,6 +146,10 @@ def ingest(dataset: str, source: Path | BinaryIO, settings: Settings | None = No
     finally:
         staged.unlink(missing_ok=True)
         rows_path.unlink(missing_ok=True)
+    if compact_after:  # merge the small parts batches leave, off the request's path
+        from citybrain.store.compact import in_background
+
+        in_background(target, batch.small_parts)
     secs = time.perf_counter() - started
     log.info("ingested %s %s rows of %s from %s as %s (version %s -> %s, %d already stored) in %.2f s", n, fk.name,
              dataset, name, batch_id, old_version, new_version, checker.skipped, secs)

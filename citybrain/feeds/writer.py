@@ -68,6 +68,7 @@ class Batch:
     loaded_at: datetime
     archived_as: str
     restricted_fields: list[str]
+    small_parts: int = 0  # after the append: small parts of this table and dataset (compaction's cue)
 
 
 def chain_version(version: str, sha: str) -> str:
@@ -84,6 +85,10 @@ def _add_part(con: duckdb.DuckDBPyConnection, table: str, batch: Batch, pw: part
     if row:
         parts.add(con, [row])
         parts.define_views(con, pw.target)
+        from citybrain.store.compact import SMALL_ROWS
+
+        batch.small_parts = con.execute("SELECT count(*) FROM parts WHERE tbl = ? AND dataset = ? AND rows < ?",
+                                        [table, batch.dataset, SMALL_ROWS]).fetchall()[0][0]
 
 
 def _keep_restricted(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, batch: Batch) -> pd.DataFrame:

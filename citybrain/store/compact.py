@@ -19,6 +19,7 @@ import fcntl
 import json
 import logging
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -83,7 +84,7 @@ def plan(con: duckdb.DuckDBPyConnection, now: datetime, min_parts: int = MIN_PAR
     return jobs
 
 
-def compact(target: Path, *, now: datetime | None = None, min_parts: int = MIN_PARTS,
+def compact(target: Path, *, now: datetime | None = None, min_parts: int | None = None,
             grace_s: float = parts.GRACE_S, paused: Callable[[str], None] | None = None) -> CompactResult:
     """Merge small parts and apply retention for the store at ``target``; one compactor at a time
     (returns an empty result when another one runs). ``paused(stage)`` (tests) runs after the new
@@ -96,7 +97,7 @@ def compact(target: Path, *, now: datetime | None = None, min_parts: int = MIN_P
         except BlockingIOError:
             log.info("another compactor runs on %s", target)
             return CompactResult()
-        return _compact(target, now or datetime.now(), min_parts, grace_s, paused)
+        return _compact(target, now or datetime.now(), min_parts or MIN_PARTS, grace_s, paused)
 
 
 def _compact(target: Path, now: datetime, min_parts: int, grace_s: float,
@@ -175,3 +176,40 @@ def _purge_only(target: Path, grace_s: float) -> None:
         con.close()
     if due:
         catalog.rewrite(target, lambda con, pw: version, grace_s=grace_s)
+
+
+#: Small parts of one table and dataset that make a long-running process (server, subscriber, inbox)
+#: start a compaction in the background after its batch.
+AUTO_PARTS = 32
+_threads: dict[Path, threading.Thread] = {}
+_threads_lock = threading.Lock()
+
+
+def in_background(target: Path, small_parts: int) -> threading.Thread | None:
+    """Start ``compact(target)`` in a daemon thread when ``small_parts`` reached ``AUTO_PARTS`` (one per store
+    and process; across processes the compactor lock lets one run). A process that exits meanwhile
+    simply leaves an unlisted part, swept by the next writer."""
+    if small_parts < AUTO_PARTS:
+        return None
+    target = Path(target).absolute()
+    with _threads_lock:
+        running = _threads.get(target)
+        if running is not None and running.is_alive():
+            return None
+
+        def run() -> None:
+            try:
+                compact(target)
+            except Exception:  # noqa: BLE001 - the next batch tries again; nothing was lost
+                log.exception("background compaction of %s failed", target)
+
+        th = _threads[target] = threading.Thread(target=run, name="citybrain-compact", daemon=True)
+        th.start()
+        return th
+
+
+def wait_background(target: Path, timeout: float = 60.0) -> None:
+    """Wait for this process's background compaction of ``target`` (tests, orderly shutdown)."""
+    th = _threads.get(Path(target).absolute())
+    if th is not None:
+        th.join(timeout)

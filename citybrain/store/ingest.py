@@ -34,9 +34,12 @@ __all__ = ["ARCHIVE_DIR", "IngestResult", "chain_version", "ingest_file", "repla
 
 
 def ingest_file(dataset: str, path: Path | str, settings: Settings | None = None, *,
-                target: Path | None = None, simulated: bool = False, kind: str = "observations") -> IngestResult:
-    """Validate the file ``path`` as a ``kind`` feed of ``dataset`` and add it to the served store atomically."""
-    return ingest(dataset, Path(path), settings, kind=kind, target=target, simulated=simulated)
+                target: Path | None = None, simulated: bool = False, kind: str = "observations",
+                compact_after: bool = True) -> IngestResult:
+    """Validate the file ``path`` as a ``kind`` feed of ``dataset`` and add it to the served store atomically
+    (``compact_after``: a long-running caller lets enough small parts start a background compaction)."""
+    return ingest(dataset, Path(path), settings, kind=kind, target=target, simulated=simulated,
+                  compact_after=compact_after)
 
 
 def replay_archived(con: duckdb.DuckDBPyConnection, target: Path, version: str, pw: PartWriter) -> str:

@@ -79,6 +79,26 @@ def child_env(s: Settings, **extra: str) -> dict[str, str]:
     return env
 
 
+def paused_ingest(s: Settings, f: Path, pause: str = "30") -> subprocess.Popen:
+    """``citybrain ingest water F`` in a child process, returned once it paused before its commit."""
+    proc = subprocess.Popen([sys.executable, "-m", "citybrain.cli", "ingest", "water", str(f)], cwd=PROJECT_ROOT,
+                            env=child_env(s, CITYBRAIN_TEST_INGEST_PAUSE=pause), stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    assert "INGEST_PAUSED" in line, line
+    return proc
+
+
+def kill9(proc: subprocess.Popen) -> None:
+    """Kill a child with SIGKILL (as a crash or ``kill -9`` would) and check it died of it."""
+    try:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        proc.kill()
+        proc.stdout.close()
+    assert proc.returncode == -signal.SIGKILL
+
+
 def snapshot(s: Settings) -> tuple[str, bytes]:
     """What readers are served: the link's target and that file's bytes."""
     return os.readlink(s.db), s.db.read_bytes()
@@ -201,18 +221,11 @@ def test_kill_9_during_ingest_loses_nothing(live_template, tmp_path):
     v0, n0 = reader.version, reader.scalar("select count(*) from observations")
     served = snapshot(s)
     f = write(tmp_path / "feed.csv", feed(rows=20))
-    proc = subprocess.Popen([sys.executable, "-m", "citybrain.cli", "ingest", "water", str(f)],
-                            env=child_env(s, CITYBRAIN_TEST_INGEST_PAUSE="30"), stdout=subprocess.PIPE, text=True)
+    proc = paused_ingest(s, f)
     try:
-        line = proc.stdout.readline()
-        assert "INGEST_PAUSED" in line, line
         assert list(s.db.parent.glob(".building-*.duckdb")), "the batch is written to a temporary copy"
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
     finally:
-        proc.kill()
-        proc.stdout.close()
-    assert proc.returncode == -signal.SIGKILL
+        kill9(proc)
     assert snapshot(s) == served
     assert (reader.version, reader.scalar("select count(*) from observations")) == (v0, n0)
     # The next ingest cleans up the leftovers and loads the whole batch once.

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 from datetime import timedelta
@@ -16,7 +15,7 @@ import pytest
 from citybrain.store import Store, catalog, parts
 from citybrain.store.compact import compact
 from citybrain.store.ingest import ingest_file
-from tests.citybrain.test_ingest import child_env, feed, live_store, write  # noqa: F401 - live_template below
+from tests.citybrain.test_ingest import child_env, feed, kill9, live_store, paused_ingest, write
 from tests.citybrain.test_ingest import live_template  # noqa: F401 - the fixture
 from tests.conftest import TEST_ANCHOR
 
@@ -63,35 +62,17 @@ def test_an_append_adds_one_part_and_only_listed_parts_are_read(live_template, t
     assert catalog_mb < 20 and parts_mb > 0, "the catalog a batch copies holds no fact rows"
 
 
-def _paused_ingest(s, f: Path, pause: str = "30") -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "citybrain.cli", "ingest", "water", str(f)], cwd=ROOT,
-                            env=child_env(s, CITYBRAIN_TEST_INGEST_PAUSE=pause), stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    assert "INGEST_PAUSED" in line, line
-    return proc
-
-
-def _kill(proc: subprocess.Popen) -> None:
-    try:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-    finally:
-        proc.kill()
-        proc.stdout.close()
-    assert proc.returncode == -signal.SIGKILL
-
-
 def test_kill_9_during_append_leaves_an_invisible_part_which_is_swept(live_template, tmp_path):
     s = live_store(live_template, tmp_path)
     reader = Store(s.db)
     v0, seen0, files0 = reader.version, rows_digest(reader), on_disk(s)
-    proc = _paused_ingest(s, write(tmp_path / "feed.csv", feed(rows=20)))
+    proc = paused_ingest(s, write(tmp_path / "feed.csv", feed(rows=20)))
     try:
         orphan = on_disk(s) - files0
         assert len(orphan) == 1, "the batch's part is written before its catalog is committed"
         assert (reader.version, rows_digest(reader)) == (v0, seen0), "an uncommitted part is invisible"
     finally:
-        _kill(proc)
+        kill9(proc)
     assert (reader.version, rows_digest(reader)) == (v0, seen0)
     assert (parts.parts_dir(s.db) / next(iter(orphan))).exists()
     res = ingest_file("water", tmp_path / "feed.csv", s)  # the next writer sweeps, then appends the batch once
@@ -106,7 +87,7 @@ def test_a_pinned_reader_sees_old_or_new_never_half(live_template, tmp_path):
     store = Store(s.db)
     old = store.latest()
     n0 = old.scalar("select count(*) from observations")
-    proc = _paused_ingest(s, write(tmp_path / "feed.csv", feed(rows=12)), pause="3")
+    proc = paused_ingest(s, write(tmp_path / "feed.csv", feed(rows=12)), pause="3")
     try:
         assert store.latest().scalar("select count(*) from observations") == n0
     finally:
@@ -168,7 +149,7 @@ def test_kill_9_during_compaction_loses_nothing(live_template, tmp_path, stage):
         if stage == "written":  # the store goes on being fed while the compactor merges (no lock held)
             appended(s, tmp_path, 1, first=10)
     finally:
-        _kill(proc)
+        kill9(proc)
     if stage == "written":
         v, seen = reader.version, rows_digest(reader)
     assert (reader.version, rows_digest(reader)) == (v, seen), "the killed compaction changed nothing"
@@ -201,3 +182,21 @@ def test_retention_drops_rows_past_the_datasets_keep_span(live_template, tmp_pat
     assert reader.scalar("select count(*) from observations where dataset = 'water' and ts < ?", [cut]) == 0
     assert reader.scalar("select count(*) from observations") == total - old
     assert reader.scalar("select count(*) from observations where dataset <> 'water'") == others
+
+
+def test_enough_small_parts_start_a_background_compaction(live_template, tmp_path, monkeypatch):
+    from citybrain.store import compact as compactor
+
+    s = live_store(live_template, tmp_path)
+    reader = Store(s.db)
+    built = reader.scalar("select count(*) from parts where tbl = 'observations' and dataset = 'water' and rows < ?",
+                          [compactor.SMALL_ROWS])
+    monkeypatch.setattr(compactor, "AUTO_PARTS", built + 3)
+    monkeypatch.setattr(compactor, "MIN_PARTS", 3)
+    appended(s, tmp_path, 2)
+    assert compactor._threads.get(s.db.absolute()) is None, "two small parts start nothing"
+    appended(s, tmp_path, 1, first=2)  # the third small part of water's observations
+    seen = rows_digest(reader)
+    compactor.wait_background(s.db)
+    assert reader.scalar("select count(*) from parts where tbl = 'observations' and rows = 8") == 0
+    assert rows_digest(reader) == seen
