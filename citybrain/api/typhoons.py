@@ -15,7 +15,7 @@ import pandas as pd
 from flask import Response, current_app, jsonify, request
 
 from citybrain.api.params import Param, parse
-from citybrain.api.routes import add_route
+from citybrain.api.routes import add_route, ok_answer, operation, path_param
 from citybrain.auth.policy import EXPORT, STAFF
 from citybrain.queries import typhoon as tq
 from citybrain.store import get_store
@@ -29,7 +29,6 @@ AT = Param("at", "datetime", "Time (ISO 8601; without an offset, China Standard 
                              "landfall, else its closest approach to the region.")
 GEO_AT = Param("at", "datetime", "Also give the interpolated wind circles at this time (ISO 8601).")
 CST = "+08:00"
-_ERR = {"$ref": "#/components/schemas/Error"}
 
 
 def iso(ts: Any) -> str | None:
@@ -147,15 +146,10 @@ def exposure_csv(track_id: str):
 
 
 def _op(op: str, summary: str, params: list[Param], media: str, with_id: bool = True) -> dict[str, Any]:
-    ps = [p.openapi() for p in params]
-    if with_id:
-        ps.insert(0, {"name": "track_id", "in": "path", "required": True, "schema": {"type": "string"},
-                      "description": "Track id, e.g. JMA-2106 or CMA-2212 (see /api/v1/typhoons)."})
-    return {"get": {"operationId": op, "summary": summary, "tags": ["typhoons"], "parameters": ps,
-                    "responses": {"200": {"description": "OK", "content": {media: {"schema": {"type": "object"}}}},
-                                  "400": {"description": "Bad parameter", "content": {"application/json": {"schema": _ERR}}},
-                                  **({"404": {"description": "Unknown track id",
-                                              "content": {"application/json": {"schema": _ERR}}}} if with_id else {})}}}
+    track = path_param("track_id", description="Track id, e.g. JMA-2106 or CMA-2212 (see /api/v1/typhoons).")
+    errors = {400: "Bad parameter", **({404: "Unknown track id"} if with_id else {})}
+    return {"get": operation(op, summary, "typhoons", ok_answer(media, {"type": "object"}), errors, params=params,
+                             param_objects=[track] if with_id else None)}
 
 
 add_route("/typhoons", "typhoons", typhoon_list, _op(
