@@ -131,3 +131,18 @@ def reservoir_levels(store: Store, region: str, at) -> pd.DataFrame:
             FROM observations WHERE indicator_id = 'water_level' AND ts <= ? AND ts > ? - INTERVAL 6 HOUR
             GROUP BY entity_id) o ON o.entity_id = e.entity_id
         WHERE e.kind = 'reservoir' AND {rsql} ORDER BY e.entity_id""", [at, at, *rp])
+
+
+@cached_query
+def station_rain(store: Store, region: str, t0, t1) -> pd.DataFrame:
+    """Hourly rain (``rainfall_1h``, mm) at each water station of a region in (t0, t1], with the
+    station's kind, names and position, and the region's own areal mean (面雨量: ``entity_id`` NULL,
+    kind ``area``; a city's districts keep theirs)."""
+    rsql, rp = scope.in_region("o.region_code", region)
+    return store.df(f"""
+        SELECT o.entity_id, coalesce(e.kind, 'area') AS kind, e.name_zh, e.name_en, e.lon, e.lat, o.ts,
+               o.value AS rain_mm, o.simulated
+        FROM observations o LEFT JOIN entities e ON e.entity_id = o.entity_id
+        WHERE o.indicator_id = 'rainfall_1h' AND o.ts > ? AND o.ts <= ?
+          AND (o.entity_id IS NOT NULL AND {rsql} OR o.entity_id IS NULL AND o.region_code = ?)
+        ORDER BY o.entity_id NULLS FIRST, o.ts""", [t0, t1, *rp, region])

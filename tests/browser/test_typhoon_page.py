@@ -38,6 +38,9 @@ def test_typhoon_page(open_page, size):
     assert "级" in w.page.inner_text("#typhoon-level")
     href = w.page.get_attribute("#typhoon-export-exposure", "href")
     assert href.startswith("/api/v1/dashboards/typhoon/views/exposure.csv?region=330225")  # the default moment
+    assert w.page.locator("#typhoon-rainfall-grid .ag-row").count() >= 3  # rain at the region's stations
+    assert w.page.get_attribute("#typhoon-export-rainfall", "href").startswith(
+        "/api/v1/dashboards/typhoon/views/rainfall.csv?region=330225")
     w.shot(f"typhoon_{size[0]}x{size[1]}")
     w.assert_clean()
 
@@ -55,6 +58,8 @@ def test_replay_clock_moves_the_page(open_page):
     assert w.page.inner_text("#typhoon-time") != before
     w.page.wait_for_function("() => document.querySelector('#typhoon-export-exposure').getAttribute('href')"
                              ".startsWith('/api/v1/typhoons/JMA-2106/exposure.csv?region=330225&at=')", timeout=30000)
+    assert w.page.get_attribute("#typhoon-export-rainfall", "href").startswith(
+        "/api/v1/typhoons/JMA-2106/rainfall.csv?region=330225&at=")
     w.assert_clean()
 
 
