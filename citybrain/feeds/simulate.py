@@ -6,7 +6,10 @@ last values, the settings' seed and the step's time:
 * observations of every simulated indicator with a cadence of an hour or less, at the times its
   cadence falls on — a mean-reverting random walk around the series' last day;
 * positions of every vessel at sea (on a slow circle around where it was, so it stays in its waters);
-* now and then a state change of an open simulated incident (its next step).
+* now and then a state change of an open simulated incident (its next step);
+* with ``attach_typhoon``, a stored typhoon replayed as live (``citybrain.feeds.typhoon_live``): the
+  storm's centre and the simulated fleet's reaction, which then moves those vessels instead of the
+  slow circles.
 
 Rows are sent as feeds over HTTP (``POST /api/v1/ingest``, a feed token per dataset) or MQTT
 (``citybrain/<dataset>/<kind>``). It first catches up from the store's now to the wall clock (at
@@ -55,6 +58,7 @@ class Simulator:
     vessels: pd.DataFrame
     incidents: pd.DataFrame
     now: datetime
+    typhoon: object | None = None  # a ``citybrain.feeds.typhoon_live.TyphoonReplay``
 
     @classmethod
     def from_store(cls, settings: Settings) -> Simulator:
@@ -85,7 +89,13 @@ class Simulator:
 
     def datasets(self) -> list[str]:
         """The datasets the simulator sends feeds of."""
-        return sorted(set(self.series["dataset"]) | set(self.vessels["dataset"]) | set(self.incidents["dataset"]))
+        extra = {"typhoon", "fisheries"} if self.typhoon is not None else set()
+        return sorted(set(self.series["dataset"]) | set(self.vessels["dataset"]) | set(self.incidents["dataset"]) | extra)
+
+    def attach_typhoon(self, replay) -> None:
+        """Replay a stored typhoon with the live series: its vessels follow the replay's fleet."""
+        self.typhoon = replay
+        self.vessels = self.vessels[~self.vessels["track_id"].isin(replay.vessel_ids())].reset_index(drop=True)
 
     def step(self) -> Rows:
         """Advance 5 minutes; return the new rows by (dataset, kind)."""
@@ -95,6 +105,8 @@ class Simulator:
         self._observations(ts, out)
         self._positions(ts, out)
         self._incidents(ts, out)
+        if self.typhoon is not None:
+            merge(out, self.typhoon.step(ts))
         return out
 
     def _observations(self, ts: datetime, out: Rows) -> None:

@@ -16,14 +16,16 @@ from citybrain.semantics import scope
 from citybrain.store import Store
 from citybrain.typhoon.circles import THRESHOLDS, StormPath
 
+#: Suffix of a live replay's track id (``citybrain simulate --typhoon``): its rows are live positions, not a best track.
+LIVE_SUFFIX = "-LIVE"
 #: Entity kinds whose exposure is listed, and the dataset each comes from.
 PLACE_KINDS = (("port", "fisheries"), ("shelter", "emergency"), ("reservoir", "water"))
 
 
 @cached_query
 def storms(store: Store) -> pd.DataFrame:
-    """Every stored typhoon track: id, international number, names, agency, first and last time,
-    whether the agency gives wind radii, the storm's landfall time."""
+    """Every stored typhoon best track: id, international number, names, agency, first and last time,
+    whether the agency gives wind radii, the storm's landfall time (a live replay's track is none)."""
     df = store.df("""
         SELECT t.track_id, json_extract_string(e.properties, '$.intl_no') AS intl_no,
                json_extract_string(e.properties, '$.name_zh') AS name_zh,
@@ -33,8 +35,8 @@ def storms(store: Store) -> pd.DataFrame:
                json_array_length(json_extract(e.properties, '$.wind_radii.' || t.track_id)) AS radii_fixes
         FROM tracks t JOIN entities e
           ON e.kind = 'typhoon' AND list_contains(CAST(json_extract(e.properties, '$.track_ids') AS VARCHAR[]), t.track_id)
-        WHERE t.kind = 'typhoon'
-        GROUP BY ALL ORDER BY first_ts, t.track_id""")
+        WHERE t.kind = 'typhoon' AND NOT ends_with(t.track_id, ?)
+        GROUP BY ALL ORDER BY first_ts, t.track_id""", [LIVE_SUFFIX])
     df["radii_fixes"] = df["radii_fixes"].fillna(0).astype(int)
     df["has_radii"] = df["radii_fixes"] > 0
     return df
@@ -146,3 +148,21 @@ def station_rain(store: Store, region: str, t0, t1) -> pd.DataFrame:
         WHERE o.indicator_id = 'rainfall_1h' AND o.ts > ? AND o.ts <= ?
           AND (o.entity_id IS NOT NULL AND {rsql} OR o.entity_id IS NULL AND o.region_code = ?)
         ORDER BY o.entity_id NULLS FIRST, o.ts""", [t0, t1, *rp, region])
+
+
+@cached_query
+def live_replays(store: Store, region: str) -> pd.DataFrame:
+    """Live replays of stored storms that affected a region (``citybrain simulate --typhoon``): the live
+    track, the stored track it replays, the offset (live minus storm time, s) and its latest live position's time."""
+    return store.df("""
+        WITH r AS (
+            SELECT unnest(json_keys(json_extract(properties, '$.live_replay'))) AS live_id, properties
+            FROM entities WHERE kind = 'typhoon' AND json_extract(properties, '$.live_replay') IS NOT NULL
+              AND (list_contains(CAST(json_extract(properties, '$.affected_regions') AS VARCHAR[]), ?)
+                   OR list_contains(CAST(json_extract(properties, '$.affected_regions') AS VARCHAR[]),
+                                    (SELECT parent_code FROM regions WHERE region_code = ?))))
+        SELECT r.live_id, json_extract_string(r.properties, '$.live_replay."' || r.live_id || '".track_id') AS track_id,
+               TRY_CAST(json_extract_string(r.properties, '$.live_replay."' || r.live_id || '".offset_s') AS BIGINT) AS offset_s,
+               max(t.ts) AS last_ts
+        FROM r JOIN tracks t ON t.kind = 'typhoon' AND t.track_id = r.live_id
+        GROUP BY ALL ORDER BY last_ts DESC, r.live_id""", [region, region])

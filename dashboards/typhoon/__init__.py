@@ -67,8 +67,12 @@ register({
 
 
 def default_at(store, track_id: str, region: str) -> pd.Timestamp:
-    """The page opens 24 h before the 30-kt circle first reaches the region (level II), else 24 h before
-    landfall, within the track."""
+    """While a live replay plays this storm (``citybrain simulate --typhoon``), the storm time of its
+    latest live position; else the page opens 24 h before the 30-kt circle first reaches the region
+    (level II), else 24 h before landfall, within the track."""
+    live = rp.live_replay(store, region)
+    if live is not None and live[0] == track_id:
+        return live[1].floor("10min")
     meta = rp.storm_meta(store, track_id)
     lv = rp.response_levels(store, track_id, region)
     ref = lv["start"].iloc[min(2, len(lv) - 1)] if len(lv) else rp.default_time(meta) - pd.Timedelta(hours=24)
