@@ -83,7 +83,9 @@ def figure(store: Store, region: str, path: StormPath, track: pd.DataFrame, at: 
                      "text": sea["entity_id"].tolist(), "hoverinfo": "text", "name": t("typhoon.map.boats", lang),
                      "uid": "typhoon-boats"})
     # the land around the region (the basemap: neighbouring counties, the coast) under the region's own
-    land = [*basemap.map_layers(store, region), *cached_map_layers(store, "boundaries", region, None)]
+    # and, under it, the coarse land of East Asia (the view fits the whole track, far beyond the basemap's box)
+    land = [*basemap.wide_layers(store, region), *basemap.map_layers(store, region),
+            *cached_map_layers(store, "boundaries", region, None)]
     from citybrain.queries import geo
 
     r = geo.region_shapes(store, region)
