@@ -29,10 +29,19 @@ COLUMNS = ("entity_id", "kind", "name_zh", "name_en", "lon", "lat", "rain_1h_mm"
 
 
 def _window(store: Store, track_id: str, region: str, at: datetime) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """The rain rows up to ``at`` and the track's first fix. One query per storm and region (from a day
+    before the first fix to the last fix, memoised), cut at ``at`` here, so a replay tick costs no query."""
     path = tq.storm_path(store, track_id)
-    t0 = pd.Timestamp(path.ts[0])
-    at = pd.Timestamp(at)
-    return tq.station_rain(store, region, min(t0, at - DAY).to_pydatetime(), at.to_pydatetime()), t0
+    t0, t1 = pd.Timestamp(path.ts[0]), pd.Timestamp(path.ts[-1])
+    full = tq.station_rain(store, region, (t0 - DAY).to_pydatetime(), t1.to_pydatetime())
+    return full[full["ts"] <= pd.Timestamp(at)], t0
+
+
+def span(store: Store, track_id: str, region: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """First and last hour with rain observations of the region during the track (the chart's time axis)."""
+    obs, t0 = _window(store, track_id, region, pd.Timestamp(tq.storm_path(store, track_id).ts[-1]))
+    obs = obs[obs["ts"] >= t0]
+    return None if obs.empty else (pd.Timestamp(obs["ts"].min()), pd.Timestamp(obs["ts"].max()))
 
 
 def stations(store: Store, track_id: str, region: str, at: datetime) -> pd.DataFrame:

@@ -137,7 +137,9 @@ def rain_figure(store: Store, track_id: str, region: str, at: datetime, lang: st
         data.append({"type": "scatter", "mode": "lines", "x": x, "y": h[sid].fillna(0).cumsum().round(1).tolist(),
                      "name": t("typhoon.rain.total", lang).format(name=nm), "yaxis": "y2",
                      "hovertemplate": "%{y:.1f} mm<extra></extra>"})
-    return ui.figure(data, 260, yaxis={"title": {"text": t("typhoon.rain.hourly", lang)}},
+    whole = rain.span(store, track_id, region)  # the passage's whole time axis; rain fills in as the replay runs
+    xaxis = {"type": "date", **({"range": [whole[0].isoformat(), whole[1].isoformat()]} if whole else {})}
+    return ui.figure(data, 260, xaxis=xaxis, yaxis={"title": {"text": t("typhoon.rain.hourly", lang)}, "rangemode": "tozero"},
                      yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero",
                              "title": {"text": t("typhoon.rain.cum", lang)}},
                      legend={"orientation": "h", "y": -0.25, "font": {"size": 11}})
