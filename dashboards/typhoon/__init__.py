@@ -29,7 +29,7 @@ register({
                       "人员转移与安置（模拟）、水库超汛限、应急响应等级。",
                       "A best track replayed as if live: wind circles (30 kt ≈ force 7, 50 kt ≈ force 10, JMA radii), "
                       "towns, ports, shelters and reservoirs in their path, boats back to port, people moved and shelters "
-                      "(simulated), reservoirs over flood limit, response level."),
+                      "(simulated), reservoirs over flood limit, rainfall along the track, response level."),
     "typhoon.storm": ("台风", "Storm"), "typhoon.play": ("▶ 回放", "▶ Play"), "typhoon.pause": ("❚❚ 暂停", "❚❚ Pause"),
     "typhoon.speed": ("倍速", "Speed"), "typhoon.replay_at": ("回放时刻", "Replay time"),
     "typhoon.map": ("路径与风圈（后 24/48 小时位置为回放实况）", "Track and wind circles (next 24/48 h from the best track)"),
