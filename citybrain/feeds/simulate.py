@@ -8,7 +8,10 @@ last values, the settings' seed and the step's time:
   series the build derives from others (vessel and incident counts, stations over warning …)
   rebuilt from the simulated state by the build's rules (``citybrain.feeds.simderived``);
 * positions of every vessel at sea (on a slow circle around where it was, so it stays in its waters);
-* now and then a state change of an open simulated incident (its next step).
+* now and then a state change of an open simulated incident (its next step);
+* with ``attach_typhoon``, a stored typhoon replayed as live (``citybrain.feeds.typhoon_live``): the
+  storm's centre and the simulated fleet's reaction, which then moves those vessels instead of the
+  slow circles.
 
 Rows are sent as feeds over HTTP (``POST /api/v1/ingest``, a feed token per dataset) or MQTT
 (``citybrain/<dataset>/<kind>``). It first catches up from the store's now to the wall clock (at
@@ -59,6 +62,7 @@ class Simulator:
     incidents: pd.DataFrame
     now: datetime
     stations: pd.DataFrame = field(default_factory=lambda: stations_of(pd.DataFrame()))
+    typhoon: object | None = None  # a ``citybrain.feeds.typhoon_live.TyphoonReplay``
 
     @classmethod
     def from_store(cls, settings: Settings) -> Simulator:
@@ -93,7 +97,13 @@ class Simulator:
 
     def datasets(self) -> list[str]:
         """The datasets the simulator sends feeds of."""
-        return sorted(set(self.series["dataset"]) | set(self.vessels["dataset"]) | set(self.incidents["dataset"]))
+        extra = {"typhoon", "fisheries"} if self.typhoon is not None else set()
+        return sorted(set(self.series["dataset"]) | set(self.vessels["dataset"]) | set(self.incidents["dataset"]) | extra)
+
+    def attach_typhoon(self, replay) -> None:
+        """Replay a stored typhoon with the live series: its vessels follow the replay's fleet."""
+        self.typhoon = replay
+        self.vessels = self.vessels[~self.vessels["track_id"].isin(replay.vessel_ids())].reset_index(drop=True)
 
     def step(self) -> Rows:
         """Advance 5 minutes; return the new rows by (dataset, kind)."""
@@ -103,6 +113,8 @@ class Simulator:
         self._incidents(ts, out)  # first: this step's counts include its state changes
         self._observations(ts, out)
         self._positions(ts, out)
+        if self.typhoon is not None:
+            merge(out, self.typhoon.step(ts))
         return out
 
     def _observations(self, ts: datetime, out: Rows) -> None:

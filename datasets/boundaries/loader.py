@@ -58,4 +58,11 @@ def basemap_rows(ctx: LoadContext) -> pd.DataFrame:
         rows.append({"region_code": rec.view, "kind": rec.kind, "code": rec.code, "name_zh": rec.name_zh,
                      "name_en": rec.name_en, "rank": int(rec.rank), "lon": pt.x, "lat": pt.y,
                      "outline": shapely.to_geojson(geom) if land else None})
+    wide = ctx.read("data/east_asia_land_gcj02.geojson")  # coarse East Asia: every view's `wide` land
+    for rec in wide.itertuples():
+        geom = shapely.make_valid(shapely.set_precision(_wgs84(ctx, rec.geometry), 1e-2))
+        pt = geom.representative_point()
+        rows += [{"region_code": view, "kind": "wide", "code": rec.code, "name_zh": rec.name_zh, "name_en": rec.name_en,
+                  "rank": 3, "lon": pt.x, "lat": pt.y, "outline": shapely.to_geojson(geom)}
+                 for view in sorted(set(src["view"]))]
     return pd.DataFrame(rows)
