@@ -43,6 +43,8 @@ def grid(id_: str, frame: pd.DataFrame | list[dict[str, Any]], columns: list[dic
 
     ``height=None`` sizes the grid to its rows (for short tables); a height in px is given in rem (16 px
     to a rem) so the grid grows with the screen like the rest of the page (assets/citybrain.css).
+    Column widths are pixels of the 1920 design: ``assets/scale.js`` multiplies
+    them by the screen's scale like the rem sizes of the rest of the page (twice at 3840×2160).
     On a phone (assets/cards.js) the grid's rows are shown as cards instead."""
     if height and height.endswith("px"):
         height = f"{float(height[:-2]) / 16:g}rem"
