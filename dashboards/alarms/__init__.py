@@ -52,8 +52,8 @@ register_vocabulary("alarm_state", {"active": ("▲ 未确认", "▲ Unacknowled
                                     "acknowledged": ("✓ 已确认", "✓ Acknowledged"),
                                     "cleared": ("○ 已清除", "○ Cleared")})
 FIELDS = ("severity", "state", "level", "title", "domain", "region", "raised", "by", "at", "silenced")
-WIDTHS = {"severity": 110, "state": 180, "level": 110, "domain": 120, "region": 150, "raised": 150, "by": 120,
-          "at": 150, "silenced": 150}
+WIDTHS = {"severity": 130, "state": 180, "level": 130, "domain": 120, "region": 150, "raised": 150, "by": 160,
+          "at": 170, "silenced": 150}
 
 
 def _time(v: Any) -> str:

@@ -122,8 +122,8 @@ MEASURE = """() => {
     return {tick: tick ? parseFloat(getComputedStyle(tick).fontSize) : null,
             row: row ? row.getBoundingClientRect().height : null,
             headers: q('.cb-grid .ag-header-cell-text').filter(cut).map(e => e.textContent),
-            cells: q('.cb-grid .ag-cell[col-id=severity], .cb-grid .ag-cell[col-id=state], '
-                     + '.cb-grid .ag-cell[col-id=raised]').filter(cut).map(e => e.textContent)};
+            cells: q(['severity', 'state', 'raised'].map(c => `.cb-grid .ag-cell[col-id=${c}] .ag-cell-value`).join(', '))
+                .filter(cut).map(e => e.textContent)};
 }"""
 
 
