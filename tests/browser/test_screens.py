@@ -1,6 +1,7 @@
 """Every screen: a phone at 390×844 never scrolls sideways on any page and gets the one-map at full
 width, the cockpit's "what is red" list first and tables as cards; a 3840×2160 screen shows the
-1920 design at twice the size (heading and KPI values ≥ 1.8× as tall)."""
+1920 design at twice the size (heading and KPI values ≥ 1.8× as tall, chart tick labels and grid rows
+too, and no grid column on /alarms cut)."""
 
 from __future__ import annotations
 
