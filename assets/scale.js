@@ -63,6 +63,10 @@
   function scaledFigure(fig, s) {
     var layout = scaleObj(fig.layout || {}, s, "layout");
     if (typeof layout.height === "number") layout.height = layout.height * s;
+    // plotly's own defaults where the figure sets none: hover labels 13 px, text 12 px
+    var hover = layout.hoverlabel || {};
+    layout.hoverlabel = Object.assign({}, hover, {font: Object.assign({size: 13 * s}, hover.font)});
+    if (!layout.font || layout.font.size === undefined) layout.font = Object.assign({size: 12 * s}, layout.font);
     return {
       // a trace's own "width" (a bar's) is in data units: only its nested objects are scaled
       data: (fig.data || []).map(function (tr) {
