@@ -104,8 +104,16 @@ RESERVOIRS = View("reservoirs", "水库与汛限水位", "Reservoirs vs flood li
                   _view(lambda c, tid, at: boards.reservoir_rows(c.store, c.region, at, c.lang), boards.RESERVOIR_COLUMNS))
 
 
+#: Columns of names: twice the room of a number column, the whole name as a tooltip (never "Hepu Midd…").
+_NAMES = ("name", "station", "vessel")
+#: Yes/no columns: narrow.
+_FLAGS = ("in_30kt", "in_50kt", "straggler")
+
+
 def _grid(key: str, lang: str, cols: list[str], height: str | None = "320px", rows: list | None = None) -> html.Div:
-    defs = [{"field": c, "headerName": t(f"typhoon.col.{c}", lang)} for c in cols]
+    defs = [{"field": c, "headerName": t(f"typhoon.col.{c}", lang),
+             **({"flex": 2, "minWidth": 170, "tooltipField": c} if c in _NAMES else
+                {"minWidth": 76} if c in _FLAGS else {})} for c in cols]
     defs[0]["cellClassRules"] = {"kpi-cell-alarm": "params.data.status == 'alarm'",
                                  "kpi-cell-warning": "params.data.status == 'warning'"}
     return ui.grid(f"{P}-{key}-grid", rows or [], defs, lang, height=height)
