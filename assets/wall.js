@@ -19,7 +19,7 @@
     root: null, steps: [], dots: [], idx: 0, stepStart: Date.now(), lastInput: -1e15, idle: 30000,
     cw: 1920, ch: 1080, scale: 1, inflight: {}, lost: false, fails: 0, polling: false, nextPoll: 0,
     lastOk: null, version: null, build: null, token: null,
-    requests: 0, acks: 0, skipped: 0, idleTicks: 0, advances: 0, reloads: 0
+    requests: 0, acks: 0, skipped: 0, idleTicks: 0, advances: 0, reloads: 0, kicks: 1000000
   };
   if (onWall) {
     W.token = new URLSearchParams(location.search).get("token");
@@ -140,6 +140,22 @@
       W.inflight = {};
       setLost(false);
       if (changed) { softReload(); }
+    } else if (changed) {
+      kick();
+    }
+  }
+
+  /* New data arrived (the store's data version moved): every panel asks for it now instead of on
+   * its next timer tick (15-60 s), so a pushed batch is on the wall within one status poll. The
+   * gate still keeps one request per panel in flight; unchanged panels answer no_update. */
+  function kick() {
+    if (!W.root || !window.dash_clientside || !window.dash_clientside.set_props) { return; }
+    var panels = W.root.querySelectorAll(".wall-panel[id]");
+    for (var i = 0; i < panels.length; i++) {
+      var id;
+      try { id = JSON.parse(panels[i].id); } catch (e) { continue; }
+      if (!id || id.type !== "wall-panel") { continue; }
+      window.dash_clientside.set_props({type: "wall-iv", panel: id.panel}, {n_intervals: ++W.kicks});
     }
   }
 

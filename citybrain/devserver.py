@@ -1,7 +1,9 @@
 """Start the app on loopback for browser tests and benchmarks, and wait until it is ready.
 
 One way to do it everywhere: ``citybrain serve`` (gunicorn) in a child process, polled on
-``/readyz``; the child's stderr tail is raised if it exits early. Loopback only.
+``/readyz``; the child's stderr tail is raised if it exits early. Loopback by default; the
+several-host tests serve on an address of their own network namespace (``prefix`` runs the server
+there, e.g. ``["ip", "netns", "exec", NS]``).
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(port: int, env: dict[str, str], workers: int = 1, timeout_s: float = 120.0) -> subprocess.Popen:
-    """Serve the app on ``127.0.0.1:port`` with ``env`` added to this environment; return when ready."""
+def start(port: int, env: dict[str, str], workers: int = 1, timeout_s: float = 120.0, *,
+          host: str = "127.0.0.1", prefix: list[str] | None = None) -> subprocess.Popen:
+    """Serve the app on ``host:port`` with ``env`` added to this environment; return when ready."""
     full = dict(os.environ, CITYBRAIN_LOG_LEVEL="WARNING")
     full.update(env)
-    proc = subprocess.Popen([sys.executable, "-m", "citybrain.cli", "serve", "--host", "127.0.0.1",
+    proc = subprocess.Popen([*(prefix or []), sys.executable, "-m", "citybrain.cli", "serve", "--host", host,
                              "--port", str(port), "--workers", str(workers)], env=full,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + timeout_s
@@ -33,7 +36,7 @@ def start(port: int, env: dict[str, str], workers: int = 1, timeout_s: float = 1
         if proc.poll() is not None:
             raise RuntimeError(f"server exited: {proc.stderr.read().decode()[-2000:]}")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
+            with urllib.request.urlopen(f"http://{host}:{port}/readyz", timeout=2) as r:
                 if r.status == 200:
                     return proc
         except OSError:

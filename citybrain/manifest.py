@@ -62,6 +62,9 @@ class FileSpec(BaseModel):
     lat: str | None = None
     region_field: str | None = None
     region_margin_deg: float = 0.6
+    #: The box (min lon, min lat, max lon, max lat; degrees) every geometry of a GeoJSON file must lie in;
+    #: by default China's (73–136°E, 3–54°N), which catches projected coordinates or a wrong CRS.
+    extent: tuple[float, float, float, float] = (73.0, 3.0, 136.0, 54.0)
 
     def field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)

@@ -219,8 +219,10 @@ def read_geojson_strict(path: Path, spec: FileSpec, *, dataset: str, expect_crs:
             raise DataError(f"geometry is invalid: {shapely.is_valid_reason(geom)}", dataset=dataset,
                             file=name, row=i, field="geometry")
         x0, y0, x1, y1 = geom.bounds
-        if not (73 < x0 and x1 < 136 and 3 < y0 and y1 < 54):
-            raise DataError("geometry lies outside China (projected coordinates or wrong CRS?)",
+        e = spec.extent
+        if not (e[0] < x0 and x1 < e[2] and e[1] < y0 and y1 < e[3]):
+            where = "China" if e == (73.0, 3.0, 136.0, 54.0) else f"the file's extent {list(e)}"
+            raise DataError(f"geometry lies outside {where} (projected coordinates or wrong CRS?)",
                             dataset=dataset, file=name, row=i, field="geometry")
         props.append({k: p.get(k) for k in names})
         geoms.append(geom)

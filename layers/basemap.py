@@ -67,6 +67,18 @@ def map_layers(store: Store, region: str) -> list[dict[str, Any]]:
     return out
 
 
+def wide_layers(store: Store, region: str) -> list[dict[str, Any]]:
+    """The coarse land of East Asia and the western Pacific rim (``wide``), for maps whose view reaches
+    far beyond the region's box (the typhoon map fits a whole best track): drawn under
+    ``map_layers``, so that the land does not end in the box's straight cut across the sea."""
+    b = geo.basemap(store, view_region(region))
+    outlines = [o for k, o in zip(b["kind"].tolist(), b["outline"].tolist()) if k == "wide" and isinstance(o, str)]
+    if not outlines:
+        return []
+    return [{"name": "basemap-wide", "sourcetype": "geojson", "source": _fc(outlines), "type": "fill",
+             "color": NEIGHBOUR_LAND, "fill": {"outlinecolor": NEIGHBOUR_LAND}, "opacity": 1.0, "below": "traces"}]
+
+
 def labels(store: Store, region: str, lang: str) -> list[list[Any]]:
     """Name labels of the view: the region (rank 0), counties and districts (1), townships and
     ports (2), in the page's language."""

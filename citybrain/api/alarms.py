@@ -21,7 +21,7 @@ from citybrain.ops.db import ensure
 from citybrain.semantics.alarms import COLUMNS
 from citybrain.semantics.freshness import now as clock_now
 from citybrain.api.params import Param, parse
-from citybrain.api.routes import add_route
+from citybrain.api.routes import add_route, ok_answer, operation
 from citybrain.auth.policy import STAFF
 
 REGION = Param("region", "region", "Region code (adcode); default: the configured default region.")
@@ -83,12 +83,9 @@ _ROW = {"type": "object", "properties": {
     "escalation_level": {"type": "integer", "description": "0, or the level reached unacknowledged"},
     "escalated_at": {"type": "string", "format": "date-time", "nullable": True}}}
 
-add_route("/alarms", "alarms", alarms, {"get": {
-    "operationId": "alarms", "summary": "The alarm set of a region right now (what the cockpit, one-map and wall show).",
-    "tags": ["alarms"], "parameters": [REGION.openapi(), STATE.openapi()],
-    "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {
-        "type": "object", "properties": {"region": {"type": "string"}, "at": {"type": "string"},
-                                         "count": {"type": "integer"}, "alarm": {"type": "integer"},
-                                         "warning": {"type": "integer"}, "rows": {"type": "array", "items": _ROW}}}}}},
-        "400": {"description": "Bad parameter", "content": {"application/json": {"schema": {
-            "$ref": "#/components/schemas/Error"}}}}}}}, access=STAFF)
+add_route("/alarms", "alarms", alarms, {"get": operation(
+    "alarms", "The alarm set of a region right now (what the cockpit, one-map and wall show).", "alarms",
+    ok_answer("application/json", {"type": "object", "properties": {
+        "region": {"type": "string"}, "at": {"type": "string"}, "count": {"type": "integer"},
+        "alarm": {"type": "integer"}, "warning": {"type": "integer"}, "rows": {"type": "array", "items": _ROW}}}),
+    {400: "Bad parameter"}, params=[REGION, STATE])}, access=STAFF)

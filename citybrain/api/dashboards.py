@@ -7,7 +7,7 @@ from flask import jsonify, request
 
 from citybrain.registry import all_modules
 from citybrain.api.params import Param, parse
-from citybrain.api.routes import add_route
+from citybrain.api.routes import add_route, ok_answer, operation
 from citybrain.auth.policy import STAFF
 
 LANG = Param("lang", "enum", "Language of the titles.", enum=("zh", "en"), default="zh")
@@ -22,14 +22,11 @@ def list_dashboards():
         "description": m.description_zh if v["lang"] == "zh" else m.description_en} for m in all_modules()])
 
 
-add_route("/dashboards", "dashboards", list_dashboards, {"get": {
-    "operationId": "dashboards", "summary": "Registered dashboard modules with the datasets they read.",
-    "tags": ["dashboards"], "parameters": [LANG.openapi()],
-    "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {
-        "type": "object", "properties": {"dashboards": {"type": "array", "items": {"type": "object", "properties": {
-            "id": {"type": "string"}, "path": {"type": "string"}, "title": {"type": "string"},
-            "datasets": {"type": "array", "items": {"type": "string"}},
-            "indicators": {"type": "array", "items": {"type": "string"}},
-            "layers": {"type": "array", "items": {"type": "string"}}}}}}}}}},
-        "400": {"description": "Bad parameter", "content": {"application/json": {"schema": {
-            "$ref": "#/components/schemas/Error"}}}}}}}, access=STAFF)
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+add_route("/dashboards", "dashboards", list_dashboards, {"get": operation(
+    "dashboards", "Registered dashboard modules with the datasets they read.", "dashboards",
+    ok_answer("application/json", {"type": "object", "properties": {"dashboards": {"type": "array", "items": {
+        "type": "object", "properties": {"id": {"type": "string"}, "path": {"type": "string"},
+                                         "title": {"type": "string"}, "datasets": _STRINGS, "indicators": _STRINGS,
+                                         "layers": _STRINGS}}}}}),
+    {400: "Bad parameter"}, params=[LANG])}, access=STAFF)

@@ -19,7 +19,7 @@ from citybrain import queries
 from citybrain.queries import geo as geo_queries
 from citybrain.store import get_store
 from citybrain.api.params import Param, parse
-from citybrain.api.routes import add_route
+from citybrain.api.routes import add_route, ok_answer, operation
 from citybrain.auth.policy import EXPORT, STAFF
 
 MEDIA = "application/geo+json"
@@ -82,14 +82,8 @@ def _geojson_view(layer_id: str):
 
 
 def _doc(summary: str, params: list[Param], media: str, op: str, schema: dict[str, Any]) -> dict[str, Any]:
-    err = {"$ref": "#/components/schemas/Error"}
-    return {"get": {"operationId": op, "summary": summary, "tags": ["layers"],
-                    "parameters": [p.openapi() for p in params],
-                    "responses": {"200": {"description": "OK", "content": {media: {"schema": schema}}},
-                                  "400": {"description": "Bad parameter", "content": {"application/json": {"schema": err}}},
-                                  "404": {"description": "Unknown typhoon track for the region",
-                                          "content": {"application/json": {"schema": err}}},
-                                  "503": {"description": "Store not built yet", "content": {"application/json": {"schema": err}}}}}}
+    return {"get": operation(op, summary, "layers", ok_answer(media, schema), {
+        400: "Bad parameter", 404: "Unknown typhoon track for the region", 503: "Store not built yet"}, params=params)}
 
 
 def register_routes() -> None:

@@ -15,10 +15,8 @@ from citybrain import __version__
 from citybrain.settings import Settings
 from citybrain.api.endpoints import ENDPOINTS
 from citybrain.api.params import Param
-from citybrain.api.routes import EXTRA_DOCS, PREFIX, format_params
+from citybrain.api.routes import EXTRA_DOCS, MEDIA, PREFIX, error_answer, format_params
 
-ERROR = {"$ref": "#/components/schemas/Error"}
-MEDIA = {"json": "application/json", "csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
 #: Answers of every data route (the auth guard runs before any of them).
 ERRORS = ((400, "Bad parameter: names the parameter (both, for a time range out of order) and the allowed form"),
           (401, "Authentication required (no session, token or trusted SSO header)"),
@@ -31,8 +29,7 @@ OPEN_PATHS = (f"{PREFIX}/openapi.json",)
 
 def error_responses(codes: tuple[int, ...] = tuple(c for c, _ in ERRORS)) -> dict[str, Any]:
     """The documented error answers ``codes`` (JSON bodies of the ``Error`` schema)."""
-    return {str(code): {"description": text, "content": {"application/json": {"schema": ERROR}}}
-            for code, text in ERRORS if code in codes}
+    return {str(code): error_answer(text) for code, text in ERRORS if code in codes}
 
 
 def security_schemes(settings: Settings) -> dict[str, Any]:

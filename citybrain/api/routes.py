@@ -21,6 +21,11 @@ ENCODING = Param("encoding", "enum", "CSV text encoding (UTF-8 with BOM by defau
                  default="utf-8")
 BOM = Param("bom", "bool", "Write a byte-order mark (UTF-8 only).", default=True)
 
+#: The documented answer body of every error (``components.schemas.Error``).
+ERROR_SCHEMA: dict[str, Any] = {"$ref": "#/components/schemas/Error"}
+#: Media types of the tabular formats.
+MEDIA = {"json": "application/json", "csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
+
 #: Extra documented routes other modules add (path -> OpenAPI path item), e.g. layers, dashboards.
 EXTRA_DOCS: dict[str, dict[str, Any]] = {}
 #: The views of those routes: (path below the prefix, endpoint name, view function, HTTP methods).
@@ -57,3 +62,35 @@ def format_params(settings: Settings, fmt: str) -> list[Param]:
     if fmt == "json":
         return [PAGE, page_size_param(settings)]
     return [ENCODING, BOM] if fmt == "csv" else []
+
+
+def error_answer(description: str) -> dict[str, Any]:
+    """An error answer: ``description`` and a JSON body of the ``Error`` schema."""
+    return {"description": description, "content": {"application/json": {"schema": ERROR_SCHEMA}}}
+
+
+def ok_answer(media: str, schema: dict[str, Any], code: str = "200") -> dict[str, Any]:
+    """The success answer of an operation (by status code), a ``media`` body of ``schema``."""
+    return {code: {"description": "OK", "content": {media: {"schema": schema}}}}
+
+
+def path_param(name: str, kind: str = "string", description: str | None = None) -> dict[str, Any]:
+    """A required path parameter (``<name>`` in the Flask rule)."""
+    return {"name": name, "in": "path", "required": True, "schema": {"type": kind},
+            **({"description": description} if description else {})}
+
+
+def operation(op_id: str, summary: str, tag: str, ok: dict[str, Any], errors: dict[int, str], *,
+              params: list[Param] | None = None, param_objects: list[dict[str, Any]] | None = None,
+              body: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+    """One OpenAPI operation object — the one builder every module's routes document themselves with.
+
+    ``ok`` is the success answer(s) (``ok_answer``), ``errors`` the error codes it can give with
+    their meaning; parameters are ``param_objects`` as given (path parameters, headers) then the
+    ``Param`` specs; ``body`` a ``requestBody``; ``extra`` further fields (e.g. ``security``)."""
+    doc: dict[str, Any] = {"operationId": op_id, "summary": summary, "tags": [tag],
+                           "parameters": [*(param_objects or []), *(p.openapi() for p in params or [])], **extra}
+    if body is not None:
+        doc["requestBody"] = body
+    doc["responses"] = {**ok, **{str(c): error_answer(text) for c, text in sorted(errors.items())}}
+    return doc

@@ -15,11 +15,12 @@ import pandas as pd
 from flask import Response, current_app, jsonify, request
 
 from citybrain.api.params import Param, parse
-from citybrain.api.routes import add_route
+from citybrain.api.routes import add_route, ok_answer, operation, path_param
 from citybrain.auth.policy import EXPORT, STAFF
 from citybrain.queries import typhoon as tq
 from citybrain.store import get_store
 from citybrain.typhoon import exposure as ex
+from citybrain.typhoon import rain
 from citybrain.typhoon.circles import THRESHOLDS
 from citybrain.typhoon.replay import default_time, exposure_frame
 from citybrain.views import csv_bytes
@@ -29,7 +30,6 @@ AT = Param("at", "datetime", "Time (ISO 8601; without an offset, China Standard 
                              "landfall, else its closest approach to the region.")
 GEO_AT = Param("at", "datetime", "Also give the interpolated wind circles at this time (ISO 8601).")
 CST = "+08:00"
-_ERR = {"$ref": "#/components/schemas/Error"}
 
 
 def iso(ts: Any) -> str | None:
@@ -146,16 +146,21 @@ def exposure_csv(track_id: str):
                     headers={"X-Data-Version": store.version, "Content-Disposition": f'attachment; filename="{name}"'})
 
 
+def rainfall_csv(track_id: str):
+    """Rain along the track at the region's stations at ``at`` (``citybrain.typhoon.rain.stations``) as CSV:
+    what the typhoon page's rainfall table exports at that storm and moment."""
+    v, store, _, region, at = _exposure_args(track_id, [REGION, AT, ENCODING])
+    frame = rain.stations(store, track_id, region, at)
+    name = f"typhoon_{track_id}_rainfall_{region}_{pd.Timestamp(at):%Y%m%dT%H%M}_{store.version}.csv"
+    return Response(csv_bytes(frame, v["encoding"]), content_type=f"text/csv; charset={v['encoding']}",
+                    headers={"X-Data-Version": store.version, "Content-Disposition": f'attachment; filename="{name}"'})
+
+
 def _op(op: str, summary: str, params: list[Param], media: str, with_id: bool = True) -> dict[str, Any]:
-    ps = [p.openapi() for p in params]
-    if with_id:
-        ps.insert(0, {"name": "track_id", "in": "path", "required": True, "schema": {"type": "string"},
-                      "description": "Track id, e.g. JMA-2106 or CMA-2212 (see /api/v1/typhoons)."})
-    return {"get": {"operationId": op, "summary": summary, "tags": ["typhoons"], "parameters": ps,
-                    "responses": {"200": {"description": "OK", "content": {media: {"schema": {"type": "object"}}}},
-                                  "400": {"description": "Bad parameter", "content": {"application/json": {"schema": _ERR}}},
-                                  **({"404": {"description": "Unknown track id",
-                                              "content": {"application/json": {"schema": _ERR}}}} if with_id else {})}}}
+    track = path_param("track_id", description="Track id, e.g. JMA-2106 or CMA-2212 (see /api/v1/typhoons).")
+    errors = {400: "Bad parameter", **({404: "Unknown track id"} if with_id else {})}
+    return {"get": operation(op, summary, "typhoons", ok_answer(media, {"type": "object"}), errors, params=params,
+                             param_objects=[track] if with_id else None)}
 
 
 add_route("/typhoons", "typhoons", typhoon_list, _op(
@@ -171,4 +176,8 @@ add_route("/typhoons/<track_id>/exposure", "typhoon_exposure", exposure_json, _o
     access=STAFF)
 add_route("/typhoons/<track_id>/exposure.csv", "typhoon_exposure_csv", exposure_csv, _op(
     "typhoon_exposure_csv", "The exposure rows as CSV (what the typhoon page's table exports).",
+    [REGION, AT, ENCODING], "text/csv"), access=EXPORT)
+add_route("/typhoons/<track_id>/rainfall.csv", "typhoon_rainfall_csv", rainfall_csv, _op(
+    "typhoon_rainfall_csv", "Rain (mm) at the region's water stations as the storm passes: last hour, last 24 h, "
+    "since the first fix, wettest hour; distance to the centre at `at` and closest approach (km).",
     [REGION, AT, ENCODING], "text/csv"), access=EXPORT)

@@ -19,15 +19,13 @@ from citybrain.auth.bulk import bulk_rule
 from citybrain.export import ExportStats
 from citybrain.views import View, csv_bytes, file_name, json_rows, parquet_bytes, rows, url
 from citybrain.api.params import Param, parse
-from citybrain.api.routes import add_route
+from citybrain.api.routes import MEDIA, add_route, ok_answer, operation
 from citybrain.auth.policy import EXPORT, STAFF
 from citybrain.api.v1 import _who
 
 REGION = Param("region", "region", "Region code (adcode); default: the configured default region.")
 LANG = Param("lang", "enum", "Language of titles and texts in the rows.", enum=("zh", "en"), default="zh")
 ENCODING = Param("encoding", "enum", "CSV text encoding.", enum=("utf-8", "gbk"), default="utf-8")
-MEDIA = {"json": "application/json", "csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
-_ERR = {"$ref": "#/components/schemas/Error"}
 
 
 def _list_view(module_id: str, views: tuple[View, ...]):
@@ -89,10 +87,7 @@ def _chunks(body: bytes, stats: ExportStats) -> Iterator[bytes]:
 
 
 def _doc(op: str, summary: str, params: list[Param], media: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"get": {"operationId": op, "summary": summary, "tags": ["views"],
-                    "parameters": [p.openapi() for p in params],
-                    "responses": {"200": {"description": "OK", "content": {media: {"schema": schema}}},
-                                  "400": {"description": "Bad parameter", "content": {"application/json": {"schema": _ERR}}}}}}
+    return {"get": operation(op, summary, "views", ok_answer(media, schema), {400: "Bad parameter"}, params=params)}
 
 
 def register_routes() -> None:

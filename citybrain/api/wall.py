@@ -18,7 +18,7 @@ from flask import jsonify
 
 from citybrain.settings import PROJECT_ROOT
 from citybrain.store import StoreMissing, get_store
-from citybrain.api.routes import add_route
+from citybrain.api.routes import add_route, ok_answer, operation
 from citybrain.auth.policy import SIGNED_IN
 
 
@@ -49,10 +49,9 @@ def wall_status():
     return resp
 
 
-add_route("/wall/status", "wall_status", wall_status, {"get": {
-    "operationId": "wall_status", "summary": "Connection watchdog of wall displays: data version and build.",
-    "tags": ["wall"], "parameters": [],
-    "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {
-        "type": "object", "properties": {"status": {"type": "string"}, "data_version": {"type": "string"},
-                                         "build": {"type": "string"}, "server_time": {"type": "string"}}}}}},
-        "503": {"description": "No store yet"}}}}, access=SIGNED_IN)
+add_route("/wall/status", "wall_status", wall_status, {"get": operation(
+    "wall_status", "Connection watchdog of wall displays: data version and build.", "wall",
+    ok_answer("application/json", {"type": "object", "properties": {
+        "status": {"type": "string"}, "data_version": {"type": "string"}, "build": {"type": "string"},
+        "server_time": {"type": "string"}}}),
+    {503: "No store yet"})}, access=SIGNED_IN)

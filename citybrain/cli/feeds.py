@@ -110,12 +110,22 @@ def subscribe(broker: str | None, client_id: str, interval: float, max_messages:
 @click.option("--url", default=None, help="The app's base URL for --via http (default: http://CITYBRAIN_HOST:PORT).")
 @click.option("--broker", default=None, help="mqtt://HOST:PORT for --via mqtt (default: CITYBRAIN_MQTT_BROKER).")
 @click.option("--steps", type=int, default=None, help="Stop after this many 5-minute steps (default: run until stopped).")
-def simulate(speed: float, via: str, url: str | None, broker: str | None, steps: int | None) -> None:
-    """Continue the simulated series from the store's now and send them as live feeds (a simulated demo)."""
+@click.option("--typhoon", "typhoon", default=None, metavar="TRACK_ID",
+              help="Also replay this stored typhoon (e.g. JMA-2106) as live: its centre and the fleet's reaction.")
+@click.option("--start", type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]), default=None,
+              help="Storm time (China Standard Time) the replay is at now (default: 48 h before landfall).")
+@click.option("--region", "regions", multiple=True,
+              help="Region(s) whose fleet reacts to the replayed storm (default: CITYBRAIN_REGION).")
+def simulate(speed: float, via: str, url: str | None, broker: str | None, steps: int | None, typhoon: str | None,
+             start, regions: tuple[str, ...]) -> None:
+    """Continue the simulated series from the store's now and send them as live feeds (a simulated demo);
+    with --typhoon, a stored storm moves on every live screen too."""
     from citybrain.feeds import simulate as sim_mod
 
     settings = get_settings()
     sim = sim_mod.Simulator.from_store(settings)
+    if typhoon:
+        _attach_typhoon(sim, settings, typhoon, start, regions or (settings.region,))
     if via == "http":
         from citybrain.feeds import tokens
 
@@ -150,6 +160,26 @@ def simulate(speed: float, via: str, url: str | None, broker: str | None, steps:
             client.loop_stop()
             client.disconnect()
     click.echo(f"stopped after {n} steps; the store's now is {sim.now:%Y-%m-%d %H:%M}")
+
+
+def _attach_typhoon(sim, settings, track_id: str, start, regions: tuple[str, ...]) -> None:
+    from citybrain import context
+    from citybrain.feeds.typhoon_live import TyphoonReplay
+    from citybrain.regions import REGIONS
+    from citybrain.semantics.freshness import clock
+
+    bad = [r for r in regions if r not in REGIONS]
+    if bad:
+        raise click.BadParameter(f"unknown region {bad[0]}", param_hint="--region")
+    live0 = clock(settings.clock)
+    live0 = max(live0.replace(second=0, microsecond=0, minute=live0.minute - live0.minute % 5), sim.now)
+    try:
+        replay = TyphoonReplay.from_store(context.build(settings).store, track_id, start, live0, regions)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--typhoon/--start") from None
+    sim.attach_typhoon(replay)
+    click.echo(f"replaying typhoon {track_id} from {replay.start:%Y-%m-%d %H:%M} as of {live0:%Y-%m-%d %H:%M} "
+               f"({len(replay.vessel_ids())} vessels react)")
 
 
 def start_demo(host: str, port: int) -> None:

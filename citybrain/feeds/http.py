@@ -18,7 +18,7 @@ from flask import Response, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from citybrain import context
-from citybrain.api.routes import add_route
+from citybrain.api.routes import add_route, operation, path_param
 from citybrain.auth.policy import FEED
 from citybrain.errors import DataError
 from citybrain.feeds import tokens
@@ -87,22 +87,16 @@ _BODY = {"required": True, "content": {m: {"schema": {"type": "string"}} for m i
 _OUT = {"type": "object", "properties": {"batch_id": {"type": "string"}, "rows": {"type": "integer"},
                                          "data_version": {"type": "string"}, "duplicate": {"type": "boolean"},
                                          "skipped": {"type": "integer"}}}
-_ERR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-add_route("/ingest/<dataset>", "ingest_push", push, {"post": {
-    "operationId": "ingest_push", "tags": ["feeds"],
-    "summary": "Push one batch of a live feed (observations, tracks, events or entities) of one dataset.",
-    "security": [{"feedToken": []}],
-    "parameters": [
-        {"name": "dataset", "in": "path", "required": True, "schema": {"type": "string"}},
+add_route("/ingest/<dataset>", "ingest_push", push, {"post": operation(
+    "ingest_push", "Push one batch of a live feed (observations, tracks, events or entities) of one dataset.", "feeds",
+    {"200": {"description": "Added (or a duplicate, adding nothing)", "content": {"application/json": {"schema": _OUT}}}},
+    {400: "Bad batch: names row and field", 401: "No valid feed token", 403: "The token is another dataset's",
+     413: "Body too large", 415: "Body is neither text/csv nor application/x-ndjson",
+     503: "Operational database unavailable"},
+    param_objects=[
+        path_param("dataset"),
         {"name": "kind", "in": "query", "schema": {"type": "string", "enum": list(KINDS), "default": "observations"}},
         {"name": "simulated", "in": "query", "schema": {"type": "boolean", "default": False},
          "description": "Mark the rows as simulated (rows of a simulated dataset always are)."},
         {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 200}}],
-    "requestBody": _BODY,
-    "responses": {"200": {"description": "Added (or a duplicate, adding nothing)",
-                          "content": {"application/json": {"schema": _OUT}}},
-                  **{str(c): {"description": d, "content": _ERR} for c, d in (
-                      (400, "Bad batch: names row and field"), (401, "No valid feed token"),
-                      (403, "The token is another dataset's"), (413, "Body too large"),
-                      (415, "Body is neither text/csv nor application/x-ndjson"),
-                      (503, "Operational database unavailable"))}}}}, methods=("POST",), access=FEED)
+    body=_BODY, security=[{"feedToken": []}])}, methods=("POST",), access=FEED)

@@ -4,9 +4,14 @@ Every ``step`` (5 simulated minutes) the simulator produces, deterministically f
 last values, the settings' seed and the step's time:
 
 * observations of every simulated indicator with a cadence of an hour or less, at the times its
-  cadence falls on — a mean-reverting random walk around the series' last day;
+  cadence falls on — a mean-reverting random walk around the series' last day for raw series, and
+  series the build derives from others (vessel and incident counts, stations over warning …)
+  rebuilt from the simulated state by the build's rules (``citybrain.feeds.simderived``);
 * positions of every vessel at sea (on a slow circle around where it was, so it stays in its waters);
-* now and then a state change of an open simulated incident (its next step).
+* now and then a state change of an open simulated incident (its next step);
+* with ``attach_typhoon``, a stored typhoon replayed as live (``citybrain.feeds.typhoon_live``): the
+  storm's centre and the simulated fleet's reaction, which then moves those vessels instead of the
+  slow circles.
 
 Rows are sent as feeds over HTTP (``POST /api/v1/ingest``, a feed token per dataset) or MQTT
 (``citybrain/<dataset>/<kind>``). It first catches up from the store's now to the wall clock (at
@@ -23,7 +28,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import duckdb
@@ -32,6 +37,7 @@ import pandas as pd
 
 from citybrain.feeds.check import COUNT_UNITS, SIGNED_UNITS
 from citybrain.feeds.kinds import EVENT_STEPS
+from citybrain.feeds.simderived import derive, is_derived, stations_of
 from citybrain.semantics.freshness import clock
 from citybrain.settings import Settings
 
@@ -55,6 +61,8 @@ class Simulator:
     vessels: pd.DataFrame
     incidents: pd.DataFrame
     now: datetime
+    stations: pd.DataFrame = field(default_factory=lambda: stations_of(pd.DataFrame()))
+    typhoon: object | None = None  # a ``citybrain.feeds.typhoon_live.TyphoonReplay``
 
     @classmethod
     def from_store(cls, settings: Settings) -> Simulator:
@@ -75,26 +83,38 @@ class Simulator:
                        arg_max(status, ts) AS status
                 FROM tracks WHERE kind = 'vessel' AND simulated AND ts > ? - INTERVAL 2 HOUR AND ts <= ?
                 GROUP BY ALL HAVING arg_max(speed_kn, ts) > 0.5 ORDER BY track_id""", [now, now]).df()
-            incidents = con.execute("""SELECT dataset, event_id, status FROM events
-                WHERE simulated AND status NOT IN ('closed') AND reported_at <= ? ORDER BY event_id""", [now]).df()
+            incidents = con.execute("""SELECT dataset, event_id, status, region_code, kind,
+                       coalesce(json_extract(properties, '$.overdue')::BOOLEAN, due_at < ?) AS overdue
+                FROM events WHERE simulated AND status NOT IN ('closed') AND reported_at <= ?
+                ORDER BY event_id""", [now, now]).df()
+            stations = stations_of(con.execute("""SELECT entity_id, region_code, properties FROM entities
+                WHERE kind IN ('reservoir', 'river_station', 'tide_station') ORDER BY entity_id""").df())
         finally:
             con.close()
         log.info("simulating %d series, %d vessels, %d open incidents from %s", len(series), len(vessels),
                  len(incidents), now)
-        return cls(settings, series, vessels, incidents, now)
+        return cls(settings, series, vessels, incidents, now, stations)
 
     def datasets(self) -> list[str]:
         """The datasets the simulator sends feeds of."""
-        return sorted(set(self.series["dataset"]) | set(self.vessels["dataset"]) | set(self.incidents["dataset"]))
+        extra = {"typhoon", "fisheries"} if self.typhoon is not None else set()
+        return sorted(set(self.series["dataset"]) | set(self.vessels["dataset"]) | set(self.incidents["dataset"]) | extra)
+
+    def attach_typhoon(self, replay) -> None:
+        """Replay a stored typhoon with the live series: its vessels follow the replay's fleet."""
+        self.typhoon = replay
+        self.vessels = self.vessels[~self.vessels["track_id"].isin(replay.vessel_ids())].reset_index(drop=True)
 
     def step(self) -> Rows:
         """Advance 5 minutes; return the new rows by (dataset, kind)."""
         ts = self.now + STEP
         self.now = ts
         out: Rows = {}
+        self._incidents(ts, out)  # first: this step's counts include its state changes
         self._observations(ts, out)
         self._positions(ts, out)
-        self._incidents(ts, out)
+        if self.typhoon is not None:
+            merge(out, self.typhoon.step(ts))
         return out
 
     def _observations(self, ts: datetime, out: Rows) -> None:
@@ -110,6 +130,11 @@ class Simulator:
         value = np.round(np.where(signed, value, np.maximum(value, 0)), 3)
         whole = s["unit"].isin(list(COUNT_UNITS)).to_numpy()  # 1.8 vessels is no count
         value = np.where(whole, np.round(value), value)
+        derived = np.fromiter((is_derived(i, e) for i, e in zip(s["indicator_id"], s["entity_id"])), bool, len(s))
+        raw = due & ~derived
+        s.loc[raw, "last"] = value[raw]
+        rebuilt = derive(s, self.stations, self.incidents)
+        value = np.where(np.isnan(rebuilt), s["last"].to_numpy(dtype="float64"), rebuilt)
         s.loc[due, "last"] = value[due]
         s.loc[due, "last_ts"] = pd.Timestamp(ts)
         stamp = ts.isoformat()

@@ -22,7 +22,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from citybrain import audit, context
 from citybrain.api.params import Param, ParamError, parse
-from citybrain.api.routes import ENCODING, add_route
+from citybrain.api.routes import ENCODING, add_route, error_answer, operation
+from citybrain.api.routes import path_param as route_path_param
 from citybrain.auth.roles import can_act_on_alarms
 from citybrain.ops import alarms as life
 from citybrain.ops import rules, workorders
@@ -35,7 +36,6 @@ from citybrain.auth.policy import EXPORT, STAFF
 
 log = logging.getLogger(__name__)
 MAX_ID = 2**31 - 1
-ERR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 NOTE = Field("note", "text", max_len=2000)
 ACK = [NOTE]
 SILENCE = [Field("minutes", "int", required=True, minimum=1, maximum=life.MAX_SILENCE_MIN),
@@ -241,27 +241,24 @@ def orders_csv():
 
 # --- OpenAPI --------------------------------------------------------------------------------------
 
+#: What each error code of the ops routes means (503 applies to every route).
+_ERRORS = {400: "Bad body or parameter (names the field), or a step the life cycle does not allow",
+           404: "Unknown alarm or work order", 409: "Stale version: reload and try again",
+           503: "Operational database unavailable"}
+
+
 def answers(ok: dict[str, Any], *codes: int) -> dict[str, Any]:
-    text = {400: "Bad body or parameter (names the field), or a step the life cycle does not allow",
-            404: "Unknown alarm or work order", 409: "Stale version: reload and try again",
-            503: "Operational database unavailable"}
-    return {**ok, **{str(c): {"description": text[c], "content": ERR} for c in (*codes, 503)}}
+    """The answers of an ops operation: ``ok`` and the errors ``codes`` (and 503)."""
+    return {**ok, **{str(c): error_answer(_ERRORS[c]) for c in (*codes, 503)}}
 
 
 def op_doc(op_id: str, summary: str, tag: str, ok: dict[str, Any], codes: tuple[int, ...], *,
-        body: list[Field] | None = None, path_param: tuple[str, str] | None = None,
-        params: list[Param] | None = None) -> dict[str, Any]:
-    doc: dict[str, Any] = {"operationId": op_id, "summary": summary, "tags": [tag],
-                           "responses": answers(ok, *codes)}
-    ps = [p.openapi() for p in params or []]
-    if path_param:
-        name, kind = path_param
-        ps.insert(0, {"name": name, "in": "path", "required": True, "schema": {"type": kind}})
-    if ps:
-        doc["parameters"] = ps
-    if body is not None:
-        doc["requestBody"] = openapi_body(body)
-    return doc
+           body: list[Field] | None = None, path_param: tuple[str, str] | None = None,
+           params: list[Param] | None = None) -> dict[str, Any]:
+    """An ops operation (``citybrain.api.routes.operation``) with the ops routes' error texts."""
+    path = [route_path_param(*path_param)] if path_param else None
+    return operation(op_id, summary, tag, ok, {c: _ERRORS[c] for c in (*codes, 503)}, params=params, param_objects=path,
+                     body=openapi_body(body) if body is not None else None)
 
 
 def json_ok(props: dict[str, Any], code: str = "200") -> dict[str, Any]:

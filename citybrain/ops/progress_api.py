@@ -11,7 +11,7 @@ from typing import Any
 from flask import jsonify, request
 
 from citybrain import audit, context
-from citybrain.api.routes import add_route
+from citybrain.api.routes import add_route, ok_answer, operation
 from citybrain.auth.policy import STAFF
 from citybrain.auth.roles import can_record_progress
 from citybrain.ops import progress
@@ -66,17 +66,14 @@ def post_progress():
     return jsonify({"stored": submit(reports, via)}), 201
 
 
-add_route("/targets/progress", "targets_progress", post_progress, {"post": {
-    "operationId": "targets_progress", "tags": ["targets"],
-    "summary": "Record progress of planning targets: one report (JSON) or many (text/csv: region_code, "
-               "indicator_id, year, value, source, note). Analysts and admins.",
-    "requestBody": {"required": True, "content": {
+add_route("/targets/progress", "targets_progress", post_progress, {"post": operation(
+    "targets_progress", "Record progress of planning targets: one report (JSON) or many (text/csv: region_code, "
+    "indicator_id, year, value, source, note). Analysts and admins.", "targets",
+    ok_answer("application/json", {"type": "object", "properties": {"stored": {"type": "integer"}}}, "201"),
+    {400: "A bad report: row (CSV line) and field named", 403: "The caller's role may not record progress"},
+    body={"required": True, "content": {
         "application/json": {"schema": {"type": "object", "additionalProperties": False,
                                         "properties": {f.name: f.schema() for f in FIELDS},
                                         "required": [f.name for f in FIELDS if f.required]}},
-        "text/csv": {"schema": {"type": "string"}}}},
-    "responses": {"201": {"description": "Stored", "content": {"application/json": {"schema": {
-        "type": "object", "properties": {"stored": {"type": "integer"}}}}}},
-        "400": {"description": "A bad report: row (CSV line) and field named"},
-        "403": {"description": "The caller's role may not record progress"}}}},
+        "text/csv": {"schema": {"type": "string"}}}})},
     methods=("POST",), access=STAFF)

@@ -27,7 +27,7 @@ def datasets(store: Store) -> pd.DataFrame:
 
 @cached_query
 def dataset_stats(store: Store) -> pd.DataFrame:
-    """Row counts per table, time span and last timestamp per dataset."""
+    """Row counts per table, time span, last timestamp and newest batch: one row per dataset."""
     return store.df("""
         WITH counts AS (
             SELECT dataset, 'observations' AS tbl, count(*) AS n, min(ts) AS t0, max(ts) AS t1 FROM observations GROUP BY 1
@@ -36,7 +36,10 @@ def dataset_stats(store: Store) -> pd.DataFrame:
             UNION ALL SELECT dataset, 'entities', count(*), NULL, NULL FROM entities GROUP BY 1
             UNION ALL SELECT dataset, 'targets', count(*), NULL, NULL FROM targets GROUP BY 1
             UNION ALL SELECT dataset, 'regions', count(*), NULL, NULL FROM regions GROUP BY 1
-            UNION ALL SELECT dataset, 'indicators', count(*), NULL, NULL FROM indicators GROUP BY 1)
+            UNION ALL SELECT dataset, 'indicators', count(*), NULL, NULL FROM indicators GROUP BY 1),
+        -- the newest batch of each dataset (a live feed adds one every few minutes: one row per dataset)
+        newest AS (SELECT dataset, max(loaded_at) AS loaded_at, arg_max(batch_id, loaded_at) AS batch_id
+                   FROM batches GROUP BY 1)
         SELECT d.name AS dataset,
                coalesce(sum(c.n), 0)::BIGINT AS rows,
                coalesce(sum(c.n) FILTER (WHERE c.tbl = 'observations'), 0)::BIGINT AS observations,
@@ -47,7 +50,7 @@ def dataset_stats(store: Store) -> pd.DataFrame:
                min(c.t0) AS first_ts, max(c.t1) AS last_ts,
                b.loaded_at, b.batch_id
         FROM datasets d LEFT JOIN counts c ON c.dataset = d.name
-        LEFT JOIN batches b ON b.dataset = d.name
+        LEFT JOIN newest b ON b.dataset = d.name
         GROUP BY d.name, b.loaded_at, b.batch_id ORDER BY d.name""")
 
 

@@ -16,14 +16,16 @@ from citybrain.semantics import scope
 from citybrain.store import Store
 from citybrain.typhoon.circles import THRESHOLDS, StormPath
 
+#: Suffix of a live replay's track id (``citybrain simulate --typhoon``): its rows are live positions, not a best track.
+LIVE_SUFFIX = "-LIVE"
 #: Entity kinds whose exposure is listed, and the dataset each comes from.
 PLACE_KINDS = (("port", "fisheries"), ("shelter", "emergency"), ("reservoir", "water"))
 
 
 @cached_query
 def storms(store: Store) -> pd.DataFrame:
-    """Every stored typhoon track: id, international number, names, agency, first and last time,
-    whether the agency gives wind radii, the storm's landfall time."""
+    """Every stored typhoon best track: id, international number, names, agency, first and last time,
+    whether the agency gives wind radii, the storm's landfall time (a live replay's track is none)."""
     df = store.df("""
         SELECT t.track_id, json_extract_string(e.properties, '$.intl_no') AS intl_no,
                json_extract_string(e.properties, '$.name_zh') AS name_zh,
@@ -33,8 +35,8 @@ def storms(store: Store) -> pd.DataFrame:
                json_array_length(json_extract(e.properties, '$.wind_radii.' || t.track_id)) AS radii_fixes
         FROM tracks t JOIN entities e
           ON e.kind = 'typhoon' AND list_contains(CAST(json_extract(e.properties, '$.track_ids') AS VARCHAR[]), t.track_id)
-        WHERE t.kind = 'typhoon'
-        GROUP BY ALL ORDER BY first_ts, t.track_id""")
+        WHERE t.kind = 'typhoon' AND NOT ends_with(t.track_id, ?)
+        GROUP BY ALL ORDER BY first_ts, t.track_id""", [LIVE_SUFFIX])
     df["radii_fixes"] = df["radii_fixes"].fillna(0).astype(int)
     df["has_radii"] = df["radii_fixes"] > 0
     return df
@@ -131,3 +133,36 @@ def reservoir_levels(store: Store, region: str, at) -> pd.DataFrame:
             FROM observations WHERE indicator_id = 'water_level' AND ts <= ? AND ts > ? - INTERVAL 6 HOUR
             GROUP BY entity_id) o ON o.entity_id = e.entity_id
         WHERE e.kind = 'reservoir' AND {rsql} ORDER BY e.entity_id""", [at, at, *rp])
+
+
+@cached_query
+def station_rain(store: Store, region: str, t0, t1) -> pd.DataFrame:
+    """Hourly rain (``rainfall_1h``, mm) at each water station of a region in (t0, t1], with the
+    station's kind, names and position, and the region's own areal mean (面雨量: ``entity_id`` NULL,
+    kind ``area``; a city's districts keep theirs)."""
+    rsql, rp = scope.in_region("o.region_code", region)
+    return store.df(f"""
+        SELECT o.entity_id, coalesce(e.kind, 'area') AS kind, e.name_zh, e.name_en, e.lon, e.lat, o.ts,
+               o.value AS rain_mm, o.simulated
+        FROM observations o LEFT JOIN entities e ON e.entity_id = o.entity_id
+        WHERE o.indicator_id = 'rainfall_1h' AND o.ts > ? AND o.ts <= ?
+          AND (o.entity_id IS NOT NULL AND {rsql} OR o.entity_id IS NULL AND o.region_code = ?)
+        ORDER BY o.entity_id NULLS FIRST, o.ts""", [t0, t1, *rp, region])
+
+
+@cached_query
+def live_replays(store: Store, region: str) -> pd.DataFrame:
+    """Live replays of stored storms that affected a region (``citybrain simulate --typhoon``): the live
+    track, the stored track it replays, the offset (live minus storm time, s) and its latest live position's time."""
+    return store.df("""
+        WITH r AS (
+            SELECT unnest(json_keys(json_extract(properties, '$.live_replay'))) AS live_id, properties
+            FROM entities WHERE kind = 'typhoon' AND json_extract(properties, '$.live_replay') IS NOT NULL
+              AND (list_contains(CAST(json_extract(properties, '$.affected_regions') AS VARCHAR[]), ?)
+                   OR list_contains(CAST(json_extract(properties, '$.affected_regions') AS VARCHAR[]),
+                                    (SELECT parent_code FROM regions WHERE region_code = ?))))
+        SELECT r.live_id, json_extract_string(r.properties, '$.live_replay."' || r.live_id || '".track_id') AS track_id,
+               TRY_CAST(json_extract_string(r.properties, '$.live_replay."' || r.live_id || '".offset_s') AS BIGINT) AS offset_s,
+               max(t.ts) AS last_ts
+        FROM r JOIN tracks t ON t.kind = 'typhoon' AND t.track_id = r.live_id
+        GROUP BY ALL ORDER BY last_ts DESC, r.live_id""", [region, region])

@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 from citybrain.cache import cached_query
+from citybrain.queries import core as core_queries
 from citybrain.queries import geo as geo_queries
 from citybrain.queries import typhoon as tq
 from citybrain.semantics import status as sem_status
@@ -24,6 +25,8 @@ from citybrain.typhoon import fleet as fl
 
 #: Distance (km) to the 30-kt circle's edge below which a boat still at sea is a warning; inside is an alarm.
 BOAT_WARN_KM = 50.0
+#: A live replay whose latest position is older than this (before the store's now) is over.
+LIVE_STALE = pd.Timedelta(hours=1)
 #: Response levels, lowest first (IV 蓝 → I 红), and the hours before the circle's arrival that start each.
 LEVELS = (("IV", 72.0, 30), ("III", 48.0, 30), ("II", 24.0, 30), ("I", 12.0, 50))
 
@@ -36,8 +39,27 @@ def region_storms(store: Store, region: str) -> pd.DataFrame:
     return s[s["track_id"].isin(ids)].reset_index(drop=True)
 
 
+def live_replay(store: Store, region: str) -> tuple[str, pd.Timestamp] | None:
+    """The stored track a live replay (``citybrain simulate --typhoon``) is playing for a region and the
+    storm time of its latest live position; None when no replay is live (its latest position older
+    than ``LIVE_STALE`` before the store's now)."""
+    lv = tq.live_replays(store, region)
+    lv = lv[lv["track_id"].notna() & lv["offset_s"].notna()]
+    if lv.empty:
+        return None
+    r = lv.iloc[0]
+    now = pd.Timestamp(core_queries.anchor(store))
+    if pd.Timestamp(r["last_ts"]) < now - LIVE_STALE or storm_meta(store, str(r["track_id"])) is None:
+        return None
+    return str(r["track_id"]), (pd.Timestamp(r["last_ts"]) - pd.Timedelta(seconds=int(r["offset_s"]))).floor("min")
+
+
 def default_track(store: Store, region: str) -> str | None:
-    """The most recent storm of the region, its JMA track (with wind radii) when there is one."""
+    """The storm a live replay is playing, else the most recent storm of the region, its JMA track
+    (with wind radii) when there is one."""
+    live = live_replay(store, region)
+    if live is not None:
+        return live[0]
     s = region_storms(store, region)
     if s.empty:
         return None

@@ -31,7 +31,7 @@ def date_axis(lang: str = "zh", **axis: Any) -> dict[str, Any]:
     Chinese, 'Dec 2' / 'Dec 2 14:00' in English."""
     day, hour = ("%m-%d", "%m-%d %H:%M") if lang == "zh" else ("%b %-d", "%b %-d %H:%M")
     return {"type": "date", "hoverformat": hour, "tickformatstops": [
-        {"dtickrange": [None, 86_400_000], "value": "%H:%M\n" + day},
+        {"dtickrange": [None, 86_399_999], "value": "%H:%M\n" + day},  # a whole-day step shows days only
         {"dtickrange": [86_400_000, None], "value": day}], **axis}
 
 

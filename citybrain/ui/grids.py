@@ -43,9 +43,15 @@ def grid(id_: str, frame: pd.DataFrame | list[dict[str, Any]], columns: list[dic
 
     ``height=None`` sizes the grid to its rows (for short tables); a height in px is given in rem (16 px
     to a rem) so the grid grows with the screen like the rest of the page (assets/citybrain.css).
+    Column widths are pixels of the 1920 design: ``assets/scale.js`` multiplies
+    them by the screen's scale like the rem sizes of the rest of the page (twice at 3840×2160).
     On a phone (assets/cards.js) the grid's rows are shown as cards instead."""
     if height and height.endswith("px"):
         height = f"{float(height[:-2]) / 16:g}rem"
+    # a column given no size shares the grid's width (AG Grid's fixed 200 px left text cut beside
+    # empty room, or pushed the last columns out of sight)
+    columns = [c if {"width", "flex", "children"} & c.keys() else {**c, "flex": 1, "minWidth": c.get("minWidth", 110)}
+               for c in columns]
     return dag.AgGrid(
         id=id_, rowData=records(frame) if isinstance(frame, pd.DataFrame) else frame, columnDefs=columns,
         defaultColDef={"sortable": True, "filter": True, "resizable": True, "wrapHeaderText": True,

@@ -52,6 +52,8 @@ register_vocabulary("alarm_state", {"active": ("▲ 未确认", "▲ Unacknowled
                                     "acknowledged": ("✓ 已确认", "✓ Acknowledged"),
                                     "cleared": ("○ 已清除", "○ Cleared")})
 FIELDS = ("severity", "state", "level", "title", "domain", "region", "raised", "by", "at", "silenced")
+WIDTHS = {"severity": 130, "state": 180, "level": 130, "domain": 120, "region": 150, "raised": 150, "by": 160,
+          "at": 170, "silenced": 150}
 
 
 def _time(v: Any) -> str:
@@ -75,7 +77,10 @@ def _columns(lang: str) -> list[dict[str, Any]]:
     cols: list[dict[str, Any]] = [{"field": f, "headerName": t(f"alarms.col.{f}", lang), "tooltipField": f}
                                   for f in FIELDS]
     cols[0].update(checkboxSelection=True, headerCheckboxSelection=True, minWidth=110)
-    cols[2].update(maxWidth=140)
+    # the short columns as wide as their content (1920 design's pixels; assets/scale.js scales them),
+    # the alarm's own text takes the rest
+    for c in cols:
+        c.update(width=WIDTHS.get(c["field"], 130))
     cols[3].update(flex=1, minWidth=280)
     return cols
 

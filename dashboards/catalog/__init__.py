@@ -119,6 +119,12 @@ def indicator_table(region: str, lang: str) -> pd.DataFrame:
     return _read(INDICATORS, _ctx(region, lang))
 
 
+#: Column widths of the catalog's tables (the rest: 140).
+WIDTHS = {"dataset": 120, "indicator": 200, "title": 220, "domain": 130, "rows": 110, "span": 290, "last": 160,
+          "cadence": 120, "freshness": 130, "owner": 220, "classification": 150, "simulated": 150, "unit": 90,
+          "thresholds": 160, "licence": 200}
+
+
 def _cols(keys: list[str], lang: str, wide: tuple[str, ...] = ()) -> list[dict]:
     out = []
     for k in keys:
@@ -127,6 +133,8 @@ def _cols(keys: list[str], lang: str, wide: tuple[str, ...] = ()) -> list[dict]:
             d.update(type="numericColumn", valueFormatter={"function": "d3.format(',')(params.value)"})
         if k in wide:
             d.update(minWidth=260, flex=1)
+        else:  # as wide as its content (1920 design's pixels; the long texts are the wide columns)
+            d.update(width=WIDTHS.get(k, 140))
         if k == "freshness":
             d["cellClassRules"] = {"cb-cell-stale": f"params.value == '{sem_fresh.label('stale', lang)}'"}
         out.append(d)

@@ -109,6 +109,8 @@ CHANGES = View("changes", "变化（较昨日 / 较上周）", "What changed (vs
 ALARMS = View("alarms", "当前告警/预警", "Alarms and warnings now", alarm_rows)
 #: The grid shows these columns of the changes view (the view also carries the ids and status codes).
 CHANGE_COLUMNS = ("indicator", "now", "d1", "d7", "status_text")
+#: The change table fills its half of the page: the indicator's name takes the most room.
+CHANGE_WIDTHS = {"indicator": {"flex": 2.2, "minWidth": 180}, "status_text": {"flex": 1.1, "minWidth": 120}}
 
 
 def red_list(raised: pd.DataFrame, region: str, lang: str) -> html.Section:
@@ -186,7 +188,9 @@ def _page(region: str | None = None, lang: str | None = None, **_q) -> html.Div:
         html.Div(className="dash-grid", children=[
             ui.section(P, "changes", t("overview.changes", lang), [
                 grid(f"{P}-changes-grid", views.json_rows(ch),
-                     [{"field": c, "headerName": t(f"col.{c}", lang)} for c in CHANGE_COLUMNS], lang, height=None)],
+                     [{"field": c, "headerName": t(f"col.{c}", lang), "tooltipField": c,
+                       **CHANGE_WIDTHS.get(c, {"flex": 1, "minWidth": 100})} for c in CHANGE_COLUMNS],
+                     lang, height=None)],
                 views.export(P, "changes", region, lang)),
             ui.section(P, "map-panel", t("overview.map", lang), [mapc]),
         ]),

@@ -107,7 +107,7 @@ FIELDS = ("indicator", "plan", "domain", "direction", "baseline", "latest", "tar
 
 def columns(lang: str) -> list[dict]:
     cols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in FIELDS]
-    cols[0].update(minWidth=200, pinned="left")
+    cols[0].update(minWidth=200, width=320, pinned="left", tooltipField=FIELDS[0])
     cols[1].update(hide=True)  # the plan heads the page; the column is in the view and the export
     cols[-3]["cellClassRules"] = {"kpi-cell-alarm": f"params.value && params.value.startsWith('{ICON['off_track']}')"}
     cols[-1].update(minWidth=320, tooltipField="quote")

@@ -46,11 +46,14 @@ def flow_figure(fl: pd.DataFrame, lang: str) -> dict:
     """Heat map checkpoint x hour (a plain figure dict)."""
     names = fl["name_zh"] if lang == "zh" else fl["name_en"]
     z, hours, rows = mean_grid(names.tolist(), fl["hour"].to_numpy(), fl["value"].to_numpy(dtype=float))
-    return ui.figure([{"type": "heatmap", "z": z, "x": ui.values(pd.Series(hours)),
-                       "y": [ui.wrap(r, 8 if lang == "zh" else 16) for r in rows],
+    labels = [ui.wrap(r, 10 if lang == "zh" else 30) for r in rows]
+    # each row as tall as its label's lines (a wrapped name never runs into the next row's)
+    lines = max([lab.count("<br>") + 1 for lab in labels] or [1])
+    return ui.figure([{"type": "heatmap", "z": z, "x": ui.values(pd.Series(hours)), "y": labels,
                         "colorscale": BLUES,
                         "colorbar": {"title": {"text": "辆/时" if lang == "zh" else "veh/h"}}}],
-                      80 + 26 * max(len(rows), 1), xaxis={"title": {"text": "时" if lang == "zh" else "hour"}})
+                      80 + max(26, 16 * lines + 4) * max(len(rows), 1),
+                      xaxis={"title": {"text": "时" if lang == "zh" else "hour"}})
 
 
 def mean_grid(names: list, hours: np.ndarray, vals: np.ndarray) -> tuple[list[list], np.ndarray, list]:

@@ -2,10 +2,11 @@
 and the next 24/48 h of positions on a map; the exposure of every town, port, shelter and reservoir
 (sorted by the 30-kt circle's arrival); the simulated fleet heading back to port against
 latitude-band deadlines; people moved and shelters (simulated); reservoirs over their flood-limit
-level; the response level (IV → I). A replay clock (1×–3600×) drives every board.
+level; rainfall at the region's stations as the storm passes; the response level (IV → I). A replay clock (1×–3600×) drives every board.
 
-The module's views serve the page's default storm and replay time; the exposure table of any other
-storm or time exports through ``/api/v1/typhoons/<id>/exposure.csv`` (the same rows function)."""
+The module's views serve the page's default storm and replay time; the exposure and rainfall tables
+of any other storm or time export through ``/api/v1/typhoons/<id>/exposure.csv`` and ``rainfall.csv``
+(the same rows functions)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ register({
                       "人员转移与安置（模拟）、水库超汛限、应急响应等级。",
                       "A best track replayed as if live: wind circles (30 kt ≈ force 7, 50 kt ≈ force 10, JMA radii), "
                       "towns, ports, shelters and reservoirs in their path, boats back to port, people moved and shelters "
-                      "(simulated), reservoirs over flood limit, response level."),
+                      "(simulated), reservoirs over flood limit, rainfall along the track, response level."),
     "typhoon.storm": ("台风", "Storm"), "typhoon.play": ("▶ 回放", "▶ Play"), "typhoon.pause": ("❚❚ 暂停", "❚❚ Pause"),
     "typhoon.speed": ("倍速", "Speed"), "typhoon.replay_at": ("回放时刻", "Replay time"),
     "typhoon.map": ("路径与风圈（后 24/48 小时位置为回放实况）", "Track and wind circles (next 24/48 h from the best track)"),
@@ -47,6 +48,11 @@ register({
     "typhoon.people": ("人员转移（模拟）：计划与已转移", "People moved (simulated): planned vs moved"),
     "typhoon.shelters": ("避灾安置点在安置人数与容量（模拟）", "Shelter occupants vs capacity (simulated)"),
     "typhoon.reservoirs": ("水库水位与汛限水位（模拟序列）", "Reservoir level vs flood limit (simulated series)"),
+    "typhoon.rainfall": ("沿路径降雨：各站小时雨量与过程雨量（水利站点，模拟序列）",
+                         "Rainfall along the track: hourly and storm rain at the stations (water stations, simulated series)"),
+    "typhoon.col.station": ("站点", "Station"), "typhoon.col.rain_1h_mm": ("1 小时雨量（毫米）", "Last hour (mm)"),
+    "typhoon.col.rain_24h_mm": ("24 小时雨量（毫米）", "Last 24 h (mm)"), "typhoon.col.storm_mm": ("过程雨量（毫米）", "Storm total (mm)"),
+    "typhoon.col.max_1h_mm": ("最大小时雨量（毫米）", "Wettest hour (mm)"),
     "typhoon.levels": ("应急响应等级（按风圈到达时间推算，非历史指令）", "Response level (derived from the circle's arrival, not the historical orders)"),
     "typhoon.none": ("本地区无台风路径记录", "No typhoon track for this region"),
     "typhoon.col.kind": ("类别", "Kind"), "typhoon.col.name": ("名称", "Name"), "typhoon.col.distance_km": ("距中心（公里）", "To centre (km)"),
@@ -61,8 +67,12 @@ register({
 
 
 def default_at(store, track_id: str, region: str) -> pd.Timestamp:
-    """The page opens 24 h before the 30-kt circle first reaches the region (level II), else 24 h before
-    landfall, within the track."""
+    """While a live replay plays this storm (``citybrain simulate --typhoon``), the storm time of its
+    latest live position; else the page opens 24 h before the 30-kt circle first reaches the region
+    (level II), else 24 h before landfall, within the track."""
+    live = rp.live_replay(store, region)
+    if live is not None and live[0] == track_id:
+        return live[1].floor("10min")
     meta = rp.storm_meta(store, track_id)
     lv = rp.response_levels(store, track_id, region)
     ref = lv["start"].iloc[min(2, len(lv) - 1)] if len(lv) else rp.default_time(meta) - pd.Timedelta(hours=24)
@@ -88,12 +98,22 @@ VESSELS = View("vessels", "在海渔船（模拟）", "Boats at sea (simulated)"
                      boards.VESSEL_COLUMNS))
 SHELTERS = View("shelters", "避灾安置点（模拟）", "Shelters (simulated)",
                 _view(lambda c, tid, at: boards.shelter_rows(c.store, tid, c.region, at, c.lang), boards.SHELTER_COLUMNS))
+RAINFALL = View("rainfall", "沿路径降雨（默认台风与回放时刻）", "Rainfall along the track (default storm and replay time)",
+                _view(lambda c, tid, at: boards.rain_rows(c.store, tid, c.region, at, c.lang), boards.RAIN_COLUMNS))
 RESERVOIRS = View("reservoirs", "水库与汛限水位", "Reservoirs vs flood limit",
                   _view(lambda c, tid, at: boards.reservoir_rows(c.store, c.region, at, c.lang), boards.RESERVOIR_COLUMNS))
 
 
+#: Columns of names: twice the room of a number column, the whole name as a tooltip (never "Hepu Midd…").
+_NAMES = ("name", "station", "vessel")
+#: Yes/no columns: narrow.
+_FLAGS = ("in_30kt", "in_50kt", "straggler")
+
+
 def _grid(key: str, lang: str, cols: list[str], height: str | None = "320px", rows: list | None = None) -> html.Div:
-    defs = [{"field": c, "headerName": t(f"typhoon.col.{c}", lang)} for c in cols]
+    defs = [{"field": c, "headerName": t(f"typhoon.col.{c}", lang),
+             **({"flex": 2, "minWidth": 170, "tooltipField": c} if c in _NAMES else
+                {"minWidth": 76} if c in _FLAGS else {})} for c in cols]
     defs[0]["cellClassRules"] = {"kpi-cell-alarm": "params.data.status == 'alarm'",
                                  "kpi-cell-warning": "params.data.status == 'warning'"}
     return ui.grid(f"{P}-{key}-grid", rows or [], defs, lang, height=height)
@@ -155,6 +175,11 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
             ui.section(P, "reservoirs", t("typhoon.reservoirs", lang), [
                 _grid("reservoirs", lang, ["name", "level_m", "flood_limit_m", "over_m"], "260px",
                       views.json_rows(rows(RESERVOIRS)))]),
+            ui.section(P, "rainfall", t("typhoon.rainfall", lang), [
+                dcc.Graph(id=f"{P}-rain-graph", config=cfg),
+                _grid("rainfall", lang, ["station", "kind", "rain_1h_mm", "rain_24h_mm", "storm_mm", "max_1h_mm",
+                                         "distance_km", "closest_km"], "220px", views.json_rows(rows(RAINFALL)))],
+                views.export(P, "rainfall", region, lang)),
         ]),
     ])
 
@@ -163,8 +188,8 @@ MODULE = DashboardModule(
     nav_en="Typhoon",
     id=P, title_zh="防台风", title_en="Typhoon defence", path=f"/d/{P}", layout=layout, order=55,
     datasets=("typhoon", "fisheries", "emergency", "water"), layers=("emergency",),
-    description_zh="台风回放：风圈、影响范围、渔船回港、人员转移、水库超汛限、应急响应等级。",
+    description_zh="台风回放：风圈、影响范围、渔船回港、人员转移、水库超汛限、沿路径降雨、应急响应等级。",
     description_en="Typhoon replay: wind circles, places in the path, boats back to port, people moved, "
-                   "reservoirs over flood limit, response level.",
-    register_callbacks=register_callbacks, views=(EXPOSURE, VESSELS, SHELTERS, RESERVOIRS),
+                   "reservoirs over flood limit, rainfall along the track, response level.",
+    register_callbacks=register_callbacks, views=(EXPOSURE, VESSELS, SHELTERS, RESERVOIRS, RAINFALL),
 )

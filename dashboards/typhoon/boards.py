@@ -15,6 +15,7 @@ from citybrain.i18n import date_format, register, t
 from citybrain.semantics import status as sem_status
 from citybrain.store import Store
 from citybrain.typhoon import fleet as fl
+from citybrain.typhoon import rain
 from citybrain.typhoon import replay as rp
 
 register({
@@ -28,12 +29,18 @@ register({
     "typhoon.at_sea": ("在海", "at sea"), "typhoon.in_port": ("在港", "in port"),
     "typhoon.planned": ("计划转移（人）", "planned (people)"), "typhoon.moved": ("已转移（人）", "moved (people)"),
     "typhoon.capacity": ("容量（人）", "capacity (people)"), "typhoon.occupants": ("在安置（人）", "occupants (people)"),
+    "typhoon.kind.river_station": ("河道站", "River station"), "typhoon.kind.tide_station": ("潮位站", "Tide station"),
+    "typhoon.rain.area": ("面雨量（毫米/小时）", "Areal mean (mm/h)"),
+    "typhoon.rain.total": ("{name} 过程累计（毫米）", "{name} storm total (mm)"),
+    "typhoon.rain.hourly": ("小时雨量（毫米）", "Hourly rain (mm)"), "typhoon.rain.cum": ("累计雨量（毫米）", "Storm total (mm)"),
 })
 EXPOSURE_COLUMNS = ("entity_id", "status", "kind", "name", "distance_km", "in_30kt", "in_50kt", "arrival_30kt",
                     "closest_km", "closest_time", "lon", "lat")
 VESSEL_COLUMNS = ("entity_id", "status", "vessel", "state", "band", "to_circle_km", "deadline", "straggler", "simulated")
 SHELTER_COLUMNS = ("entity_id", "status", "shelter", "capacity", "occupants", "rate", "simulated")
 RESERVOIR_COLUMNS = ("entity_id", "status", "name", "level_m", "flood_limit_m", "over_m", "simulated")
+RAIN_COLUMNS = ("entity_id", "status", "station", "kind", "rain_1h_mm", "rain_24h_mm", "storm_mm", "max_1h_mm",
+                "distance_km", "closest_km", "simulated")
 LEVEL_COLOURS = {"IV": "#35c2ff", "III": "#f5b400", "II": "#ff8c1a", "I": "#ff4d4f"}
 LEVEL_ZH = {"IV": "Ⅳ级", "III": "Ⅲ级", "II": "Ⅱ级", "I": "Ⅰ级"}
 
@@ -104,6 +111,38 @@ def reservoir_rows(store: Store, region: str, at: datetime, lang: str) -> pd.Dat
     return pd.DataFrame({"entity_id": r["entity_id"].astype(object), "status": r["status"].astype(object),
                          "name": _name(r, lang), "level_m": r["level_m"].round(2), "flood_limit_m": r["flood_limit_m"],
                          "over_m": r["over_m"], "simulated": r["simulated"].fillna(True).astype(bool)})
+
+
+def rain_rows(store: Store, track_id: str, region: str, at: datetime, lang: str) -> pd.DataFrame:
+    """Rain along the track at the region's stations (``citybrain.typhoon.rain.stations``), wettest
+    first; ``status`` is the 24-hour rain against the rainstorm thresholds."""
+    r = rain.stations(store, track_id, region, at)
+    return pd.DataFrame({"entity_id": r["entity_id"].astype(object), "status": r["status"].astype(object),
+                         "station": _name(r, lang), "kind": [t(f"typhoon.kind.{k}", lang) for k in r["kind"]],
+                         **{c: r[c].astype("float64") for c in RAIN_COLUMNS[4:10]},
+                         "simulated": r["simulated"].astype(bool)})
+
+
+def rain_figure(store: Store, track_id: str, region: str, at: datetime, lang: str) -> dict:
+    """Hourly areal mean rain (bars, mm/h) and each station's storm total so far (lines, mm) up to ``at``."""
+    h = rain.hourly(store, track_id, region, at)
+    names = rain.stations(store, track_id, region, at).set_index("entity_id")
+    x = [pd.Timestamp(v).isoformat() for v in h.index]
+    data = []
+    if "area" in h:
+        data.append({"type": "bar", "x": x, "y": h["area"].round(1).tolist(), "name": t("typhoon.rain.area", lang),
+                     "marker": {"color": "#35c2ff"}, "hovertemplate": "%{y:.1f} mm<extra></extra>"})
+    for sid in [s for s in names.index if s in h][:6]:
+        nm = names.at[sid, "name_zh"] if lang == "zh" else (names.at[sid, "name_en"] or names.at[sid, "name_zh"])
+        data.append({"type": "scatter", "mode": "lines", "x": x, "y": h[sid].fillna(0).cumsum().round(1).tolist(),
+                     "name": t("typhoon.rain.total", lang).format(name=nm), "yaxis": "y2",
+                     "hovertemplate": "%{y:.1f} mm<extra></extra>"})
+    whole = rain.span(store, track_id, region)  # the passage's whole time axis; rain fills in as the replay runs
+    xaxis = {"type": "date", **({"range": [whole[0].isoformat(), whole[1].isoformat()]} if whole else {})}
+    return ui.figure(data, 260, xaxis=xaxis, yaxis={"title": {"text": t("typhoon.rain.hourly", lang)}, "rangemode": "tozero"},
+                     yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero",
+                             "title": {"text": t("typhoon.rain.cum", lang)}},
+                     legend={"orientation": "h", "y": -0.25, "font": {"size": 11}})
 
 
 def town_rows(store: Store, track_id: str, region: str, at: datetime, lang: str) -> pd.DataFrame:

@@ -47,15 +47,15 @@ def map_size(screen: dict | None) -> tuple[int, int]:
     return int(w * 0.58), (1300 if w >= 2560 else 640)
 
 
-def export_href(store, region: str, lang: str, track_id: str, at: pd.Timestamp) -> str:
-    """Where the exposure table's export button points: the module's view (the same rows) at the
-    page's default storm and moment, else the typhoon API's CSV of the same rows function for the
-    storm and moment on screen."""
+def export_href(store, region: str, lang: str, track_id: str, at: pd.Timestamp, name: str = "exposure") -> str:
+    """Where a table's export button (``exposure`` or ``rainfall``) points: the module's view (the same
+    rows) at the page's default storm and moment, else the typhoon API's CSV of the same rows function
+    for the storm and moment on screen."""
     from . import default_at
 
     if track_id == rp.default_track(store, region) and pd.Timestamp(at) == default_at(store, track_id, region):
-        return views.url(P, "exposure", region, lang)
-    return "/api/v1/typhoons/{}/exposure.csv?{}".format(track_id, urlencode({"region": region, "at": at.isoformat()}))
+        return views.url(P, name, region, lang)
+    return "/api/v1/typhoons/{}/{}.csv?{}".format(track_id, name, urlencode({"region": region, "at": at.isoformat()}))
 
 
 def render(region: str, lang: str, track_id: str, at: pd.Timestamp, bands: fl.Bands,
@@ -90,6 +90,9 @@ def render(region: str, lang: str, track_id: str, at: pd.Timestamp, bands: fl.Ba
         "level": f"{t('typhoon.level', lang)}：{boards.level_text(rp.level_at(levels, at), lang)}",
         "note": "" if path.has_radii else t("typhoon.no_radii", lang),
         "export": export_href(store, region, lang, track_id, at),
+        "rainfall": views.json_rows(boards.rain_rows(store, track_id, region, at, lang)),
+        "rain": boards.rain_figure(store, track_id, region, at, lang),
+        "export_rain": export_href(store, region, lang, track_id, at, "rainfall"),
     }
 
 
@@ -132,9 +135,9 @@ def register_callbacks(app: Dash) -> None:
     outs = ["graph.figure", "exposure-grid.rowData", "vessels-grid.rowData", "bands-grid.rowData",
             "reservoirs-grid.rowData", "alarm.children", "alarm.className", "fleet.figure", "people-graph.figure",
             "shelters-graph.figure", "levels-graph.figure", "level.children", "note.children", "export-exposure.href",
-            "time.children"]
+            "rainfall-grid.rowData", "rain-graph.figure", "export-rainfall.href", "time.children"]
     keys = ["map", "exposure", "vessels", "bands", "reservoirs", "alarm", "alarm_class", "fleet", "people",
-            "shelters", "levels", "level", "note", "export"]
+            "shelters", "levels", "level", "note", "export", "rainfall", "rain", "export_rain"]
 
     @app.callback(*[Output(f"{P}-{o.split('.')[0]}", o.split(".")[1]) for o in outs],
                   Input(f"{P}-slider", "value"), Input(f"{P}-storm", "value"),

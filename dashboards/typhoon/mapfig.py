@@ -83,7 +83,9 @@ def figure(store: Store, region: str, path: StormPath, track: pd.DataFrame, at: 
                      "text": sea["entity_id"].tolist(), "hoverinfo": "text", "name": t("typhoon.map.boats", lang),
                      "uid": "typhoon-boats"})
     # the land around the region (the basemap: neighbouring counties, the coast) under the region's own
-    land = [*basemap.map_layers(store, region), *cached_map_layers(store, "boundaries", region, None)]
+    # and, under it, the coarse land of East Asia (the view fits the whole track, far beyond the basemap's box)
+    land = [*basemap.wide_layers(store, region), *basemap.map_layers(store, region),
+            *cached_map_layers(store, "boundaries", region, None)]
     from citybrain.queries import geo
 
     r = geo.region_shapes(store, region)
@@ -93,7 +95,8 @@ def figure(store: Store, region: str, path: StormPath, track: pd.DataFrame, at: 
     layout = {"map": {"style": OFFLINE_STYLE, "center": centre, "zoom": zoom, "layers": land},
               "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "paper_bgcolor": "rgba(0,0,0,0)",
               "font": {"family": FONT, "color": "#e6f1ff", "size": 13}, "showlegend": True,
-              "legend": {"bgcolor": "rgba(7,19,31,.75)", "x": 0.01, "y": 0.99, "font": {"size": 13}} if size[0] > 500
+              "legend": {"bgcolor": "rgba(7,19,31,.75)", "x": 0.01, "y": 0.99,
+                         "font": {"size": 20 if size[0] >= 2000 else 13}} if size[0] > 500
               else {"bgcolor": "rgba(7,19,31,.75)", "orientation": "h", "x": 0, "y": 0, "yanchor": "bottom",
                     "font": {"size": 10}},  # a phone: one strip along the bottom, the track stays visible
               "uirevision": f"{region}:{size[0]}x{size[1]}", "meta": {"fit": {"center": centre, "zoom": zoom}}}

@@ -1,6 +1,8 @@
 """The typhoon step of the wall (playlist preset ``typhoon``): the map with circles, the places the
-30-kt circle reaches next, and the boards' headline rows. The wall replays the region's default storm
-as if live: its clock runs the replay at ``WALL_SPEED`` × over the 72 h around the circle's arrival,
+30-kt circle reaches next, and the boards' headline rows. While a stored typhoon is replayed as live
+feeds (``citybrain simulate --typhoon``) the wall shows that storm at the storm time of its latest
+live position, with /map and the cockpit. Otherwise the wall replays the region's default storm as if
+live: its clock runs the replay at ``WALL_SPEED`` × over the 72 h around the circle's arrival,
 looping, so every panel moves together and keeps moving for days."""
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ def replay_at(store: Store, region: str, track_id: str, now: datetime | None = N
 
 
 def _pick(store: Store, region: str) -> tuple[str | None, pd.Timestamp | None]:
+    """A live replay's storm at the storm time of its latest live position (so the wall moves with /map
+    and the cockpit), else the region's default storm on the wall's own looping clock."""
+    live = rp.live_replay(store, region)
+    if live is not None:
+        return live
     tid = rp.default_track(store, region)
     return (tid, replay_at(store, region, tid)) if tid else (None, None)
 

@@ -19,7 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from citybrain.ui.figures import graph_config
+from citybrain.ui.figures import date_axis, graph_config
 from citybrain import kpi, views, queries
 from citybrain.i18n import fmt_number, register, t
 from citybrain.queries import kpi as qk
@@ -89,6 +89,12 @@ def graph(key: str, fig: dict[str, Any], height: int | None = None, lang: str = 
 
 
 # ------------------------------------------------------------------ KPI boards
+def text_units(text: str) -> int:
+    """The width of ``text`` in digit widths (a CJK character is about two), so the hero value's
+    type can shrink to fit its card (``assets/wall.css``: ``--cb-len``) instead of ending in "…"."""
+    return max(4, sum(2 if ord(c) >= 0x2E80 else 1 for c in text))
+
+
 def kpi_card(kv: kpi.KpiValue, lang: str, big: bool = False) -> Part:
     """A wall KPI card: name, status (icon + text), value, as-of time, change vs yesterday."""
     st = kv.status
@@ -102,10 +108,11 @@ def kpi_card(kv: kpi.KpiValue, lang: str, big: bool = False) -> Part:
             f"{t('kpi.progress', lang)} {fmt_number(round(min(p, 9.99) * 100, 1), '%', lang)}",
             html.Div(className="wall-bar", children=html.Div(className="wall-bar-fill",
                                                              style={"width": f"{min(p, 1) * 100:.0f}%"}))])
+    value = fmt_number(kv.value, ind.unit, lang)
     comp = html.Div(className=f"wall-kpi wall-kpi-{st}" + (" wall-kpi-big" if big else ""), children=[
         html.Div(className="wall-kpi-head", children=[html.Span(ind.name(lang), className="wall-kpi-name"),
                                                       ui.status_badge(st, lang)]),
-        html.Div(fmt_number(kv.value, ind.unit, lang), className="wall-kpi-value"),
+        html.Div(value, className="wall-kpi-value", style={"--cb-len": text_units(value)} if big else None),
         html.Div(className="wall-kpi-meta", children=[html.Span(kv.asof_text(lang)),
                                                       html.Span(delta) if delta else None]),
         target])
@@ -123,6 +130,7 @@ def kpi_hero(store: Store, region: str, lang: str, at: datetime, ind: str, key: 
     s = queries.series(store, ind, region, at - timedelta(days=7), at)
     fig = go.Figure(go.Scatter(x=s["ts"], y=s["value"], mode="lines", line={"color": sem_status.COLOURS[kv.status],
                                                                              "width": 4}))
+    fig.update_layout(xaxis=date_axis(lang))  # '07-15' / 'Jul 15', not plotly's '七 15' 
     for thr, name in ((kv.ind.warn, "warning"), (kv.ind.alarm, "alarm")):
         if thr is not None:
             fig.add_hline(y=thr, line={"color": sem_status.COLOURS[name], "dash": "dash", "width": 3},

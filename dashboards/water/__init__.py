@@ -43,6 +43,11 @@ register({
 })
 
 
+#: Columns of the station table in metres (water levels and the distance to the warning level).
+LEVEL_COLUMNS = ("level", "warning", "guarantee", "margin")
+METRES = "m"
+
+
 def station_table(ent: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Latest level of every station with its warning and guarantee levels and status."""
     lv = ent[ent["indicator_id"] == "water_level"]
@@ -168,8 +173,10 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
 
     def vgrid(view: View, columns: list[str]) -> object:
         frame = vrows(view)
-        defs = [{"field": c, "headerName": t(f"col.{c}", lang)}
-                for c in columns]
+        # levels carry their unit in the header (the cells are bare numbers); the columns fill the panel
+        defs = [{"field": c, "headerName": t(f"col.{c}", lang) + (
+                    (f"（{METRES}）" if lang == "zh" else f" ({METRES})") if c in LEVEL_COLUMNS else ""),
+                 "flex": 1.4 if c == "station" else 1, "minWidth": 90} for c in columns]
         return grid(f"{P}-{view.id}-grid", views.json_rows(frame), defs, lang, height=None)
 
     res = vrows(STORAGE)

@@ -1,6 +1,7 @@
 """Every screen: a phone at 390×844 never scrolls sideways on any page and gets the one-map at full
 width, the cockpit's "what is red" list first and tables as cards; a 3840×2160 screen shows the
-1920 design at twice the size (heading and KPI values ≥ 1.8× as tall)."""
+1920 design at twice the size (heading and KPI values ≥ 1.8× as tall, chart tick labels and grid rows
+too, and no grid column on /alarms cut)."""
 
 from __future__ import annotations
 
@@ -112,3 +113,39 @@ def test_bad_progress_upload_names_row_and_field(open_page, tmp_path):
     msg = w.page.inner_text("#targets-record-msg")
     assert "第 2 行" in msg and "value" in msg
     w.assert_clean()
+
+
+MEASURE = """() => {
+    const q = s => Array.from(document.querySelectorAll(s));
+    const tick = q('.js-plotly-plot .xtick text, .js-plotly-plot .ytick text')[0];
+    const row = q('.cb-grid .ag-center-cols-container .ag-row')[0];
+    const cut = e => e.scrollWidth > e.clientWidth + 1;
+    return {tick: tick ? parseFloat(getComputedStyle(tick).fontSize) : null,
+            row: row ? row.getBoundingClientRect().height : null,
+            headers: q('.cb-grid .ag-header-cell-text').filter(cut).map(e => e.textContent),
+            cells: q(['severity', 'state', 'raised'].map(c => `.cb-grid .ag-cell[col-id=${c}] .ag-cell-value`).join(', '))
+                .filter(cut).map(e => e.textContent)};
+}"""
+
+
+def _measure(w, path: str) -> dict:
+    _ready(w, path)
+    w.page.wait_for_selector(".cb-grid .ag-row", timeout=60000)
+    w.page.wait_for_timeout(800)
+    return w.page.evaluate(MEASURE)
+
+
+@pytest.mark.browser
+def test_4k_charts_and_grids_scale_with_the_page(open_page):
+    """assets/scale.js: a chart's tick labels and a grid's rows at 3840×2160 are the 1920 design's at
+    twice the size, and on /alarms no header nor a narrow column (severity, state, raised) is cut."""
+    hd = _measure(open_page(1920, 1080), "/d/water")
+    big = open_page(3840, 2160)
+    uhd = _measure(big, "/d/water")
+    assert hd["tick"] and uhd["tick"] >= 1.8 * hd["tick"], (hd, uhd)
+    assert hd["row"] and uhd["row"] >= 1.8 * hd["row"], (hd, uhd)
+    for lang in ("zh", "en"):
+        alarms = _measure(big, f"/alarms?lang={lang}")
+        big.shot(f"screens-alarms-3840-{lang}")
+        assert not alarms["headers"] and not alarms["cells"], alarms
+    big.assert_clean()

@@ -33,7 +33,7 @@ def wait_for(fn, timeout: float = 20.0, step: float = 0.25):
 def wait_fitted(w: PageWatch) -> None:
     """The wall script fits the canvas on its first tick after Dash renders #wall-root."""
     w.page.wait_for_function("window.cbWall && cbWall.root && cbWall.root === document.getElementById('wall-root')"
-                             " && cbWall.root.style.transform !== ''", timeout=20000)
+                             " && cbWall.root.style.transform !== ''", timeout=60000)
 
 
 def check_wall(w: PageWatch, name: str) -> None:

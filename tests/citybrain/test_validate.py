@@ -120,3 +120,21 @@ def test_emitted_frame_checked(probe_datasets, tmp_path):
     s = make_settings(tmp_path, datasets_dir=probe_datasets)
     with pytest.raises(DataError, match=r"dataset probe, field entity_id: \(emitted to table observations\) missing"):
         build_store(s, progress=False)
+
+
+def test_geojson_extent_declared_in_the_manifest(probe_datasets, tmp_path):
+    """A file may declare a wider extent than China's box (the basemap's East Asia land); a geometry
+    beyond the declared extent is still refused, naming it."""
+    man = probe_datasets / "probe" / "manifest.yaml"
+    text = man.read_text(encoding="utf-8")
+    pad = re.search(r"\n( *)format: geojson\n", text).group(1)
+    man.write_text(text.replace(f"{pad}format: geojson\n", f"{pad}format: geojson\n{pad}extent: [100, 0, 150, 50]\n"),
+                   encoding="utf-8")
+    _write(probe_datasets, "points.csv", GOOD_POINTS)
+    japan = GOOD_SHAPES.replace("121.8", "139.8").replace("121.9", "139.9")  # outside China's box, inside the extent
+    _write(probe_datasets, "shapes.geojson", japan)
+    build_store(make_settings(tmp_path / "a", datasets_dir=probe_datasets), progress=False)
+    _write(probe_datasets, "shapes.geojson", GOOD_SHAPES.replace("121.8", "151.8").replace("121.9", "151.9"))
+    with pytest.raises(DataError) as exc:
+        build_store(make_settings(tmp_path / "b", datasets_dir=probe_datasets), progress=False)
+    assert "geometry lies outside the file's extent [100.0, 0.0, 150.0, 50.0]" in str(exc.value)

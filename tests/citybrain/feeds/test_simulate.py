@@ -68,6 +68,27 @@ def test_simulate_over_http_continues_from_the_stores_now(store):
     assert water[0][0] > 0 and water[0][1] is True
     steps = stored(store, "SELECT count(DISTINCT ts) FROM tracks WHERE ts > ?", [TEST_ANCHOR])
     assert steps == [(13,)]
+    _cards_agree_with_their_lists(store, TEST_ANCHOR + timedelta(hours=1))
+
+
+def _cards_agree_with_their_lists(store, at) -> None:
+    """A simulated hour later, a region's counted cards equal what their lists count (one truth)."""
+    cards = {(r, i): v for r, i, v in stored(store, """SELECT region_code, indicator_id, value FROM observations
+        WHERE ts = ? AND entity_id IS NULL AND indicator_id IN ('open_incidents', 'stations_over_warning')""", [at])}
+    incidents = dict(stored(store, """SELECT region_code, count(*) FROM events WHERE kind <> 'evacuation'
+        AND reported_at <= ? AND (closed_at IS NULL OR closed_at > ?) GROUP BY 1""", [at, at]))
+    over = dict(stored(store, """SELECT o.region_code,
+            count(*) FILTER (WHERE o.value > TRY_CAST(json_extract(e.properties, '$.warning_level_m') AS DOUBLE))
+        FROM observations o JOIN entities e USING (entity_id)
+        WHERE o.indicator_id = 'water_level' AND o.ts = ? AND json_extract(e.properties, '$.in_region')::BOOLEAN
+        GROUP BY 1""", [at]))
+    checked = 0
+    for (region, indicator), value in cards.items():
+        listed = (incidents if indicator == "open_incidents" else over).get(region)
+        if listed is not None:
+            assert value == listed, (region, indicator, value, listed)
+            checked += 1
+    assert checked >= 2, cards
 
 
 def test_simulate_over_mqtt(store, tmp_path):
