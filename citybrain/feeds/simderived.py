@@ -9,7 +9,7 @@ simulator walks only the raw series and rebuilds these from its own state, by th
 * ``HELD``: inputs the simulator does not change (vessel statuses, 24-hour rain maxima) — the last
   value is sent again;
 * incident counts: open (not closed), active (not resolved), overdue (flagged and still open), per
-  region, evacuations excluded (``datasets/emergency/lifecycle.kpis``);
+  region, of the incidents the cockpit lists (``citybrain.queries.kpi.INCIDENT``: ``counted``);
 * ``stations_over_warning``: the region's own stations whose simulated level is above their warning
   level; a region's ``rainfall_1h``: the mean of its own stations; ``reservoir_storage_rate``: storage
   over normal storage, per reservoir and for the region's own reservoirs together.
@@ -76,7 +76,7 @@ def derive(series: pd.DataFrame, stations: pd.DataFrame, incidents: pd.DataFrame
 
 
 def _incident_count(incidents: pd.DataFrame, indicator: str, region: str) -> float:
-    g = incidents[(incidents["region_code"] == region) & (incidents["kind"] != "evacuation")]
+    g = incidents[(incidents["region_code"] == region) & incidents["counted"].astype(bool)]
     open_ = g["status"] != "closed"
     if indicator == "open_incidents":
         return float(open_.sum())

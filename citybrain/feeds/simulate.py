@@ -38,6 +38,7 @@ import pandas as pd
 from citybrain.feeds.check import COUNT_UNITS, SIGNED_UNITS
 from citybrain.feeds.kinds import EVENT_STEPS
 from citybrain.feeds.simderived import derive, is_derived, stations_of
+from citybrain.queries.kpi import INCIDENT
 from citybrain.semantics.freshness import clock
 from citybrain.settings import Settings
 
@@ -83,8 +84,9 @@ class Simulator:
                        arg_max(status, ts) AS status
                 FROM tracks WHERE kind = 'vessel' AND simulated AND ts > ? - INTERVAL 2 HOUR AND ts <= ?
                 GROUP BY ALL HAVING arg_max(speed_kn, ts) > 0.5 ORDER BY track_id""", [now, now]).df()
-            incidents = con.execute("""SELECT dataset, event_id, status, region_code, kind,
-                       coalesce(json_extract(properties, '$.overdue')::BOOLEAN, due_at < ?) AS overdue
+            incidents = con.execute(f"""SELECT dataset, event_id, status, region_code, kind,
+                       coalesce(json_extract(properties, '$.overdue')::BOOLEAN, due_at < ?) AS overdue,
+                       {INCIDENT} AS counted
                 FROM events WHERE simulated AND status NOT IN ('closed') AND reported_at <= ?
                 ORDER BY event_id""", [now, now]).df()
             stations = stations_of(con.execute("""SELECT entity_id, region_code, properties FROM entities

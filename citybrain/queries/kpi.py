@@ -156,14 +156,20 @@ def incident_funnel(store: Store, region: str, at: datetime, days: int = 30) -> 
         GROUP BY kind ORDER BY reported DESC, kind""", [region, region, at, days, at])
 
 
+#: What the emergency cockpit counts as an incident: events of emergency datasets, evacuations (people
+#: moved, shown with the shelters) excluded — the rule of the ``open_incidents`` series
+#: (``datasets/emergency/lifecycle.kpis``); traffic accidents are the traffic page's.
+INCIDENT = ("dataset IN (SELECT name FROM datasets WHERE domain = 'emergency') AND kind <> 'evacuation'")
+
+
 @cached_query
 def open_incidents(store: Store, region: str, at: datetime) -> pd.DataFrame:
-    """Incidents not closed at ``at``, overdue first."""
+    """Incidents (``INCIDENT``) not closed at ``at``, overdue first: the rows the 在办事件数 card counts."""
     return store.df(f"""
         SELECT event_id, kind, title_zh, title_en, severity, status, reported_at, due_at,
                coalesce(json_extract(properties, '$.overdue')::BOOLEAN, due_at < ?) AS overdue,
                json_extract_string(properties, '$.overdue_step') AS overdue_step
-        FROM events WHERE {_in()} AND reported_at <= ? AND (closed_at IS NULL OR closed_at > ?)
+        FROM events WHERE {_in()} AND {INCIDENT} AND reported_at <= ? AND (closed_at IS NULL OR closed_at > ?)
         ORDER BY overdue DESC, reported_at""", [at, region, region, at, at])
 
 

@@ -21,10 +21,14 @@ from citybrain.store import Store
 from citybrain.ui.figures import graph_config
 
 
-def status_badge(st: str, lang: str) -> html.Span:
-    """Status as icon + text + colour class (never colour alone)."""
-    return html.Span([html.Span(sem_status.ICONS[st], className="kpi-icon", **{"aria-hidden": "true"}), " ",
-                      sem_status.word(st, lang)], className=f"kpi-status kpi-{st}")
+def status_badge(st: str, lang: str, word: bool = True) -> html.Span:
+    """Status as icon + text + colour class (never colour alone); ``word=False`` keeps the icon (its
+    own shape) and gives the word to assistive technology and as a tooltip only."""
+    icon = html.Span(sem_status.ICONS[st], className="kpi-icon", **{"aria-hidden": "true"})
+    if not word:
+        return html.Span(icon, className=f"kpi-status kpi-{st}", title=sem_status.word(st, lang),
+                         **{"aria-label": sem_status.word(st, lang)})
+    return html.Span([icon, " ", sem_status.word(st, lang)], className=f"kpi-status kpi-{st}")
 
 
 def change_text(now: float | None, before: float | None, unit: str, label: str, lang: str) -> str | None:

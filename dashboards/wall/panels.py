@@ -111,7 +111,9 @@ def kpi_card(kv: kpi.KpiValue, lang: str, big: bool = False) -> Part:
     value = fmt_number(kv.value, ind.unit, lang)
     comp = html.Div(className=f"wall-kpi wall-kpi-{st}" + (" wall-kpi-big" if big else ""), children=[
         html.Div(className="wall-kpi-head", children=[html.Span(ind.name(lang), className="wall-kpi-name"),
-                                                      ui.status_badge(st, lang)]),
+                                                      # "no threshold" is not news on a wall: its ○
+                                                      # alone leaves the name room ("Fishing vessels at sea")
+                                                      ui.status_badge(st, lang, word=st != "none")]),
         html.Div(value, className="wall-kpi-value", style={"--cb-len": text_units(value)} if big else None),
         html.Div(className="wall-kpi-meta", children=[html.Span(kv.asof_text(lang)),
                                                       html.Span(delta) if delta else None]),

@@ -316,6 +316,22 @@ def test_zhoushan_district_vessel_card_agrees_with_its_map(store, district):
         assert (card or 0) == on_map, (district, m, f"card {card}", f"map/alarm set {on_map}")
 
 
+@pytest.mark.parametrize("region", TOP)
+def test_open_incidents_card_counts_its_list(store, anchor, region):
+    """The 在办事件数 card equals the rows of the emergency page's open-incident list (the traffic
+    page's accidents and evacuations are neither), at the anchor and a day before."""
+    from citybrain.queries import kpi as qk
+
+    for at in (anchor, anchor - timedelta(days=1)):
+        card = store.scalar("""SELECT value FROM observations WHERE indicator_id = 'open_incidents'
+                               AND region_code = ? AND entity_id IS NULL AND ts <= ? ORDER BY ts DESC LIMIT 1""",
+                            [region, at])
+        ts = store.scalar("""SELECT max(ts) FROM observations WHERE indicator_id = 'open_incidents'
+                             AND region_code = ? AND entity_id IS NULL AND ts <= ?""", [region, at])
+        listed = qk.open_incidents(store, region, pd.Timestamp(ts).to_pydatetime())
+        assert card == len(listed), (region, at, f"card {card}", f"list {len(listed)}")
+
+
 # ------------------------------------------------------------------ stale shown alike
 
 @pytest.fixture

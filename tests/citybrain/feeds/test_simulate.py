@@ -15,6 +15,8 @@ from citybrain import devserver
 from citybrain.feeds.broker import Broker
 from citybrain.feeds.mqtt import Subscriber
 from citybrain.feeds.simulate import Simulator
+from citybrain.queries.kpi import open_incidents
+from citybrain.store import get_store
 from tests.citybrain.feeds.conftest import stored
 from tests.conftest import TEST_ANCHOR
 
@@ -72,11 +74,11 @@ def test_simulate_over_http_continues_from_the_stores_now(store):
 
 
 def _cards_agree_with_their_lists(store, at) -> None:
-    """A simulated hour later, a region's counted cards equal what their lists count (one truth)."""
+    """A simulated hour later, a region's counted cards equal what their lists count (one truth): the
+    在办事件数 card and the emergency page's list of open incidents (``queries.kpi.open_incidents``)."""
     cards = {(r, i): v for r, i, v in stored(store, """SELECT region_code, indicator_id, value FROM observations
         WHERE ts = ? AND entity_id IS NULL AND indicator_id IN ('open_incidents', 'stations_over_warning')""", [at])}
-    incidents = dict(stored(store, """SELECT region_code, count(*) FROM events WHERE kind <> 'evacuation'
-        AND reported_at <= ? AND (closed_at IS NULL OR closed_at > ?) GROUP BY 1""", [at, at]))
+    incidents = {r: len(open_incidents(get_store(store.db), r, at)) for r, i in cards if i == "open_incidents"}
     over = dict(stored(store, """SELECT o.region_code,
             count(*) FILTER (WHERE o.value > TRY_CAST(json_extract(e.properties, '$.warning_level_m') AS DOUBLE))
         FROM observations o JOIN entities e USING (entity_id)
