@@ -60,12 +60,21 @@ def check_wall(w: PageWatch, name: str) -> None:
     assert water.locator(".wall-panel-fresh").count() == 3 and water.locator(".wall-panel-stale").count() == 0
     time.sleep(1)
     w.shot(f"{name}-water-fresh")
-    assert wait_for(lambda: active(w) == "map", 12)
-    # someone touches the wall: the rotation pauses (and the map stays for its screenshot)
-    p.mouse.move(300, 300)
-    p.mouse.move(320, 310)
+    # someone touches the wall as soon as the map shows (in the page itself: at 4K the map's first
+    # paint can take longer than its 4 s step, so a touch sent from here would land on the next step)
+    p.wait_for_function("""() => {
+        if (document.getElementById('wall-root').getAttribute('data-active-step') !== 'map') { return false; }
+        document.dispatchEvent(new MouseEvent('mousemove', {clientX: 300, clientY: 300}));
+        return true;
+    }""", timeout=20000)
+    p.mouse.move(320, 310)  # and a real pointer move too
     assert wait_for(lambda: p.locator("#wall-root.wall-is-paused").count() == 1, 3)
-    time.sleep(1.5)
+    # it stays on the map for longer than the map's 4 s step (checked before anything slow, so the
+    # 30 s idle time after the touch, when the rotation rightly resumes, cannot run out first)
+    held = active(w)
+    time.sleep(5)
+    assert active(w) == held == "map", "rotation must pause while someone interacts"
+    assert p.locator("#wall-paused").is_visible()
     w.shot(f"{name}-map")
     # panels refresh on their own timers, never two requests of one panel in flight
     stats = wait_for(lambda: (s := p.evaluate("({...cbWall, root: null, steps: null, dots: null})"))["acks"] > 0
@@ -73,10 +82,6 @@ def check_wall(w: PageWatch, name: str) -> None:
     panels = p.locator(".wall-panel").count()
     assert stats["acks"] > 0 and stats["requests"] - stats["acks"] <= panels
     assert len(stats["inflight"]) <= panels
-    held = active(w)
-    time.sleep(5)
-    assert active(w) == held == "map", "rotation must pause while someone interacts"
-    assert p.locator("#wall-paused").is_visible()
     w.assert_clean()
 
 
