@@ -93,6 +93,8 @@ class Simulator:
                 WHERE kind IN ('reservoir', 'river_station', 'tide_station') ORDER BY entity_id""").df())
         finally:
             con.close()
+        # which series are rebuilt rather than walked: fixed for the run, so decided once
+        series["derived"] = [is_derived(i, e) for i, e in zip(series["indicator_id"], series["entity_id"])]
         log.info("simulating %d series, %d vessels, %d open incidents from %s", len(series), len(vessels),
                  len(incidents), now)
         return cls(settings, series, vessels, incidents, now, stations)
@@ -132,8 +134,7 @@ class Simulator:
         value = np.round(np.where(signed, value, np.maximum(value, 0)), 3)
         whole = s["unit"].isin(list(COUNT_UNITS)).to_numpy()  # 1.8 vessels is no count
         value = np.where(whole, np.round(value), value)
-        derived = np.fromiter((is_derived(i, e) for i, e in zip(s["indicator_id"], s["entity_id"])), bool, len(s))
-        raw = due & ~derived
+        raw = due & ~s["derived"].to_numpy(dtype=bool)
         s.loc[raw, "last"] = value[raw]
         rebuilt = derive(s, self.stations, self.incidents)
         value = np.where(np.isnan(rebuilt), s["last"].to_numpy(dtype="float64"), rebuilt)
