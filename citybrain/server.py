@@ -17,9 +17,11 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(k, v)
 
     def load(self):
-        from app import server
+        # the package's own factory, not the top-level ``app`` module: an editable install (pip
+        # install -e .) maps packages only, so ``import app`` failed outside the checkout's folder
+        from citybrain.app_factory import create_app
 
-        return server
+        return create_app().server
 
 
 def gunicorn_options(host: str, port: int, workers: int, accesslog: str = "-") -> dict[str, Any]:
