@@ -122,11 +122,9 @@
 
   function softReload() {
     /* Ask Dash Pages for the layout again (same path, one parameter changed): no page reload. */
-    var q = new URLSearchParams(location.search);
-    q.set("v", W.version || String(Date.now()));
     W.reloads++;
-    if (window.dash_clientside && window.dash_clientside.set_props) {
-      window.dash_clientside.set_props("_pages_location", {search: "?" + q.toString()});
+    if (window.dash_clientside && window.dash_clientside.set_props && window.cbLive) {
+      window.cbLive.redrawPage(W.version || String(Date.now()));  // live.js: no history entry
     }
   }
 

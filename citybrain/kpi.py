@@ -155,8 +155,10 @@ def target_direction(baseline: float | None, target: float | None) -> str:
 
 def kpi_values(store: Store, region: str, ids: tuple[str, ...], at: datetime) -> list[KpiValue]:
     """Card values for ``ids`` in ``region`` at ``at`` (two queries, both cached); a running period
-    is compared with the same hours before, a stale feed is marked."""
+    is compared with the same hours before, a stale feed is marked. An indicator the store does not
+    define (its dataset is not loaded, e.g. a store built with ``--only``) has no card."""
     defs = definitions(store)
+    ids = tuple(i for i in ids if i in defs)
     now = freshness.now()
     snap = qk.snapshot(store, region, ids, at)
     sp = qk.sparks(store, region, ids, at)

@@ -88,4 +88,5 @@ def attach(page: Any, extra: Any) -> Any:
     kids = list(page.children or [])
     if not kids or "dash-page" not in (getattr(page, "className", "") or ""):
         return page  # a not-applicable page or an error: nothing to add to
-    return html.Div(id=page.id, className=page.className, children=[*kids[:-1], extra, kids[-1]])
+    data = {k: v for k, v in page.to_plotly_json()["props"].items() if k.startswith("data-")}  # live.js's marks
+    return html.Div(id=page.id, className=page.className, **data, children=[*kids[:-1], extra, kids[-1]])

@@ -15,16 +15,26 @@ from citybrain.ui import drill
 from citybrain.ui.grids import stale_note
 
 
-def page(prefix: str, title: str, intro: str, region: str, lang: str, children: list[Any]) -> html.Div:
-    """A dashboard page: heading, the stale note of its feeds, the module's content and its drill-down."""
+def page(prefix: str, title: str, intro: str, region: str, lang: str, children: list[Any],
+         live: bool = True) -> html.Div:
+    """A dashboard page: heading, the stale note of its feeds, the module's content and its drill-down.
+
+    A ``live`` page is drawn again when pushed data arrives (``assets/live.js``), without a reload."""
     from citybrain.registry import all_modules
 
     datasets = next((m.datasets for m in all_modules() if m.id == prefix), ())
-    states = freshness.dataset_states(get_store(), region, freshness.now())
-    return html.Div(id=f"{prefix}-page", className="cb-page dash-page", children=[
+    store = get_store()
+    states = freshness.dataset_states(store, region, freshness.now())
+    return html.Div(id=f"{prefix}-page", className="cb-page dash-page", **live_attrs("page" if live else None, store.version), children=[
         html.Div(className="cb-heading", children=[html.H1(f"{title} · {region_name(region, lang)}"), html.P(intro)]),
         stale_note(prefix, states, datasets, lang),
         *children, drill.drill_panel(prefix, region, lang)])
+
+
+def live_attrs(mode: str | None, version: str) -> dict[str, str]:
+    """The attributes by which ``assets/live.js`` follows pushed data on a page: ``mode`` "page" (draw
+    the page again) or "map" (move the map's present), and the data version the page was drawn from."""
+    return {"data-live": mode, "data-live-version": version} if mode else {}
 
 
 def section(prefix: str, key: str, title: str, children: list[Any], export: Any = None) -> html.Section:

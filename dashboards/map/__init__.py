@@ -15,6 +15,7 @@ from citybrain.registry import DashboardModule
 from citybrain.store import StoreMissing, get_store
 from citybrain.semantics import freshness
 from citybrain.ui import heading, stale_note
+from citybrain.ui.page import live_attrs
 from layers.registry import all_layers
 
 from .callbacks import register_callbacks
@@ -46,8 +47,9 @@ def layout(region: str | None = None, lang: str | None = None, **_query) -> html
         dcc.Checklist(id=f"{P}-sub-{la.id}", options=[{"label": s.title(lang), "value": s.id} for s in la.sublayers],
                       value=la.default_sublayers(), className="map-checklist", inputClassName="map-check")])
         for la in all_layers() if la.id != "boundaries"]
-    return html.Div(className="cb-page map-page", id=f"{P}-page", children=[
+    return html.Div(className="cb-page map-page", id=f"{P}-page", **live_attrs("map", store.version), children=[
         dcc.Store(id=f"{P}-ctx", data={"region": region, "lang": lang}),
+        dcc.Store(id=f"{P}-live"),  # the newest data version, set by assets/live.js
         dcc.Store(id=f"{P}-win", data=win),
         dcc.Store(id=f"{P}-traces", data=[]),
         dcc.Store(id=f"{P}-pick"), dcc.Store(id=f"{P}-alert-pick"), dcc.Store(id=f"{P}-order-draft"),

@@ -82,7 +82,9 @@ def register_callbacks(app: Dash) -> None:
         step, win, ctxdata, old = rest[len(SUB_IDS):]
         r = render(ctxdata, win, step, layer_ids or [], subs)
         new = r["uids"]
-        only_time = dash.ctx.triggered_id == f"{P}-slider"
+        # only the time moved (the slider, or new data moving the present): send the changed traces
+        moved = {t["prop_id"].rsplit(".", 1)[0] for t in dash.ctx.triggered}
+        only_time = moved <= {f"{P}-slider"} or (bool(win.get("live")) and moved <= {f"{P}-slider", f"{P}-win"})
         if only_time and old and [o["uid"] for o in old] == [n["uid"] for n in new]:
             fig: Any = Patch()
             for i, (o, n) in enumerate(zip(old, new)):
@@ -98,9 +100,20 @@ def register_callbacks(app: Dash) -> None:
         return fig, new, r["legend"], r["alerts"], r["counts"], r["label"]
 
     @app.callback(Output(f"{P}-win", "data"), Output(f"{P}-slider", "max"), Output(f"{P}-slider", "marks"),
-                  Output(f"{P}-slider", "value"), Input(f"{P}-window", "value"), State(f"{P}-ctx", "data"),
-                  prevent_initial_call=True)
-    def _window(value, ctxdata):
+                  Output(f"{P}-slider", "value"), Input(f"{P}-window", "value"), Input(f"{P}-live", "data"),
+                  State(f"{P}-ctx", "data"), State(f"{P}-win", "data"), State(f"{P}-slider", "value"),
+                  State(f"{P}-tick", "disabled"), prevent_initial_call=True)
+    def _window(value, version, ctxdata, old, step, paused):
+        """A replay window chosen; or new data arrived (``assets/live.js``): while the map shows the
+        present (slider at the end, no replay playing) the present moves to the newest data."""
+        if dash.ctx.triggered_id == f"{P}-live":
+            present = old and not old.get("track") and paused is not False and step == old.get("n")
+            if not present:
+                return no_update, no_update, no_update, no_update
+            win = {**window_of(get_store(), ctxdata["region"], value), "live": version}
+            if {k: win[k] for k in ("start", "n")} == {k: old[k] for k in ("start", "n")} and old.get("live") == version:
+                return no_update, no_update, no_update, no_update
+            return win, win["n"], slider_marks(win), win["n"]
         win = window_of(get_store(), ctxdata["region"], value)
         return win, win["n"], slider_marks(win), (0 if win.get("track") else win["n"])
 

@@ -125,7 +125,7 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
     storms = rp.region_storms(store, region)
     if storms.empty:
         return ui.page(P, t("typhoon.title", lang), t("typhoon.intro", lang), region, lang,
-                       [html.P(t("typhoon.none", lang), className="dash-empty")])
+                       [html.P(t("typhoon.none", lang), className="dash-empty")])  # live: a storm may come
     tid = rp.default_track(store, region)
     rows = views.reader(P, store, region, lang, at)  # the views' default storm and replay time, as the clock opens
     opts = [{"label": (f"{r.name_zh}（{r.intl_no}）· {r.agency}" if lang == "zh" else f"{r.name_en.title()} ({r.intl_no}) · {r.agency}")
@@ -136,7 +136,8 @@ def layout(region: str | None = None, lang: str | None = None, **_q) -> html.Div
         html.Label([b, dcc.Input(id=f"{P}-lead-{i}", type="number", min=0, max=96, step=1, value=h, debounce=True,
                                  className="typhoon-lead")])
         for i, (b, h) in enumerate(zip([fl.Bands().label(i) for i in range(len(fl.Bands().edges))], fl.Bands().lead_h))])
-    return ui.page(P, t("typhoon.title", lang), t("typhoon.intro", lang), region, lang, [
+    # not redrawn on pushed data: its clock and replay are the reader's (the boards follow the clock)
+    return ui.page(P, t("typhoon.title", lang), t("typhoon.intro", lang), region, lang, live=False, children=[
         dcc.Store(id=f"{P}-ctx", data={"region": region, "lang": lang}),
         dcc.Interval(id=f"{P}-tick", interval=1000, disabled=True),
         dcc.Store(id=f"{P}-clock", data=None),
