@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
+import socket
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -25,11 +28,22 @@ from citybrain.store.parts import PartWriter
 log = logging.getLogger(__name__)
 ARCHIVE_DIR = "ingested"
 EXTENSIONS = ("csv", "ndjson")
+#: This host, as staging names carry it (the store folder may be shared by several hosts).
+HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname()) or "host"
+#: A staging file of another host is a leftover once it is this old (its pid cannot be checked here;
+#: staging even a body at the size limit takes seconds).
+FOREIGN_STALE_S = 6 * 3600
+OWNER = re.compile(r"^(\d+)(?:@([A-Za-z0-9-]+))?$")
+
+
+def staging(folder: Path, stem: str, suffix: str) -> Path:
+    """A staging file's path, ``.<stem>.<pid>@<host>.<suffix>``: whose it is, for ``prune``."""
+    return folder / f".{stem}.{os.getpid()}@{HOST}.{suffix}"
 
 
 def write_durable(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary name, flushed to disk."""
-    part = path.with_name(f".{path.name}.{os.getpid()}.part")
+    part = staging(path.parent, path.name, "part")
     part.write_bytes(data)
     fsync(part)
     os.replace(part, path)
@@ -59,12 +73,20 @@ def prune(target: Path, con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _alive_part(p: Path) -> bool:
-    """Whether the process named in a staging file's name (``.<x>.<pid>.<suffix>``) still runs."""
+    """Whether the process that is writing a staging file (``staging``) may still be at it: on this
+    host, while its pid runs; on another host (the store folder shared), until ``FOREIGN_STALE_S``."""
     from citybrain.store.files import alive
 
     for piece in p.name.split("."):
-        if piece.isdigit():
-            return int(piece) == os.getpid() or alive(int(piece))
+        m = OWNER.match(piece)
+        if not m:
+            continue
+        if m.group(2) and m.group(2) != HOST:
+            try:
+                return time.time() - p.stat().st_mtime < FOREIGN_STALE_S
+            except FileNotFoundError:
+                return False
+        return int(m.group(1)) == os.getpid() or alive(int(m.group(1)))
     return False
 
 
@@ -92,7 +114,7 @@ def replay(con: duckdb.DuckDBPyConnection, target: Path, version: str, pw: PartW
             batches.append(meta | {"_data": data})
     for b in sorted(batches, key=lambda b: (b["loaded_at"], b["batch_id"])):
         kind = kind_of(b.get("kind", "observations"))
-        rows_path = b["_data"].with_name(f".{b['sha256']}.{os.getpid()}.rows.parquet")
+        rows_path = staging(b["_data"].parent, b["sha256"], "rows.parquet")
         try:
             checker = Checker(con, b["dataset"], kind, file=b["file"], now=datetime.now(), live=False,
                               skip_stored=b.get("skip_stored", False), simulated=b["simulated"])

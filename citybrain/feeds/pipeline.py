@@ -25,7 +25,7 @@ from typing import BinaryIO
 import duckdb
 
 from citybrain.errors import DataError
-from citybrain.feeds.archive import ARCHIVE_DIR, prune, write_durable
+from citybrain.feeds.archive import ARCHIVE_DIR, prune, staging, write_durable
 from citybrain.feeds.check import Checker, one
 from citybrain.feeds.kinds import kind_of
 from citybrain.feeds.read import detect_format, open_regular, stage_copy
@@ -94,8 +94,8 @@ def ingest(dataset: str, source: Path | BinaryIO, settings: Settings | None = No
     fmt = fmt or detect_format(name, content_type)
     archive = target.parent / ARCHIVE_DIR / dataset
     archive.mkdir(parents=True, exist_ok=True)
-    staged = archive / f".{uuid.uuid4().hex}.{os.getpid()}.part"
-    rows_path = archive / f".{uuid.uuid4().hex}.{os.getpid()}.rows.parquet"
+    staged = staging(archive, uuid.uuid4().hex, "part")  # before the lock: named after this host and pid
+    rows_path = staging(archive, uuid.uuid4().hex, "rows.parquet")
     try:
         if isinstance(source, Path):
             with open_regular(source, dataset=dataset) as fh:

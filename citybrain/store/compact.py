@@ -15,7 +15,6 @@ point leaves either the old catalog (its new parts are swept as orphans) or the 
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -29,7 +28,7 @@ import duckdb
 
 from citybrain.manifest import LiveSpec
 from citybrain.store import catalog, parts
-from citybrain.store.files import writer_lock
+from citybrain.store.files import compaction_lock, writer_lock
 
 log = logging.getLogger(__name__)
 #: A part with fewer rows than this is small: it is merged with its month's other small parts.
@@ -37,7 +36,6 @@ SMALL_ROWS = 500_000
 #: How many small parts of one table, dataset and month make the compactor merge them.
 MIN_PARTS = 8
 SCRATCH_CONFIG = {"memory_limit": "256MB", "threads": "1"}
-LOCK_NAME = ".compact.lock"
 
 
 @dataclass
@@ -91,10 +89,8 @@ def compact(target: Path, *, now: datetime | None = None, min_parts: int | None 
     parts are written ("written") and inside the commit ("commit")."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target.parent / LOCK_NAME, "a+b") as lock:
-        try:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+    with compaction_lock(target) as mine:
+        if not mine:
             log.info("another compactor runs on %s", target)
             return CompactResult()
         return _compact(target, now or datetime.now(), min_parts or MIN_PARTS, grace_s, paused)
@@ -111,7 +107,7 @@ def _compact(target: Path, now: datetime, min_parts: int, grace_s: float,
     result = CompactResult(jobs=jobs)
     if not jobs:
         with writer_lock(target):  # nothing to rewrite: still delete parts retired long enough ago
-            parts.cleanup(target)
+            parts.cleanup(target, compacting=True)
             _purge_only(target, grace_s)
         return result
     pw = parts.PartWriter(target)
@@ -127,7 +123,7 @@ def _compact(target: Path, now: datetime, min_parts: int, grace_s: float,
         if paused:
             paused("written")
         with writer_lock(target):
-            parts.cleanup(target)  # what killed writers and compactors left (ours are kept: our pid)
+            parts.cleanup(target, compacting=True)  # what killed writers and compactors left (ours: our pid)
             before = os.path.realpath(target)
             result.data_version = _commit(target, jobs, grace_s, paused)
     except BaseException:

@@ -35,15 +35,39 @@ def writer_lock(target: Path) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
+#: The compactor's lock: held while one compacts (it writes parts without the writer lock).
+COMPACT_LOCK_NAME = ".compact.lock"
+
+
+@contextmanager
+def compaction_lock(target: Path) -> Iterator[bool]:
+    """Try the store's compaction lock without waiting; yields whether it is held now (released at
+    the end). Like the writer lock it is a lock on a file of the store folder, so it holds across
+    hosts sharing that folder (NFSv4 and CephFS carry ``flock`` to every client)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.parent / COMPACT_LOCK_NAME, "a+b") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
 
 def cleanup_stale(target: Path) -> None:
-    """Remove temporary files that killed builds and ingests left beside ``target``."""
+    """Remove temporary files that killed builds and ingests left beside ``target``.
+
+    Called under the writer lock, and only writers make these files: one that is not this process's
+    was left by a writer that died, on this host or another (a pid says nothing across hosts)."""
     for p in target.parent.glob(f"{TMP_PREFIX}*"):
         try:
             pid = int(p.name.split("-")[1])
         except (IndexError, ValueError):
             continue
-        if pid != os.getpid() and not alive(pid):
+        if pid != os.getpid():
             log.info("removing leftover of an interrupted build: %s", p)
             p.unlink(missing_ok=True)
 

@@ -8,7 +8,7 @@ invisible). Every query keeps using the table names.
 
 A part is written under a temporary name, fsynced and renamed before the catalog that lists it is
 committed (copy-on-write of the small catalog, see ``files.switch``): a writer killed before the
-switch leaves an unlisted part, which ``sweep`` removes (its name carries the writer's pid). Parts a
+switch leaves an unlisted part, which ``sweep`` removes (when no compactor runs, on any host). Parts a
 new catalog no longer lists (replaced by compaction or retention, or by a rebuild) are moved to
 ``retired_parts`` and deleted by a later writer once ``GRACE_S`` has passed, so a reader still on an
 older catalog keeps finding its files.
@@ -16,6 +16,7 @@ older catalog keeps finding its files.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -27,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from citybrain.store import tables
-from citybrain.store.files import CST, alive, fsync
+from citybrain.store.files import CST, compaction_lock, fsync
 
 log = logging.getLogger(__name__)
 
@@ -179,11 +180,15 @@ def purge(con: duckdb.DuckDBPyConnection, target: Path, grace_s: float = GRACE_S
     return len(old)
 
 
-def sweep(target: Path, catalog: Path) -> int:
-    """Remove parts no catalog will ever list: written by a writer that died before its commit.
+def sweep(target: Path, catalog: Path, compacting: bool = False) -> int:
+    """Remove parts no catalog will ever list: written by a writer or compactor that died before
+    its commit. Returns how many.
 
-    Called under the writer lock with the served ``catalog``; a part named after a live process is
-    kept (a compactor may be about to commit it)."""
+    Called under the writer lock with the served ``catalog``, so no other writer runs, on any host.
+    A compactor writes its parts without that lock and commits them later: while one runs
+    (the compaction lock is held), unlisted parts may be its own and are left for a later sweep.
+    ``compacting``: the caller is the compactor (holding that lock; its own parts carry its pid).
+    The rule needs no pid of another host: a pid tells nothing across hosts."""
     root = parts_dir(target)
     if not root.is_dir():
         return 0
@@ -195,18 +200,22 @@ def sweep(target: Path, catalog: Path) -> int:
         known = set()
     finally:
         con.close()
-    removed = 0
-    for p in root.glob("*/*/*"):
-        rel = p.relative_to(root).as_posix()
-        if rel in known:
-            continue
-        m = PART_NAME.match(p.name)
-        pid = int(m.group(1)) if m else _tmp_pid(p.name)
-        if pid is None or (pid != os.getpid() and not alive(pid)):
+    with contextlib.ExitStack() as stack:
+        quiet = compacting or stack.enter_context(compaction_lock(target))
+        if not quiet:
+            log.info("a compactor runs on %s: unlisted parts are left for a later sweep", target)
+            return 0
+        removed = 0
+        for p in root.glob("*/*/*"):
+            if p.relative_to(root).as_posix() in known:
+                continue
+            m = PART_NAME.match(p.name)
+            if (int(m.group(1)) if m else _tmp_pid(p.name)) == os.getpid():
+                continue  # this process's own, not yet committed
             log.info("removing a part no catalog lists (interrupted writer): %s", p)
             p.unlink(missing_ok=True)
             removed += 1
-    return removed
+        return removed
 
 
 def _tmp_pid(name: str) -> int | None:
@@ -252,14 +261,15 @@ def write_frame(con: duckdb.DuckDBPyConnection, pw: PartWriter, table: str, fram
     return out
 
 
-def cleanup(target: Path) -> None:
-    """Remove what killed writers left (temporary catalogs, unlisted parts); under the writer lock."""
+def cleanup(target: Path, compacting: bool = False) -> None:
+    """Remove what killed writers left (temporary catalogs, unlisted parts); under the writer lock
+    (``compacting``: see ``sweep``)."""
     from citybrain.store.files import cleanup_stale
 
     cleanup_stale(target)
     current = Path(os.path.realpath(target))
     if current.is_file():
-        sweep(target, current)
+        sweep(target, current, compacting)
 
 
 def retire_previous(con: duckdb.DuckDBPyConnection, target: Path) -> None:
