@@ -136,6 +136,19 @@ def get_or_build(key: str, build: Callable[[], Any]) -> Any:
     return value
 
 
+def request_memo(key: str, build: Callable[[], Any]) -> Any:
+    """``build()`` once per ``request_scope`` for ``key`` (never shared across requests: for values
+    that also read what people write, which the data version does not cover); outside a scope, on
+    every call. The same object is returned to every caller of the scope: do not change it."""
+    memo = _request_memo.get()
+    if memo is None:
+        return build()
+    key = f"request:{key}"
+    if key not in memo:
+        memo[key] = build()
+    return memo[key]
+
+
 def _shared_get_or_build(key: str, build: Callable[[], Any]) -> Any:
     be = backend()
     try:

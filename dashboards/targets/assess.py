@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from citybrain import kpi
+from citybrain import cache, kpi
 from citybrain.queries import kpi as qk
 from citybrain.semantics import status as sem_status
 from citybrain.store import get_store
@@ -104,8 +104,13 @@ def reported_values(region: str | None) -> dict[tuple[str, str], dict]:
 
 
 def target_table(region: str | None, store=None, at: datetime | None = None) -> list[Row]:
-    """Assessed targets of one region (or all)."""
+    """Assessed targets of one region (or all); built once per request (the page and its views
+    ask for the same table; recorded reports are read afresh for each request)."""
     store = store if store is not None else get_store()
     at = at if at is not None else kpi.resolve(None, None)[3]
-    rows = records(qk.target_rows(store, region))  # ~130 rows: plain dicts cost less than pandas ops
-    return assess(rows, live_values(store, rows, at), at, reported_values(region))
+
+    def build() -> list[Row]:
+        rows = records(qk.target_rows(store, region))  # ~130 rows: plain dicts cost less than pandas ops
+        return assess(rows, live_values(store, rows, at), at, reported_values(region))
+
+    return cache.request_memo(f"targets.table:{store.path}:{cache.data_version(store)}:{region}:{at}", build)
