@@ -40,6 +40,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -56,17 +57,13 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.bench_load import ANCHOR, REGIONS  # noqa: E402
-from bench.common import HOST, Recorder, pct, print_table, server_env, start_gunicorn, stop_process  # noqa: E402
+from bench.common import (HOST, Recorder, log_errors, pct, print_table, server_env, start_gunicorn,  # noqa: E402
+                          start_logged, stop_process)
 from bench.dashclient import Page, id_key  # noqa: E402
 from citybrain import devserver  # noqa: E402
 from citybrain.settings import Settings  # noqa: E402
 from citybrain.store import Store  # noqa: E402
 
-WALL_REFRESH = ('..{"panel":["MATCH"],"type":"wall-body"}.children...{"panel":["MATCH"],"type":"wall-head"}.children'
-                '...{"panel":["MATCH"],"type":"wall-panel"}.className...{"panel":["MATCH"],"type":"wall-meta"}.data'
-                '...{"panel":["MATCH"],"type":"wall-ack"}.data..')
-DRILL = ("..overview-drill.className...overview-drill-title.children...overview-drill-series.figure"
-         "...overview-drill-regions.figure...overview-drill-export.children...overview-drill-ctx.data..")
 LEADER_PAGES = ("/map", "/d/water", "/d/fisheries")
 PROBE_REGION = "330902"
 EXTRA_VESSELS = 40
@@ -83,6 +80,7 @@ class Run:
         self.feed_stop = threading.Event()
         self.lock = threading.Lock()
         self.probes: list[dict] = []  # transport, sent (monotonic), url, check, seen
+        self.versions: dict[str, set[str]] = {"warmup": set(), "idle": set(), "load": set()}  # seen by the walls
 
     def kind(self, name: str) -> str:
         return f"{name}/{self.phase}"
@@ -112,13 +110,17 @@ def wall(run: Run, i: int) -> None:
 
         def status() -> None:
             nonlocal status_next
-            run.rec.get(s, run.kind("wall status"), f"{run.base}/api/v1/wall/status")
+            phase, got = run.phase, run.rec.get(s, run.kind("wall status"), f"{run.base}/api/v1/wall/status")
+            if got:
+                run.versions[phase].add(json.loads(got)["data_version"])
             status_next = time.monotonic() + 3.0
             busy.discard("status")
 
+        refresh_cb = page.output('"type":"wall-body"}.children')
+
         def refresh(key: str, n: int) -> None:
             req = id_key({"panel": key, "type": "wall-req"})
-            page.fire(run.kind("wall panel"), WALL_REFRESH, [f"{req}.data"], {"panel": key}, {f"{req}.data": n})
+            page.fire(run.kind("wall panel"), refresh_cb, [f"{req}.data"], {"panel": key}, {f"{req}.data": n})
             busy.discard(key)
 
         with ThreadPoolExecutor(6) as pool:
@@ -152,7 +154,8 @@ def leader(run: Run, i: int) -> None:
                 cards = page.ids("overview-kpi")
                 if cards:  # a click on one KPI card opens its drill-down
                     card = id_key(rng.choice(cards))
-                    page.fire(run.kind("leader callback"), DRILL, [f"{card}.n_clicks"], values={f"{card}.n_clicks": 1})
+                    page.fire(run.kind("leader callback"), page.output("..overview-drill.className"),
+                              [f"{card}.n_clicks"], values={f"{card}.n_clicks": 1})
                 run.stop.wait(rng.uniform(2.0, 4.0))
 
 
@@ -248,20 +251,6 @@ def http_feed(run: Run, token: str, pairs: list[tuple], sent: dict) -> None:
 
 
 # ---- the run ------------------------------------------------------------------------------------------
-def _start_subscriber(env: dict[str, str], broker_url: str, tmp: Path) -> subprocess.Popen:
-    with (tmp / "subscribe.out").open("w") as out, (tmp / "subscribe.err").open("w") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "citybrain.cli", "--log-level", "INFO", "subscribe",
-                                 "--broker", broker_url], cwd=ROOT, env=env, stdout=out, stderr=err)
-    for _ in range(300):
-        if "subscribed to" in (tmp / "subscribe.err").read_text(encoding="utf-8", errors="replace"):
-            return proc
-        if proc.poll() is not None:
-            break
-        time.sleep(0.1)
-    stop_process(proc)
-    raise SystemExit(f"citybrain subscribe did not subscribe: {(tmp / 'subscribe.err').read_text()[-1000:]}")
-
-
 def _stored(store: Store, table: str, dataset: str, key) -> dict:
     got: dict = {}
     for ts, n in store.df(f"SELECT ts, count(*) AS n FROM {table} WHERE dataset = ? AND ts > ? GROUP BY ts",
@@ -270,15 +259,10 @@ def _stored(store: Store, table: str, dataset: str, key) -> dict:
     return got
 
 
-def _log_errors(path: Path) -> list[str]:
-    """The ERROR events of a log, each with the traceback lines that follow it."""
-    events: list[str] = []
-    for ln in (path.read_text(encoding="utf-8", errors="replace") if path.exists() else "").splitlines():
-        if " ERROR " in ln:
-            events.append(ln)
-        elif events and (ln.startswith((" ", "Traceback")) or (ln and ":" in ln and not ln[:4].isdigit())):
-            events[-1] += "\n    " + ln
-    return events
+def _ingest_ms(path: Path) -> list[float]:
+    """The seconds of each batch the subscriber logged, in ms."""
+    text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+    return [float(m) * 1000 for m in re.findall(r"ingested \d+ \w+ rows .* in ([\d.]+) s", text)]
 
 
 def report(run: Run, args, phases: dict[str, float], sent: dict, got: dict, tmp: Path, sub_out: str) -> None:
@@ -307,14 +291,17 @@ def report(run: Run, args, phases: dict[str, float], sent: dict, got: dict, tmp:
                      f"{pct(load, 95) / pct(idle, 95):.2f}×" if idle and load else "-"])
     print_table(f"Readers: idle {phases['idle']:.0f} s vs load {phases['load']:.0f} s (ms; goal load/idle p95 ≤ 1.5×)",
                 ["kind", "idle n", "idle p50", "idle p95", "load n", "load p50", "load p95", "load/idle p95"], rows)
-    slow = sum(ms > 2500 for k, v in t.items() if k.startswith("wall status") for ms in v)
-    feeds = [[k, len(t[k]), pct(t[k], 50), pct(t[k], 95), max(t[k], default=0.0)]
-             for k in ("http push", "mqtt publish", "probe") if t.get(k)]
-    print_table("Feeds and probes (ms)", ["kind", "n", "p50", "p95", "max"], feeds)
-    print(f"wall status answers slower than wall.js's 2.5 s timeout: {slow}")
+    feeds = {k: t.get(k, []) for k in ("http push", "mqtt publish", "probe")}
+    feeds["subscriber batch"] = _ingest_ms(tmp / "subscribe.err")
+    print_table("Feeds and probes (ms)", ["kind", "n", "p50", "p95", "max"],
+                [[k, len(v), pct(v, 50), pct(v, 95), max(v, default=float("nan"))] for k, v in feeds.items()])
+    v = run.versions
+    print(f"data versions the walls saw: idle {len(v['idle'])}, load {len(v['load'])} (one per "
+          f"{phases['load'] / max(1, len(v['load'])):.1f} s; each new version expires every cached page and panel)")
+    print("wall status answers slower than wall.js's 2.5 s timeout (a wall shows 'connection lost' after two): "
+          + ", ".join(f"{ph} {sum(ms > 2500 for ms in t.get(f'wall status/{ph}', []))}" for ph in ("idle", "load")))
     errs = {k: v for k, v in run.rec.errors.items() if v}
-    server_errs = _log_errors(tmp / "gunicorn.err")
-    sub_errs = _log_errors(tmp / "subscribe.err")
+    server_errs, sub_errs = log_errors(tmp / "gunicorn.err"), log_errors(tmp / "subscribe.err")
     print_table("Errors (goal 0)", ["kind", "errors"],
                 [[k, len(v)] for k, v in sorted(errs.items())] + [["server log (ERROR)", len(server_errs)],
                                                                   ["subscriber log (ERROR)", len(sub_errs)]])
@@ -330,7 +317,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=600.0, help="load phase: feeds and readers (default 600)")
     ap.add_argument("--idle-seconds", type=float, default=90.0, help="idle phase: readers only (default 90)")
     ap.add_argument("--warmup-seconds", type=float, default=20.0, help="readers before the idle phase, not counted")
-    ap.add_argument("--only", default="", help="datasets to build, comma-separated (default: all)")
+    ap.add_argument("--only", default="", help="datasets to build, comma-separated (default: all; the cockpit "
+                                               "needs every dataset)")
     ap.add_argument("--walls", type=int, default=8)
     ap.add_argument("--leaders", type=int, default=4)
     ap.add_argument("--chunk", type=int, default=50, help="vessel positions per MQTT message (1: one each)")
@@ -366,7 +354,8 @@ def main() -> None:
         broker = Broker(tmp / "mqtt").start()
         port = devserver.free_port()
         env = server_env(settings, port, args.workers)
-        procs.append(_start_subscriber(env, broker.url, tmp))
+        procs.append(start_logged([sys.executable, "-m", "citybrain.cli", "--log-level", "INFO", "subscribe",
+                                   "--broker", broker.url], env, tmp / "subscribe", "subscribed to"))
         procs.append(start_gunicorn(env, tmp / "gunicorn.err"))
         base = f"http://{HOST}:{port}"
         run = Run(base, requests.get(f"{base}/_dash-dependencies", timeout=60).json())

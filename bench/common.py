@@ -4,6 +4,7 @@ recorder of HTTP latencies and errors, and a gunicorn server of a benchmark's st
 from __future__ import annotations
 
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -139,3 +140,28 @@ def stop_process(proc: subprocess.Popen | None, timeout: float = 30.0) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def start_logged(cmd: list[str], env: dict[str, str], log: Path, ready: str, timeout: float = 30.0) -> subprocess.Popen:
+    """Start ``cmd`` (output to ``log``.out and .err) and return once ``ready`` appears in its .err."""
+    out, err = log.with_suffix(".out"), log.with_suffix(".err")
+    with out.open("w") as o, err.open("w") as e:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=o, stderr=e)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if ready in err.read_text(encoding="utf-8", errors="replace"):
+            return proc
+        time.sleep(0.1)
+    stop_process(proc)
+    raise SystemExit(f"{' '.join(cmd[1:])} did not say {ready!r}: {err.read_text(errors='replace')[-1000:]}")
+
+
+def log_errors(path: Path) -> list[str]:
+    """The ERROR events of a server's or a CLI's log, each with the traceback that follows it."""
+    events: list[str] = []
+    for ln in (path.read_text(encoding="utf-8", errors="replace") if path.exists() else "").splitlines():
+        if " ERROR " in ln:
+            events.append(ln)
+        elif events and (ln.startswith((" ", "Traceback")) or re.match(r"[\w.]+(Error|Exception)\b", ln)):
+            events[-1] += "\n    " + ln
+    return events

@@ -66,6 +66,10 @@ class Page:
         _walk(json.loads(got)["response"]["_pages_content"]["children"], self.props)
         return True
 
+    def output(self, fragment: str) -> str:
+        """The output key of the app's callback whose key holds ``fragment``."""
+        return next(k for k in self.deps if fragment in k)
+
     def ids(self, type_: str) -> list[dict[str, Any]]:
         """The dict ids on the page whose ``type`` is ``type_``."""
         return [json.loads(k) for k in self.props if k.startswith("{") and json.loads(k).get("type") == type_]
