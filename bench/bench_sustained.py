@@ -41,6 +41,7 @@ import math
 import os
 import random
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -48,6 +49,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -80,7 +82,7 @@ class Run:
         self.feed_stop = threading.Event()
         self.lock = threading.Lock()
         self.probes: list[dict] = []  # transport, sent (monotonic), url, check, seen
-        self.versions: dict[str, set[str]] = {"warmup": set(), "idle": set(), "load": set()}  # seen by the walls
+        self.versions: dict[str, set[str]] = defaultdict(set)  # per phase, as the walls saw them
 
     def kind(self, name: str) -> str:
         return f"{name}/{self.phase}"
@@ -369,23 +371,22 @@ def main() -> None:
         for th in readers:
             th.start()
         phases: dict[str, float] = {}
-        for phase, secs in (("warmup", args.warmup_seconds), ("idle", args.idle_seconds)):
-            run.phase, t0 = phase, time.monotonic()
-            time.sleep(secs)
-            phases[phase] = time.monotonic() - t0
-        run.phase, t0 = "load", time.monotonic()
+        cpu: dict[str, float] = {}
         sent: dict[str, dict] = {"mqtt": {}, "http": {}}
         feeders = [threading.Thread(target=mqtt_feed, args=(run, broker.port, vessels, args.chunk, sent["mqtt"]),
                                     daemon=True),
                    threading.Thread(target=http_feed, args=(run, token, pairs, sent["http"]), daemon=True)]
-        for th in feeders:
-            th.start()
-        time.sleep(args.seconds)
-        run.feed_stop.set()
-        for th in feeders:
-            th.join(60)
-        phases["load"] = time.monotonic() - t0
-        deadline = time.monotonic() + 60  # the last bursts may still be on their way: the prober waits
+        for phase, secs in (("warmup", args.warmup_seconds), ("idle", args.idle_seconds), ("load", args.seconds)):
+            run.phase, t0, c0 = phase, time.monotonic(), time.process_time()
+            for th in feeders if phase == "load" else []:
+                th.start()
+            time.sleep(secs)
+            if phase == "load":
+                run.feed_stop.set()
+                for th in feeders:
+                    th.join(60)
+            phases[phase], cpu[phase] = time.monotonic() - t0, time.process_time() - c0
+        run.phase, deadline = "drain", time.monotonic() + 60  # the last bursts may be on their way: probes go on
         while time.monotonic() < deadline and any(p["seen"] is None for p in run.probes):
             time.sleep(0.5)
         run.stop.set()
@@ -395,6 +396,10 @@ def main() -> None:
         print(f"load average at the end: {la[0]:.2f} / {la[1]:.2f} / {la[2]:.2f}")
         for p in procs:  # the subscriber ingests what it holds and says what it did
             stop_process(p)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        print(f"CPU of this client (its readers, feeders, probes): idle {cpu['idle'] / phases['idle']:.0%}, load "
+              f"{cpu['load'] / phases['load']:.0%} of a core; gunicorn and subscriber in all: "
+              f"{children.ru_utime + children.ru_stime:.0f} s over {sum(phases.values()):.0f} s")
         out = (tmp / "subscribe.out").read_text(encoding="utf-8").strip().splitlines()
         store = Store(settings.db)
         got = {"mqtt": _stored(store, "tracks", "fisheries", lambda ts: ts),
