@@ -21,16 +21,13 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections import defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -38,7 +35,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.common import median_ms, print_table  # noqa: E402
+from bench.common import (HOST, Recorder, median_ms, pct, print_table, server_env, start_gunicorn,  # noqa: E402
+                          stop_process)
 from citybrain import devserver  # noqa: E402
 from citybrain.store.build import build_store  # noqa: E402
 from citybrain.store.parts import store_bytes  # noqa: E402
@@ -47,32 +45,6 @@ from citybrain.store import Store  # noqa: E402
 
 ANCHOR = datetime(2026, 7, 15, 12, 0)
 REGIONS = ["330225", "330900", "370215", "341623", "210800"]
-HOST = "127.0.0.1"
-
-
-class Recorder:
-    """Thread-safe latencies and errors per kind of request."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.times: dict[str, list[float]] = defaultdict(list)
-        self.errors: dict[str, list[str]] = defaultdict(list)
-
-    def get(self, session: requests.Session, kind: str, url: str, stream: bool = False) -> bytes | None:
-        t0 = time.perf_counter()
-        try:
-            r = session.get(url, timeout=60, stream=stream)
-            body = b"".join(r.iter_content(1 << 16)) if stream else r.content
-            ok = r.status_code == 200
-            problem = f"{r.status_code} {url}: {body[:200]!r}"
-        except requests.RequestException as exc:
-            ok, body, problem = False, b"", f"{type(exc).__name__} {url}: {exc}"
-        ms = (time.perf_counter() - t0) * 1000
-        with self.lock:
-            self.times[kind].append(ms)
-            if not ok:
-                self.errors[kind].append(problem)
-        return body if ok else None
 
 
 def wall(rec: Recorder, base: str, deadline: float, rng: random.Random) -> None:
@@ -140,12 +112,6 @@ def feeder(env: dict[str, str], tmp: Path, pairs: list[tuple[str, str, str]], de
         time.sleep(max(0.0, every - (time.monotonic() - started)))
 
 
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seconds", type=float, default=60.0, help="how long the users run (default 60)")
@@ -176,27 +142,10 @@ def main() -> None:
     raw_ms = median_ms(lambda: store.df(wall_sql, [ANCHOR - timedelta(hours=6)]))
 
     port = devserver.free_port()
-    env = dict(os.environ)
-    env.update({"CITYBRAIN_DB": str(settings.db), "CITYBRAIN_CACHE": "filesystem",
-                "CITYBRAIN_CACHE_DIR": str(settings.cache_dir), "CITYBRAIN_HOST": HOST, "CITYBRAIN_PORT": str(port),
-                "CITYBRAIN_WORKERS": str(args.workers), "CITYBRAIN_SIM_ANCHOR": ANCHOR.isoformat(),
-                "CITYBRAIN_AUTH": "off", "CITYBRAIN_LOG_LEVEL": "WARNING"})
-    errlog = (tmp / "gunicorn.err").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "app:server"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errlog)
+    env = server_env(settings, port, args.workers)
+    server = start_gunicorn(env, tmp / "gunicorn.err")
     base = f"http://{HOST}:{port}"
     try:
-        for _ in range(600):
-            try:
-                if requests.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if server.poll() is not None:
-                raise SystemExit(f"gunicorn exited: see {tmp / 'gunicorn.err'}")
-            time.sleep(0.1)
-        else:
-            raise SystemExit("gunicorn did not become ready within 60 s")
         rec = Recorder()
         fed: dict[str, int] = {}
         ingest_ms: list[float] = []
@@ -218,12 +167,7 @@ def main() -> None:
         final = store.version
         seen = {requests.get(f"{base}/readyz", timeout=10).json()["data_version"] for _ in range(40)}
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        errlog.close()
+        stop_process(server)
 
     got = dict(store.df("SELECT batch_id, count(*) AS n FROM observations WHERE list_contains(?, batch_id) "
                         "GROUP BY batch_id", [list(fed) or ["-"]]).itertuples(index=False, name=None))
