@@ -79,7 +79,16 @@ def create_app(settings: Settings | None = None) -> Dash:
     register_api(app.server, settings)
     install_werkzeug_filter()
     auth.install(app, settings, access)
+    setup_now(app)
     return app
+
+
+def setup_now(app: Dash) -> None:
+    """Run Dash's own setup (assets, scripts, the callback map) now, once, rather than on the first
+    request: Dash marks it done before doing it, so a worker's first concurrent requests raced it
+    ("dictionary changed size during iteration", a 500 after every worker start)."""
+    with app.server.test_request_context("/"):
+        app._setup_server()  # Dash's first-request hook; it returns at once on every later request
 
 
 def shell(settings: Settings, modules) -> html.Div:

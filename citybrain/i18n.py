@@ -132,6 +132,7 @@ VOCABULARIES: dict[str, dict[str, tuple[str, str]]] = {
     "vessel_status": {
         "in_port": ("在港", "in port"), "at_sea": ("航行", "under way"), "fishing": ("作业", "fishing"),
         "alarm_left_zone": ("越界告警", "left permitted zone"), "alarm_lost": ("失联告警", "position lost"),
+        "unknown": ("状态未报", "status not reported"),
     },
     "entity_kind": {
         "checkpoint": ("卡口", "checkpoint"), "depot": ("物资储备库", "supply depot"),

@@ -20,7 +20,7 @@ from .base import (PATH_KIND, STATUS_COLOURS, Layer, LayerContext, LegendItem, S
                    empty_features, halo_trace, lookup, minutes, part, pick, point_trace, typed)
 
 VESSEL_COLOURS = {"in_port": "#6f8fb0", "at_sea": "#35c2ff", "fishing": "#2ecc71",
-                  "alarm_left_zone": STATUS_COLOURS["alarm"], "alarm_lost": "#ff9f43"}
+                  "alarm_left_zone": STATUS_COLOURS["alarm"], "alarm_lost": "#ff9f43", "unknown": "#9aa5b1"}
 _KIND = {k: "vessel_" + k for k in VESSEL_COLOURS}  # status -> feature kind (built once, not per vessel)
 _KIND_COLOURS = {"vessel_" + k: c for k, c in VESSEL_COLOURS.items()}
 PORT = "#e6f1ff"

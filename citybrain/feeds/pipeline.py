@@ -60,8 +60,14 @@ class IngestResult:
 
 
 def open_read(path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the served file with a bounded buffer cache; in a process that
-    already reads the file (a server worker) DuckDB shares that instance, so its settings apply."""
+    """A read-only connection to the served file. In a server worker (an HTTP push) it is opened
+    as the worker's ``Store`` opens it: DuckDB keeps one instance per file and process, and the first
+    opener's settings win, so a bounded one opened here first made the worker's next requests fail
+    ("different configuration", a 500). Elsewhere (CLI, subscriber) the buffer cache is bounded."""
+    from flask import has_app_context
+
+    if has_app_context():
+        return duckdb.connect(str(path), read_only=True)
     try:
         return duckdb.connect(str(path), read_only=True, config=READ_CONFIG)
     except duckdb.ConnectionException:

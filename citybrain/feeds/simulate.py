@@ -71,6 +71,7 @@ class Simulator:
         try:
             meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
             now = datetime.fromisoformat(meta["anchor"])
+            now = now.replace(minute=now.minute - now.minute % 5)  # the series' 5-minute steps (a real feed may end off-step)
             series = con.execute("""
                 SELECT o.dataset, o.indicator_id, o.region_code, o.entity_id, i.cadence_s, i.unit,
                        arg_max(o.value, o.ts) AS last, max(o.ts) AS last_ts, avg(o.value) AS mean,

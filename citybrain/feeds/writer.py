@@ -162,7 +162,9 @@ def apply(con: duckdb.DuckDBPyConnection, batch: Batch, version: str, pw: parts.
     con.execute("UPDATE meta SET value = ? WHERE key = 'data_version'", [new])
     if batch.kind != "entities":
         latest = con.execute("SELECT max(ts) FROM read_parquet(?)", [str(batch.rows_path)]).fetchone()[0]
-        latest = latest.replace(second=0, microsecond=0, minute=latest.minute - latest.minute % 5)
+        # to the minute: a 30-second position feed shows on the screens at once, not at the next
+        # 5-minute step (the map labels positions by the minute)
+        latest = latest.replace(second=0, microsecond=0)
         old = con.execute("SELECT value FROM meta WHERE key = 'anchor'").fetchall()
         if not old or latest > datetime.fromisoformat(old[0][0]):  # the store's 'now' follows live data
             con.execute("INSERT OR REPLACE INTO meta VALUES ('anchor', ?)", [latest.isoformat()])

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 
 from citybrain.cache import cached_query
+from citybrain.queries.kpi import FLEET_NOW
 from citybrain.semantics import scope
 from citybrain.store import Columns, Store
 
@@ -103,14 +104,13 @@ def entity_series(store: Store, entity_id: str, indicator_id: str, start: dateti
 
 @cached_query
 def vessel_positions(store: Store, region: str, at: datetime) -> Columns:
-    """Each vessel's position at ``at`` (positions are every 5 minutes; the last one at or before)."""
-    rsql, rp = _rf("t.region_code", region)
-    return store.columns(f"""SELECT t.track_id, t.lon, t.lat, t.status, t.speed_kn, t.ts,
+    """Each vessel's last reported position at ``at`` (``queries.kpi.FLEET_NOW``: vessels report at
+    their own times, every 30 s to 5 minutes)."""
+    rsql, rp = _rf("region_code", region)
+    return store.columns(f"""WITH t AS ({FLEET_NOW.format(where=rsql)})
+                        SELECT t.track_id, t.lon, t.lat, t.status, t.speed_kn, t.ts,
                                coalesce(e.name_en, t.track_id) AS name_en
-                        FROM tracks t LEFT JOIN entities e ON e.entity_id = t.track_id
-                        WHERE t.kind = 'vessel' AND t.ts = (SELECT max(ts) FROM tracks WHERE kind = 'vessel'
-                                                            AND ts <= ? AND ts > ? - INTERVAL 1 HOUR)
-                          AND {rsql}
+                        FROM t LEFT JOIN entities e ON e.entity_id = t.track_id
                         ORDER BY t.track_id""", [at, at, *rp])
 
 

@@ -102,17 +102,27 @@ def black_spots(store: Store, region: str, at: datetime, days: int = 30) -> pd.D
         GROUP BY ALL ORDER BY accidents DESC, b.entity_id""", [at, days, at, region, region])
 
 
+#: The fleet at a moment (parameters: the moment twice, then the ``where`` filter's): each vessel's
+#: last reported position within the hour before. Vessels report at their own times (BeiDou/AIS,
+#: every 30 s to 5 minutes); a vessel silent for an hour is no longer on the map. Its status is the
+#: last one it stated (a position report may omit it; ``arg_max`` skips NULLs), ``unknown`` if none.
+#: The one home of "where is the fleet now" (map, pages, wall).
+FLEET_NOW = """SELECT track_id, max(ts) AS ts, arg_max(lon, ts) AS lon, arg_max(lat, ts) AS lat,
+        coalesce(arg_max(status, ts), 'unknown') AS status, arg_max(speed_kn, ts) AS speed_kn
+    FROM tracks WHERE kind = 'vessel' AND ts <= ? AND ts > ? - INTERVAL 1 HOUR AND {where}
+    GROUP BY track_id"""
+
+
 @cached_query
 def vessel_status(store: Store, region: str, at: datetime) -> pd.DataFrame:
-    """Vessels at their last position at or before ``at``: status, exemption, home port."""
+    """Vessels at their last position at or before ``at`` (``FLEET_NOW``): status, exemption, home port."""
     return store.df(f"""
-        WITH t AS (SELECT max(ts) AS ts FROM tracks WHERE kind = 'vessel' AND ts <= ? AND ts > ? - INTERVAL 1 HOUR)
+        WITH tr AS ({FLEET_NOW.format(where=_in('region_code'))})
         SELECT tr.track_id AS entity_id, tr.status, tr.lon, tr.lat, tr.speed_kn, tr.ts,
                json_extract(e.properties, '$.moratorium_exempt')::BOOLEAN AS exempt,
                json_extract_string(e.properties, '$.home_port') AS home_port,
                json_extract_string(e.properties, '$.gear_zh') AS gear
-        FROM tracks tr JOIN entities e ON e.entity_id = tr.track_id
-        WHERE tr.kind = 'vessel' AND tr.ts = (SELECT ts FROM t) AND {_in('tr.region_code')}
+        FROM tr JOIN entities e ON e.entity_id = tr.track_id
         ORDER BY tr.track_id""", [at, at, region, region])
 
 
