@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from cachelib import BaseCache, FileSystemCache, NullCache, RedisCache, SimpleCache
+from cachelib import BaseCache, NullCache, RedisCache, SimpleCache
 
 from citybrain.settings import Settings
 from citybrain.store import pin_scope, pinned
@@ -36,7 +36,9 @@ def make_backend(settings: Settings) -> BaseCache:
         return RedisCache(host=client, key_prefix="citybrain:", default_timeout=3600)
     if spec == "filesystem":
         settings.cache_dir.mkdir(parents=True, exist_ok=True)
-        return FileSystemCache(str(settings.cache_dir), threshold=5000, default_timeout=3600)
+        from citybrain.filecache import TrimmedFileCache
+
+        return TrimmedFileCache(str(settings.cache_dir), max_files=5000, default_timeout=3600)
     if spec == "simple":
         return SimpleCache(threshold=2000, default_timeout=3600)
     if spec == "null":

@@ -84,3 +84,32 @@ def test_data_version_is_read_once_per_scope(tmp_path):
     with cache.request_scope():
         assert cache.data_version(st) == cache.data_version(st) == "v1"
     assert cache.data_version(st) == "v2" and cache.data_version(st) == "v3"  # outside a scope: every call
+
+
+def test_the_filesystem_cache_keeps_the_newest_entries_within_its_bound(tmp_path):
+    import os
+    import time
+
+    from citybrain.filecache import TRIM_LOCK, TrimmedFileCache
+
+    c = TrimmedFileCache(str(tmp_path), max_files=50, trim_every_s=3600)
+    for i in range(70):
+        c.set(f"k{i}", {"i": i})
+        os.utime(c._get_filename(f"k{i}"), (time.time() - 1000 + i, time.time() - 1000 + i))  # k0 oldest
+    files = [n for n in os.listdir(tmp_path) if n != TRIM_LOCK]
+    assert len(files) == 70, "between trims nothing is counted or removed (a set does no folder work)"
+    assert c.trim() == 70 - 40, "down to 80 % of the bound, oldest first"
+    assert c.get("k69") == {"i": 69} and c.get("k30") == {"i": 30}
+    assert c.get("k29") is None and c.get("k0") is None
+    assert not [n for n in os.listdir(tmp_path) if "count" in n], "no count file"
+    c.trim_every_s = 0
+    for i in range(70, 90):
+        c.set(f"k{i}", {"i": i})
+    assert len([n for n in os.listdir(tmp_path) if n != TRIM_LOCK]) <= 50, "a set trims once its period is over"
+
+
+def test_the_app_uses_the_trimmed_filesystem_cache(tmp_path):
+    from citybrain.filecache import TrimmedFileCache
+
+    s = Settings(db=tmp_path / "s.duckdb", cache="filesystem", cache_dir=tmp_path / "cache")
+    assert isinstance(cache.make_backend(s), TrimmedFileCache)
