@@ -42,6 +42,9 @@ class Endpoint:
     restricted: tuple[str, ...] = ()
     #: The output time column (first sort key) that splits big downloads into time windows.
     window: str | None = None
+    #: The windows' span query (``lo``, ``hi``, ``n`` of the filtered rows' time), cheaper than the
+    #: generic one over the whole projection; it only places the windows, which always cover it all.
+    span: Callable[[dict[str, Any]], tuple[str, list[Any]]] | None = None
 
     def parts(self, store: Reader, values: dict[str, Any], target_rows: int = 600_000) -> Iterator[Part]:
         """The query as consecutive time windows (or whole, when it is small or has no window).
@@ -54,9 +57,12 @@ class Endpoint:
             return
         col = self.window
         sql, params = self.query(values)
-        unordered = sql.rsplit("ORDER BY", 1)[0]  # the span and count need no sort
-        lo, hi, n = store.df(f"SELECT min({col}) AS lo, max({col}) AS hi, count(*) AS n FROM ({unordered})",
-                             params).iloc[0]
+        if self.span is not None:
+            lo, hi, n = store.df(*self.span(values)).iloc[0]
+        else:
+            unordered = sql.rsplit("ORDER BY", 1)[0]  # the span and count need no sort
+            lo, hi, n = store.df(f"SELECT min({col}) AS lo, max({col}) AS hi, count(*) AS n FROM ({unordered})",
+                                 params).iloc[0]
         if n <= target_rows or pd.isna(lo):
             yield sql, params
             return
@@ -107,20 +113,34 @@ def q_indicators(v: dict[str, Any]) -> tuple[str, list[Any]]:
             [v["domain"], v["domain"]])
 
 
-def q_observations(v: dict[str, Any]) -> tuple[str, list[Any]]:
+def _observations_where(v: dict[str, Any]) -> tuple[str, list[Any]]:
+    """The observations endpoint's filters on ``observations o``."""
     ids = v["indicator"] or None
     rsql, rparams = _region(v, "o.region_code")
     vsql, vparams = _visible(v, "o.dataset")
+    return (f"""(? IS NULL OR list_contains(?, o.indicator_id)) AND {rsql} AND {vsql}
+                  AND (? IS NULL OR o.entity_id = ?) AND (? IS NULL OR o.ts >= ?) AND (? IS NULL OR o.ts < ?)""",
+            [ids, ids, *rparams, *vparams, v["entity"], v["entity"], v["from"], v["from"], v["to"], v["to"]])
+
+
+def q_observations(v: dict[str, Any]) -> tuple[str, list[Any]]:
+    where, wparams = _observations_where(v)
     esql, eparams = _visible(v, "e.dataset")
     return (f"""SELECT o.indicator_id, i.name_zh AS indicator_name, o.region_code, o.entity_id,
                        e.name_zh AS entity_name_zh, e.name_en AS entity_name_en,
                        {TS.format('o.ts', 'ts')}, o.value, i.unit, o.quality, o.simulated, o.dataset, o.batch_id
                 FROM observations o JOIN indicators i USING (indicator_id)
                 LEFT JOIN entities e ON e.entity_id = o.entity_id AND {esql}
-                WHERE (? IS NULL OR list_contains(?, o.indicator_id)) AND {rsql} AND {vsql}
-                  AND (? IS NULL OR o.entity_id = ?) AND (? IS NULL OR o.ts >= ?) AND (? IS NULL OR o.ts < ?)
+                WHERE {where}
                 ORDER BY o.ts, o.indicator_id, o.region_code, o.entity_id NULLS FIRST""",
-            [*eparams, ids, ids, *rparams, *vparams, v["entity"], v["entity"], v["from"], v["from"], v["to"], v["to"]])
+            [*eparams, *wparams])
+
+
+def span_observations(v: dict[str, Any]) -> tuple[str, list[Any]]:
+    """The time span and count of the observations a download selects, from the table alone (no joins,
+    no formatted time): where its time windows go."""
+    where, wparams = _observations_where(v)
+    return f"SELECT min(o.ts) AS lo, max(o.ts) AS hi, count(*) AS n FROM observations o WHERE {where}", wparams
 
 
 def q_targets(v: dict[str, Any]) -> tuple[str, list[Any]]:
@@ -178,7 +198,7 @@ ENDPOINTS: dict[str, Endpoint] = {e.name: e for e in [
     Endpoint("observations", "Indicator values over time (long format).", [
         Param("indicator", "id", "Indicator id; repeat for several.", repeat=True),
         REGION, Param("entity", "id", "Entity id (station, checkpoint, port …)."), FROM, TO], q_observations,
-        window="ts"),
+        window="ts", span=span_observations),
     Endpoint("targets", "Planning baselines and targets with verbatim source quotes.", [REGION, DOMAIN], q_targets),
     Endpoint("entities", "Monitored things with a place (WGS-84).", [
         REGION, Param("kind", "id", "Entity kind, e.g. port, vessel, checkpoint, shelter."),
