@@ -40,29 +40,22 @@ class Endpoint:
     query: Callable[[dict[str, Any]], tuple[str, list[Any]]]
     formats: tuple[str, ...] = ("json", "csv", "parquet")
     restricted: tuple[str, ...] = ()
-    #: The output time column (first sort key) that splits big downloads into time windows.
-    window: str | None = None
-    #: The windows' span query (``lo``, ``hi``, ``n`` of the filtered rows' time), cheaper than the
-    #: generic one over the whole projection; it only places the windows, which always cover it all.
+    #: Big downloads go out in time windows (the first sort key is the time, filtered by ``from``/``to``):
+    #: this query gives ``lo``, ``hi``, ``n`` of the filtered rows' time, from the table alone (the
+    #: windows it places always cover everything, so it needs no joins). None: never split.
     span: Callable[[dict[str, Any]], tuple[str, list[Any]]] | None = None
 
     def parts(self, store: Reader, values: dict[str, Any], target_rows: int = 600_000) -> Iterator[Part]:
-        """The query as consecutive time windows (or whole, when it is small or has no window).
+        """The query as consecutive time windows (or whole, when it is small or has no ``span``).
 
         One aggregate over the filtered rows gives their time span and count; windows of about
         ``target_rows`` rows each are disjoint and ordered by the first sort key, so their
         concatenation is exactly the whole query's order."""
-        if self.window is None:
-            yield self.query(values)
-            return
-        col = self.window
         sql, params = self.query(values)
-        if self.span is not None:
-            lo, hi, n = store.df(*self.span(values)).iloc[0]
-        else:
-            unordered = sql.rsplit("ORDER BY", 1)[0]  # the span and count need no sort
-            lo, hi, n = store.df(f"SELECT min({col}) AS lo, max({col}) AS hi, count(*) AS n FROM ({unordered})",
-                                 params).iloc[0]
+        if self.span is None:
+            yield sql, params
+            return
+        lo, hi, n = store.df(*self.span(values)).iloc[0]
         if n <= target_rows or pd.isna(lo):
             yield sql, params
             return
@@ -198,7 +191,7 @@ ENDPOINTS: dict[str, Endpoint] = {e.name: e for e in [
     Endpoint("observations", "Indicator values over time (long format).", [
         Param("indicator", "id", "Indicator id; repeat for several.", repeat=True),
         REGION, Param("entity", "id", "Entity id (station, checkpoint, port …)."), FROM, TO], q_observations,
-        window="ts", span=span_observations),
+        span=span_observations),
     Endpoint("targets", "Planning baselines and targets with verbatim source quotes.", [REGION, DOMAIN], q_targets),
     Endpoint("entities", "Monitored things with a place (WGS-84).", [
         REGION, Param("kind", "id", "Entity kind, e.g. port, vessel, checkpoint, shelter."),

@@ -10,7 +10,8 @@ from dash import html
 from citybrain.i18n import reason_text, t
 from citybrain.regions import region_name
 from citybrain.semantics import freshness
-from citybrain.store import get_store
+from citybrain import cache
+from citybrain.store import Store, get_store
 from citybrain.ui import drill
 from citybrain.ui.grids import stale_note
 
@@ -25,16 +26,18 @@ def page(prefix: str, title: str, intro: str, region: str, lang: str, children: 
     datasets = next((m.datasets for m in all_modules() if m.id == prefix), ())
     store = get_store()
     states = freshness.dataset_states(store, region, freshness.now())
-    return html.Div(id=f"{prefix}-page", className="cb-page dash-page", **live_attrs("page" if live else None, store.version), children=[
+    return html.Div(id=f"{prefix}-page", className="cb-page dash-page", **live_attrs("page" if live else None, store),
+                    children=[
         html.Div(className="cb-heading", children=[html.H1(f"{title} · {region_name(region, lang)}"), html.P(intro)]),
         stale_note(prefix, states, datasets, lang),
         *children, drill.drill_panel(prefix, region, lang)])
 
 
-def live_attrs(mode: str | None, version: str) -> dict[str, str]:
+def live_attrs(mode: str | None, store: Store) -> dict[str, str]:
     """The attributes by which ``assets/live.js`` follows pushed data on a page: ``mode`` "page" (draw
-    the page again) or "map" (move the map's present), and the data version the page was drawn from."""
-    return {"data-live": mode, "data-live-version": version} if mode else {}
+    the page again) or "map" (move the map's present), and the data version the page was drawn from
+    (the request's, ``cache.data_version``: the one its queries read)."""
+    return {"data-live": mode, "data-live-version": cache.data_version(store)} if mode else {}
 
 
 def section(prefix: str, key: str, title: str, children: list[Any], export: Any = None) -> html.Section:

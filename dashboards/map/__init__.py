@@ -47,7 +47,7 @@ def layout(region: str | None = None, lang: str | None = None, **_query) -> html
         dcc.Checklist(id=f"{P}-sub-{la.id}", options=[{"label": s.title(lang), "value": s.id} for s in la.sublayers],
                       value=la.default_sublayers(), className="map-checklist", inputClassName="map-check")])
         for la in all_layers() if la.id != "boundaries"]
-    return html.Div(className="cb-page map-page", id=f"{P}-page", **live_attrs("map", store.version), children=[
+    return html.Div(className="cb-page map-page", id=f"{P}-page", **live_attrs("map", store), children=[
         dcc.Store(id=f"{P}-ctx", data={"region": region, "lang": lang}),
         dcc.Store(id=f"{P}-live"),  # the newest data version, set by assets/live.js
         dcc.Store(id=f"{P}-win", data=win),

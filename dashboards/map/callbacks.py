@@ -110,9 +110,7 @@ def register_callbacks(app: Dash) -> None:
             present = old and not old.get("track") and paused is not False and step == old.get("n")
             if not present:
                 return no_update, no_update, no_update, no_update
-            win = {**window_of(get_store(), ctxdata["region"], value), "live": version}
-            if {k: win[k] for k in ("start", "n")} == {k: old[k] for k in ("start", "n")} and old.get("live") == version:
-                return no_update, no_update, no_update, no_update
+            win = {**window_of(get_store(), ctxdata["region"], value), "live": version}  # new data: redraw
             return win, win["n"], slider_marks(win), win["n"]
         win = window_of(get_store(), ctxdata["region"], value)
         return win, win["n"], slider_marks(win), (0 if win.get("track") else win["n"])
