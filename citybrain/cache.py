@@ -1,9 +1,11 @@
-"""Memoisation of query functions, keyed by the store's data version; the per-request scope.
+"""Memoisation of query functions, keyed by the versions of what they read; the per-request scope.
 
 The backend is flask-caching's: a filesystem cache shared by the gunicorn workers of one host by
 default, Redis (``CITYBRAIN_CACHE=redis://…``) for several hosts, the same code. Every key carries
-the data version, so a new store file (a new batch) invalidates every cached result at once, in
-every worker, without any message passing.
+the versions of the store's facets the value was built from (``citybrain.store.facets``: one table's
+rows of one dataset, the store's "now", the build), so a batch expires exactly the cached results
+that read what it changed, in every worker, without any message passing; a value built from a read
+of the whole store carries the data version, which every batch changes.
 """
 
 from __future__ import annotations
@@ -14,17 +16,21 @@ import functools
 import hashlib
 import logging
 import pickle
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 from cachelib import BaseCache, NullCache, RedisCache, SimpleCache
 
 from citybrain.settings import Settings
-from citybrain.store import pin_scope, pinned
+from citybrain.store import facets, pin_scope, pinned
+from citybrain.store.read import read_observer
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
+#: What a cached query declares it reads: facet names, or a function of its call giving them.
+Reads = tuple[str, ...] | Callable[..., tuple[str, ...]]
+ALL = facets.ALL
 
 def make_backend(settings: Settings) -> BaseCache:
     """Build the cache backend the settings ask for."""
@@ -70,9 +76,8 @@ def code_version() -> str:
     return h.hexdigest()
 
 
-def _key(fn: Callable[..., Any], version: str, args: tuple, kwargs: dict) -> str:
-    raw = pickle.dumps((args, sorted(kwargs.items())), protocol=5)
-    return f"q:{fn.__module__}.{fn.__qualname__}:{version}:{hashlib.sha1(raw).hexdigest()}"
+def _digest(obj: Any) -> str:
+    return hashlib.sha1(pickle.dumps(obj, protocol=5)).hexdigest()
 
 
 #: The values looked up during the current request (see ``request_scope``); None outside one.
@@ -97,8 +102,9 @@ def request_scope() -> Iterator[dict[str, Any]]:
 
 def data_version(store: Any) -> str:
     """``store.version``, read once per request scope (one request answers from one data version;
-    outside a scope, on every call). A ``Store`` pins its file for the scope too, so the version
+    outside a scope, on every call); a cached build that asks for it depends on the whole store. A ``Store`` pins its file for the scope too, so the version
     named here is also the file every query of the scope reads."""
+    note_facets((ALL,))
     memo = _request_memo.get()
     if memo is None:
         return store.version
@@ -124,20 +130,6 @@ def install_request_scope(server: Any) -> None:
             scope.__exit__(None, None, None)
 
 
-def get_or_build(key: str, build: Callable[[], Any]) -> Any:
-    """The value cached under ``key``, else ``build()`` (then cached). Keys must carry the data
-    version. A cache outage only costs a rebuild; each hit is a fresh copy (backends pickle), except
-    within one ``request_scope``. The running code's digest ends every key (see ``code_version``)."""
-    key = f"{key}:{code_version()}"
-    memo = _request_memo.get()
-    if memo is not None and key in memo:
-        return memo[key]
-    value = _shared_get_or_build(key, build)
-    if memo is not None:
-        memo[key] = value
-    return value
-
-
 def request_memo(key: str, build: Callable[[], Any]) -> Any:
     """``build()`` once per ``request_scope`` for ``key`` (never shared across requests: for values
     that also read what people write, which the data version does not cover); outside a scope, on
@@ -151,36 +143,190 @@ def request_memo(key: str, build: Callable[[], Any]) -> Any:
     return memo[key]
 
 
-def _shared_get_or_build(key: str, build: Callable[[], Any]) -> Any:
-    be = backend()
+class _Build:
+    """A cached build in progress: the facets of what it has read so far."""
+
+    __slots__ = ("facets", "declared")
+
+    def __init__(self, declared: bool) -> None:
+        self.facets: set[str] = set()
+        self.declared = declared  # its own reads are covered by a declaration
+
+
+_build: contextvars.ContextVar[_Build | None] = contextvars.ContextVar("citybrain_build", default=None)
+
+
+def note_facets(names: Iterable[str]) -> None:
+    """Tell the cached build in progress (if any) that it depends on ``names`` (facets)."""
+    b = _build.get()
+    if b is not None:
+        b.facets.update(names)
+
+
+def _read_of_its_own() -> None:
+    b = _build.get()
+    if b is not None and not b.declared:
+        b.facets.add(ALL)
+
+
+def _run(build: Callable[[], Any], declared: bool) -> tuple[Any, frozenset[str]]:
+    """``build()`` with its reads tracked: its value and the facets it read."""
+    frame = _Build(declared)
+    token, watch = _build.set(frame), read_observer.set(_read_of_its_own)
     try:
-        hit = be.get(key)
+        value = build()
+    finally:
+        read_observer.reset(watch)
+        _build.reset(token)
+    return value, frozenset(frame.facets)
+
+
+def _versions(store: Any, names: Iterable[str]) -> str:
+    """The versions of ``names`` (and of the build, ``base``) in the store the scope reads, as a digest."""
+    names = set(names)
+    if ALL in names:
+        return f"all-{store.version}"
+    raw = "|".join(f"{f}={store.facet(f)}" for f in sorted(names | {"base"}))
+    return hashlib.blake2b(raw.encode(), digest_size=8).hexdigest()
+
+
+def _get(key: str) -> Any:
+    """The value under ``key`` in the request's memo, else the shared cache (None if neither has it)."""
+    memo = _request_memo.get()
+    if memo is not None and key in memo:
+        return memo[key]
+    try:
+        hit = backend().get(key)
     except Exception:  # a cache outage must not take the page down
         log.warning("cache get failed for %s", key, exc_info=True)
-        hit = None
-    if hit is not None:
-        return hit
-    value = build()
+        return None
+    if hit is not None and memo is not None:
+        memo[key] = hit
+    return hit
+
+
+def _put(key: str, value: Any) -> None:
+    memo = _request_memo.get()
+    if memo is not None:
+        memo[key] = value
     try:
-        be.set(key, value)
+        backend().set(key, value)
     except Exception:
         log.warning("cache set failed for %s", key, exc_info=True)
+
+
+def get_or_build(key: str, build: Callable[[], Any]) -> Any:
+    """The value cached under ``key``, else ``build()`` (then cached): for values whose key says all
+    they depend on (``memoised`` finds that for values built from the store). The running code's
+    digest ends every key (see ``code_version``)."""
+    key = f"{key}:{code_version()}"
+    value = _get(key)
+    if value is None:
+        value = build()
+        _put(key, value)
     return value
 
 
-def cached_query(fn: F) -> F:
-    """Memoise a query function on (data version, arguments).
+def memoised(store: Any, name: str, build: Callable[[], Any], reads: Iterable[str] | None = None) -> Any:
+    """The value of ``build()`` for ``name`` (what is built and from which arguments) at the versions of
+    the facets it reads, from the cache when they have not changed since.
 
-    The function's first parameter must be the ``Store``; its version is read on each call (a
-    cheap ``readlink``), so results never outlive the data they came from. The key's version and
-    the queries that build the value read the same file (pinned for the call when no request
-    scope pins it already).
+    With ``reads`` (facet names) the build declares what it reads. Without, the facets are found by
+    running it: the cached queries it calls tell theirs, and a read of the store of its own (or the data
+    version) makes it depend on the whole store. The facets found are kept under the build version as
+    the recipe of ``name``; a lookup reads the recipe, then the value at the recipe's facet versions.
+    (If new data would make a build read more facets, it changes a facet the recipe holds already, so
+    the lookup misses and the rebuild records the new recipe.) A cache outage only costs a rebuild;
+    each hit is a fresh copy (backends pickle), except within one ``request_scope``, where every
+    caller gets the same object: do not change it. The running code's digest ends every key."""
+    code = code_version()
+    with pinned():
+        if reads is not None:
+            names = frozenset(reads)
+            key = f"{name}:{_versions(store, names)}:{code}"
+            value = _get(key)
+            if value is None:
+                value = _run(build, declared=True)[0]
+                _put(key, value)
+            elif _checking():
+                _check(name, names, value, _run(build, declared=True)[0])
+            note_facets(names)
+            return value
+        recipe_key = f"r:{name}:{_versions(store, ())}:{code}"
+        names = _get(recipe_key)
+        if names is not None:
+            value = _get(f"{name}:{_versions(store, names)}:{code}")
+            if value is not None:
+                if _checking():
+                    _check(name, names, value, _run(build, declared=False)[0])
+                note_facets(names)
+                return value
+        value, found = _run(build, declared=False)
+        if found != names:
+            _put(recipe_key, found)
+        _put(f"{name}:{_versions(store, found)}:{code}", value)
+        note_facets(found)
+        return value
+
+
+def _checking() -> bool:
+    from citybrain.context import current
+
+    return bool(getattr(current().settings, "cache_check", False))
+
+
+def _check(name: str, names: Iterable[str], cached: Any, rebuilt: Any) -> None:
+    """``Settings.cache_check``: a cached value must equal a rebuild (else a facet is missing)."""
+    if not same(cached, rebuilt):
+        raise AssertionError(f"cache: {name} at facets {sorted(names)} differs from a rebuild: "
+                             "it reads something it does not declare")
+
+
+def same(a: Any, b: Any) -> bool:
+    """Whether two cached values are equal (DataFrames, numpy columns, Dash trees, plain values)."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(a, pd.DataFrame) and isinstance(b, pd.DataFrame):
+        return a.equals(b) and list(a.columns) == list(b.columns)
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return a.dtype == b.dtype and bool(pd.Series(a).equals(pd.Series(b)))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if hasattr(a, "to_plotly_json") and hasattr(b, "to_plotly_json"):
+        return type(a) is type(b) and same(a.to_plotly_json(), b.to_plotly_json())
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return pickle.dumps(a) == pickle.dumps(b)
+
+
+def cached_query(fn: F | None = None, *, reads: Reads | None = None) -> Any:
+    """Memoise a query function on (the versions of what it read, arguments).
+
+    The function's first parameter must be the ``Store``. Without ``reads`` the function's facets are
+    found by running it (``memoised``): the queries it calls tell theirs, and any read of the store of
+    its own stands for the whole store. With ``reads`` — facet names, or a function of the call's
+    arguments returning them — the function declares what its own SQL reads (``citybrain.store.facets``:
+    e.g. ``("tracks", "entities")``, ``observations:<dataset>``; ``()`` for the dimension tables only),
+    so a batch of another dataset leaves its results cached. A declaration must name every table and
+    dataset the SQL reads: ``Settings.cache_check`` (tests) rebuilds every hit and fails on a difference.
     """
 
-    @functools.wraps(fn)
-    def wrapper(store, *args: Any, **kwargs: Any) -> Any:
-        with pinned():
-            return get_or_build(_key(fn, data_version(store), args, kwargs), lambda: fn(store, *args, **kwargs))
+    def deco(fn: F) -> F:
+        name = f"{fn.__module__}.{fn.__qualname__}"
 
-    wrapper.uncached = fn  # type: ignore[attr-defined]
-    return wrapper  # type: ignore[return-value]
+        @functools.wraps(fn)
+        def wrapper(store, *args: Any, **kwargs: Any) -> Any:
+            declared = reads(store, *args, **kwargs) if callable(reads) else reads
+            return memoised(store, f"q:{name}:{_digest((args, sorted(kwargs.items())))}",
+                            lambda: fn(store, *args, **kwargs), reads=declared)
+
+        wrapper.uncached = fn  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return deco(fn) if fn is not None else deco

@@ -28,6 +28,7 @@ from citybrain.queries import kpi as qk
 from citybrain.semantics import freshness, periods, scope
 from citybrain.semantics import status as sem_status
 from citybrain.store import Store, get_store
+from citybrain.store.facets import ANCHOR
 from citybrain import context
 
 log = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ _DEFS: dict[str, dict[str, Indicator]] = {}
 
 def definitions(store: Store) -> dict[str, Indicator]:
     """Every indicator's definition, by id (built once per data version in this process)."""
-    version = cache.data_version(store)
+    version = store.facet("base")  # the indicators are dimensions: only a build changes them
     hit = _DEFS.get(version)
     if hit is not None:
         return hit
@@ -204,9 +205,10 @@ def kpi_values(store: Store, region: str, ids: tuple[str, ...], at: datetime) ->
 
 
 def memo(store: Store, name: str, parts: tuple[Any, ...], build: Callable[[], Any]) -> Any:
-    """``build()`` memoised in the shared cache under (``name``, data version, ``parts``)."""
+    """``build()`` memoised in the shared cache under (``name``, ``parts``) at the versions of what it
+    reads (``cache.memoised``)."""
     raw = json.dumps(parts, default=str, ensure_ascii=False).encode()
-    return cache.get_or_build(f"memo:{name}:{cache.data_version(store)}:{hashlib.sha1(raw).hexdigest()}", build)
+    return cache.memoised(store, f"memo:{name}:{hashlib.sha1(raw).hexdigest()}", build)
 
 
 def cached_layout(module_id: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -249,9 +251,9 @@ _ANCHOR: dict[str, datetime] = {}
 
 
 def _anchor(store: Store) -> datetime:
-    """``queries.anchor`` once per data version in this process (the anchor is part of the data:
-    a new version is a new key), so a page build does not re-read the meta table per helper."""
-    version = cache.data_version(store)
+    """``queries.anchor`` once per version of the anchor facet in this process, so a page build does not re-read the meta table per helper."""
+    version = store.facet(ANCHOR)
+    cache.note_facets((ANCHOR,))  # a cached build that asks for 'now' depends on it
     hit = _ANCHOR.get(version)
     if hit is None:
         hit = queries.anchor(store)

@@ -135,6 +135,9 @@ class Settings(BaseSettings):
                                                                "(`citybrain subscribe`, `simulate --via mqtt`).")
     mqtt_user: str | None = Field(default=None, description="MQTT user name.")
     mqtt_password: str | None = Field(default=None, description="MQTT password.")
+    cache_check: bool = Field(default=False,
+                              description="Tests only: rebuild every cache hit and fail when it differs (a cached "
+                                          "query that reads a facet it does not declare).")
     test_ingest_pause: float = Field(default=0.0, ge=0, le=600,
                                      description="Tests only: seconds an ingest pauses after writing its batch "
                                                  "and before switching readers (to kill it mid-way).")

@@ -29,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 
 from citybrain.feeds.kinds import EVENT_STEPS
-from citybrain.store import catalog, parts, restricted, tables
+from citybrain.store import catalog, facets, parts, restricted, tables
 from citybrain.settings import Settings
 
 _S, _T, _F, _F32, _B = pa.string(), pa.timestamp("us"), pa.float64(), pa.float32(), pa.bool_()
@@ -160,6 +160,7 @@ def apply(con: duckdb.DuckDBPyConnection, batch: Batch, version: str, pw: parts.
                  batch.loaded_at, batch.rows, f"{batch.kind}; archived as {batch.archived_as}"])
     new = chain_version(version, batch.sha256)
     con.execute("UPDATE meta SET value = ? WHERE key = 'data_version'", [new])
+    facets.bump(con, facets.of_batch(batch.kind, batch.dataset), new)
     if batch.kind != "entities":
         latest = con.execute("SELECT max(ts) FROM read_parquet(?)", [str(batch.rows_path)]).fetchone()[0]
         # to the minute: a 30-second position feed shows on the screens at once, not at the next
@@ -168,6 +169,7 @@ def apply(con: duckdb.DuckDBPyConnection, batch: Batch, version: str, pw: parts.
         old = con.execute("SELECT value FROM meta WHERE key = 'anchor'").fetchall()
         if not old or latest > datetime.fromisoformat(old[0][0]):  # the store's 'now' follows live data
             con.execute("INSERT OR REPLACE INTO meta VALUES ('anchor', ?)", [latest.isoformat()])
+            facets.bump(con, [facets.ANCHOR], new)
     return new
 
 

@@ -11,15 +11,16 @@ from datetime import datetime
 import pandas as pd
 
 from citybrain.cache import cached_query
+from citybrain.queries.reads import ANCHOR, DIMENSIONS, OBSERVATIONS, observations_of
 from citybrain.store import Store
 
-@cached_query
+@cached_query(reads=(ANCHOR,))
 def anchor(store: Store) -> datetime:
     """The store's 'now' for simulated feeds (end of the generated window)."""
     return datetime.fromisoformat(store.meta()["anchor"])
 
 
-@cached_query
+@cached_query(reads=DIMENSIONS)
 def datasets(store: Store) -> pd.DataFrame:
     """Every dataset with its manifest fields."""
     return store.df("SELECT * EXCLUDE (manifest) FROM datasets ORDER BY name")
@@ -54,29 +55,29 @@ def dataset_stats(store: Store) -> pd.DataFrame:
         GROUP BY d.name, b.loaded_at, b.batch_id ORDER BY d.name""")
 
 
-@cached_query
+@cached_query(reads=DIMENSIONS)
 def coverage(store: Store, region_code: str) -> pd.DataFrame:
     """Which datasets apply to a region, and why not where they do not."""
     return store.df("SELECT dataset, applicable, reason FROM coverage WHERE region_code = ? ORDER BY dataset",
                     [region_code])
 
 
-@cached_query
+@cached_query(reads=DIMENSIONS)
 def indicators(store: Store, domain: str | None = None) -> pd.DataFrame:
     """Indicator definitions (optionally of one domain)."""
     return store.df("""SELECT * EXCLUDE (batch_id) FROM indicators
                        WHERE (? IS NULL OR domain = ?) ORDER BY domain, indicator_id""", [domain, domain])
 
 
-@cached_query
+@cached_query(reads=(OBSERVATIONS,))
 def indicator_stats(store: Store, region_code: str | None = None) -> pd.DataFrame:
     """Per indicator: observation count, first and last time (optionally for one region)."""
     return store.df("""SELECT indicator_id, count(*)::BIGINT AS rows, min(ts) AS first_ts, max(ts) AS last_ts
                        FROM observations WHERE (? IS NULL OR region_code = ?)
-                       GROUP BY indicator_id""", [region_code, region_code])
+                       GROUP BY indicator_id ORDER BY indicator_id""", [region_code, region_code])
 
 
-@cached_query
+@cached_query(reads=lambda store, indicator_id, *a, **k: observations_of(store, (indicator_id,)))
 def series(store: Store, indicator_id: str, region_code: str, start: datetime, end: datetime,
            entity_id: str | None = None) -> pd.DataFrame:
     """One time series (region level when ``entity_id`` is None)."""

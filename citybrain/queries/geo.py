@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 
 from citybrain.cache import cached_query
+from citybrain.queries.reads import DIMENSIONS, ENTITIES, TRACKS, events_of, observations_of
 from citybrain.queries.kpi import FLEET_NOW
 from citybrain.semantics import scope
 from citybrain.store import Columns, Store
@@ -23,20 +24,20 @@ def _rf(col: str, region: str) -> tuple[str, list[str]]:
     return scope.in_region(col, region)
 
 
-@cached_query
+@cached_query(reads=(ENTITIES,))
 def entities_by_id(store: Store, ids: tuple[str, ...]) -> Columns:
     """Entities by id: kind, names, region and properties (JSON text)."""
     return store.columns("""SELECT entity_id, kind, name_zh, name_en, region_code, properties FROM entities
                             WHERE list_contains(?, entity_id) ORDER BY entity_id""", [list(ids)])
 
 
-@cached_query
+@cached_query(reads=DIMENSIONS)
 def indicator_thresholds(store: Store, indicator_id: str) -> Columns:
     """An indicator's warning and alarm thresholds and direction (no row for an unknown indicator)."""
     return store.columns("SELECT warn, alarm, direction FROM indicators WHERE indicator_id = ?", [indicator_id])
 
 
-@cached_query
+@cached_query(reads=DIMENSIONS)
 def region_shapes(store: Store, region: str) -> Columns:
     """The region and its children: names, bounding box, land geometry (WKB) and the simplified
     outline the map draws (GeoJSON text)."""
@@ -46,7 +47,7 @@ def region_shapes(store: Store, region: str) -> Columns:
                     [region, region])
 
 
-@cached_query
+@cached_query(reads=DIMENSIONS)
 def basemap(store: Store, view: str) -> Columns:
     """The basemap of a region's view (``layers.basemap.view_region``): land outlines (GeoJSON text)
     and name labels, labels by rank."""
@@ -54,7 +55,7 @@ def basemap(store: Store, view: str) -> Columns:
                             WHERE region_code = ? ORDER BY kind, rank, code""", [view])
 
 
-@cached_query
+@cached_query(reads=(ENTITIES,))
 def layer_entities(store: Store, region: str, kinds: tuple[str, ...]) -> Columns:
     """Entities of some kinds in a region, with geometry (WKB) and properties (JSON text)."""
     rsql, rp = _rf("region_code", region)
@@ -64,7 +65,7 @@ def layer_entities(store: Store, region: str, kinds: tuple[str, ...]) -> Columns
                         ORDER BY kind, entity_id""", [*rp, list(kinds)])
 
 
-@cached_query
+@cached_query(reads=lambda store, region, indicator_id, *a, **k: observations_of(store, (indicator_id,)))
 def latest_entity_values(store: Store, region: str, indicator_id: str, at: datetime,
                          lookback_h: float = 25.0) -> Columns:
     """Per entity: the last value of an indicator at or before ``at`` (within ``lookback_h``)."""
@@ -76,7 +77,7 @@ def latest_entity_values(store: Store, region: str, indicator_id: str, at: datet
                     [at - timedelta(hours=lookback_h), at, indicator_id, *rp])
 
 
-@cached_query
+@cached_query(reads=lambda store, region, at, specs: observations_of(store, [s[0] for s in specs]))
 def latest_values_many(store: Store, region: str, at: datetime,
                        specs: tuple[tuple[str, float], ...]) -> Columns:
     """``latest_entity_values`` of several indicators in one scan: per (indicator, entity) the last value at
@@ -94,7 +95,7 @@ def latest_values_many(store: Store, region: str, at: datetime,
                     [min(backs), at, ids, *rp, backs, ids])
 
 
-@cached_query
+@cached_query(reads=lambda store, entity_id, indicator_id, *a: observations_of(store, (indicator_id,)))
 def entity_series(store: Store, entity_id: str, indicator_id: str, start: datetime, end: datetime) -> Columns:
     """One entity's series of one indicator (the detail panel's sparkline)."""
     return store.columns("""SELECT ts, value FROM observations
@@ -102,7 +103,7 @@ def entity_series(store: Store, entity_id: str, indicator_id: str, start: dateti
                     [start, end, indicator_id, entity_id])
 
 
-@cached_query
+@cached_query(reads=(TRACKS, ENTITIES))
 def vessel_positions(store: Store, region: str, at: datetime) -> Columns:
     """Each vessel's last reported position at ``at`` (``queries.kpi.FLEET_NOW``: vessels report at
     their own times, every 30 s to 5 minutes)."""
@@ -114,7 +115,7 @@ def vessel_positions(store: Store, region: str, at: datetime) -> Columns:
                         ORDER BY t.track_id""", [at, at, *rp])
 
 
-@cached_query
+@cached_query(reads=(TRACKS, ENTITIES))
 def vessel_trail(store: Store, region: str, start: datetime, end: datetime) -> Columns:
     """Each vessel's positions in ``(start, end]`` in time order, one row per vessel with at least two
     (lists of lon and lat), whether it was in alarm on the way, and its English name (trails and
@@ -130,7 +131,7 @@ def vessel_trail(store: Store, region: str, start: datetime, end: datetime) -> C
                     [start, end, *rp])
 
 
-@cached_query
+@cached_query(reads=(ENTITIES, TRACKS))
 def typhoons(store: Store, region: str) -> Columns:
     """Typhoons that affected a region (best track within 300 km), with their track ids and spans."""
     return store.columns("""
@@ -145,14 +146,14 @@ def typhoons(store: Store, region: str) -> Columns:
         GROUP BY ALL ORDER BY first_ts, t.track_id""", [region, region])
 
 
-@cached_query
+@cached_query(reads=(TRACKS,))
 def typhoon_track(store: Store, track_id: str) -> Columns:
     """One best track: time, position, wind, pressure, grade."""
     return store.columns("""SELECT ts, lon, lat, wind_ms, pressure_hpa, grade, source FROM tracks
                        WHERE kind = 'typhoon' AND track_id = ? ORDER BY ts""", [track_id])
 
 
-@cached_query
+@cached_query(reads=lambda store, region, dataset, *a: (events_of(dataset),))
 def incidents_at(store: Store, region: str, dataset: str, at: datetime, since_h: float) -> Columns:
     """Incidents of a dataset as they stood at ``at``: reported in the ``since_h`` hours before and
     not yet closed then; with the life-cycle step reached at ``at`` and whether its next step is overdue."""

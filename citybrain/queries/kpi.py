@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from citybrain.cache import cached_query
+from citybrain.queries.reads import DIMENSIONS, ENTITIES, EVENTS, OBSERVATIONS, TRACKS, observations_of
 from citybrain.semantics import scope
 from citybrain.store import Store
 
@@ -21,7 +22,7 @@ def _in(col: str = "region_code") -> str:
     return scope.sql(col)
 
 
-@cached_query
+@cached_query(reads=lambda store, region, ids, *a, **k: observations_of(store, ids))
 def snapshot(store: Store, region: str, ids: tuple[str, ...], at: datetime) -> pd.DataFrame:
     """Per indicator (region level): latest value and time, and the values a day and a week before."""
     return store.df("""
@@ -34,7 +35,7 @@ def snapshot(store: Store, region: str, ids: tuple[str, ...], at: datetime) -> p
         FROM s GROUP BY indicator_id ORDER BY indicator_id""", [region, list(ids), at, at])
 
 
-@cached_query
+@cached_query(reads=lambda store, region, ids, *a, **k: observations_of(store, ids))
 def sparks(store: Store, region: str, ids: tuple[str, ...], at: datetime, days: int = 7) -> pd.DataFrame:
     """Hourly means of region-level series over the ``days`` before ``at`` (for sparklines)."""
     return store.df("""
@@ -45,7 +46,7 @@ def sparks(store: Store, region: str, ids: tuple[str, ...], at: datetime, days: 
         GROUP BY ALL ORDER BY indicator_id, ts""", [region, list(ids), at, days, at])
 
 
-@cached_query
+@cached_query(reads=lambda store, indicator, *a: observations_of(store, (indicator,)))
 def region_compare(store: Store, indicator: str, at: datetime) -> pd.DataFrame:
     """Latest region-level value of one indicator in every region (drill-down comparison)."""
     return store.df("""
@@ -55,7 +56,7 @@ def region_compare(store: Store, indicator: str, at: datetime) -> pd.DataFrame:
         GROUP BY ALL ORDER BY o.region_code""", [indicator, at, at])
 
 
-@cached_query
+@cached_query(reads=lambda store, region, ids, *a: observations_of(store, ids, ENTITIES))
 def entity_latest(store: Store, region: str, ids: tuple[str, ...], at: datetime) -> pd.DataFrame:
     """Latest entity-level value per (indicator, entity) with the entity's names, kind and properties."""
     return store.df(f"""
@@ -69,7 +70,7 @@ def entity_latest(store: Store, region: str, ids: tuple[str, ...], at: datetime)
         [region, region, list(ids), at, at])
 
 
-@cached_query
+@cached_query(reads=lambda store, region, indicator, *a: observations_of(store, (indicator,), ENTITIES))
 def entity_window_sum(store: Store, region: str, indicator: str, at: datetime, hours: int) -> pd.DataFrame:
     """Sum of one indicator per entity over the ``hours`` before ``at``."""
     return store.df(f"""
@@ -79,7 +80,7 @@ def entity_window_sum(store: Store, region: str, indicator: str, at: datetime, h
         GROUP BY ALL ORDER BY value DESC, o.entity_id""", [indicator, region, region, at, hours, at])
 
 
-@cached_query
+@cached_query(reads=lambda store, *a, **k: observations_of(store, ("traffic_flow",), ENTITIES))
 def flow_by_hour(store: Store, region: str, at: datetime, hours: int = 24) -> pd.DataFrame:
     """Hourly mean traffic flow per checkpoint over the last ``hours`` (heat map)."""
     return store.df(f"""
@@ -89,7 +90,7 @@ def flow_by_hour(store: Store, region: str, at: datetime, hours: int = 24) -> pd
         GROUP BY ALL ORDER BY o.entity_id, hour""", [region, region, at, hours, at])
 
 
-@cached_query
+@cached_query(reads=(ENTITIES, EVENTS))
 def black_spots(store: Store, region: str, at: datetime, days: int = 30) -> pd.DataFrame:
     """Accident black spots with accidents in the last ``days`` (from the incident log)."""
     return store.df(f"""
@@ -113,7 +114,7 @@ FLEET_NOW = """SELECT track_id, max(ts) AS ts, arg_max(lon, ts) AS lon, arg_max(
     GROUP BY track_id"""
 
 
-@cached_query
+@cached_query(reads=(TRACKS, ENTITIES))
 def vessel_status(store: Store, region: str, at: datetime) -> pd.DataFrame:
     """Vessels at their last position at or before ``at`` (``FLEET_NOW``): status, exemption, home port."""
     return store.df(f"""
@@ -126,7 +127,7 @@ def vessel_status(store: Store, region: str, at: datetime) -> pd.DataFrame:
         ORDER BY tr.track_id""", [at, at, region, region])
 
 
-@cached_query
+@cached_query(reads=lambda store, *a: observations_of(store, ("rainfall_1h",), ENTITIES))
 def rain_accum(store: Store, region: str, at: datetime) -> pd.DataFrame:
     """Rain per station over the last 1, 3, 24 and 72 hours."""
     return store.df(f"""
@@ -140,7 +141,7 @@ def rain_accum(store: Store, region: str, at: datetime) -> pd.DataFrame:
         GROUP BY ALL ORDER BY h24 DESC, o.entity_id""", [at, at, at, region, region, at, at])
 
 
-@cached_query
+@cached_query(reads=(ENTITIES, TRACKS))
 def typhoons(store: Store, region: str, at: datetime) -> pd.DataFrame:
     """Typhoons affecting a region (newest first), with whether a track point lies in the last 3 days."""
     return store.df("""
@@ -154,7 +155,7 @@ def typhoons(store: Store, region: str, at: datetime) -> pd.DataFrame:
         ORDER BY landfall_time DESC""", [at, at, region])
 
 
-@cached_query
+@cached_query(reads=(EVENTS,))
 def incident_funnel(store: Store, region: str, at: datetime, days: int = 30) -> pd.DataFrame:
     """Incidents reported in the last ``days``: how many reached each life-cycle step, by kind."""
     return store.df(f"""
@@ -172,18 +173,18 @@ def incident_funnel(store: Store, region: str, at: datetime, days: int = 30) -> 
 INCIDENT = ("dataset IN (SELECT name FROM datasets WHERE domain = 'emergency') AND kind <> 'evacuation'")
 
 
-@cached_query
+@cached_query(reads=(EVENTS,))
 def open_incidents(store: Store, region: str, at: datetime) -> pd.DataFrame:
     """Incidents (``INCIDENT``) not closed at ``at``, overdue first: the rows the 在办事件数 card counts."""
     return store.df(f"""
         SELECT event_id, kind, title_zh, title_en, severity, status, reported_at, due_at,
-               coalesce(json_extract(properties, '$.overdue')::BOOLEAN, due_at < ?) AS overdue,
+               coalesce(json_extract(properties, '$.overdue')::BOOLEAN, due_at < ?, false) AS overdue,
                json_extract_string(properties, '$.overdue_step') AS overdue_step
         FROM events WHERE {_in()} AND {INCIDENT} AND reported_at <= ? AND (closed_at IS NULL OR closed_at > ?)
         ORDER BY overdue DESC, reported_at""", [at, region, region, at, at])
 
 
-@cached_query
+@cached_query(reads=DIMENSIONS)
 def target_rows(store: Store, region: str | None) -> pd.DataFrame:
     """Planning indicators pivoted: baseline, current and target per (region, indicator)."""
     return store.df("""
@@ -202,7 +203,7 @@ def target_rows(store: Store, region: str | None) -> pd.DataFrame:
         GROUP BY region_code, indicator_id ORDER BY region_code, domain, indicator_id""", [region, region])
 
 
-@cached_query
+@cached_query(reads=(OBSERVATIONS,))
 def dataset_last(store: Store, region: str) -> pd.DataFrame:
     """Per dataset: its cadence and its newest observation in the region (freshness needs no more)."""
     return store.df(f"""
@@ -211,7 +212,7 @@ def dataset_last(store: Store, region: str) -> pd.DataFrame:
         FROM datasets d ORDER BY d.name""", [region, region])
 
 
-@cached_query
+@cached_query(reads=(OBSERVATIONS, ENTITIES))
 def dataset_freshness(store: Store, region: str) -> pd.DataFrame:
     """Per dataset, for a region: observation rows and last time, entity count, applicability."""
     return store.df(f"""

@@ -102,8 +102,11 @@ def alarm_set(store: Any, region: str, at: datetime) -> pd.DataFrame:
 
 def _home_regions(store: Any, ids: tuple[str, ...]) -> dict[str, str]:
     """The region each entity or event belongs to."""
-    if not ids:
-        return {}
+    return _home_regions_of(store, ids) if ids else {}
+
+
+@cached_query(reads=("entities", "events"))
+def _home_regions_of(store: Any, ids: tuple[str, ...]) -> dict[str, str]:
     df = store.df("""SELECT entity_id AS id, region_code FROM entities WHERE list_contains(?, entity_id)
                      UNION ALL SELECT event_id, region_code FROM events WHERE list_contains(?, event_id)""",
                   [list(ids), list(ids)])

@@ -43,7 +43,7 @@ def coverage_map(store: Any, region: str) -> dict[str, tuple[bool, str | None]]:
     return _coverage_rows(store, region, parent or region)
 
 
-@cached_query
+@cached_query(reads=())  # the coverage table: a dimension
 def _coverage_rows(store: Any, region: str, parent: str) -> dict[str, tuple[bool, str | None]]:
     rows = store.columns("""SELECT dataset, applicable, reason, region_code = ? AS own FROM coverage
                             WHERE region_code = ? OR region_code = ? ORDER BY own, dataset""",

@@ -32,7 +32,7 @@ import shapely
 from shapely import wkb
 from tqdm import tqdm
 
-from citybrain.store import parts, restricted, tables
+from citybrain.store import facets, parts, restricted, tables
 from citybrain.store.files import CST, TMP_PREFIX, fsync, switch, writer_lock
 from citybrain.errors import DataError
 from citybrain.geo import gcj02_to_wgs84
@@ -330,6 +330,7 @@ def _build_into(con: duckdb.DuckDBPyConnection, manifests: list[Manifest], setti
     for k, v in {"data_version": version, "anchor": anchor.isoformat(), "seed": str(settings.seed),
                  "built_at": datetime.now(CST).replace(tzinfo=None).isoformat(timespec="seconds")}.items():
         con.execute("INSERT INTO meta VALUES (?, ?)", [k, v])
+    facets.start(con, version)
     parts.define_views(con, pw.target)
     return version, rows
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 
 from citybrain.manifest import LiveSpec
-from citybrain.store import catalog, parts
+from citybrain.store import catalog, facets, parts
 from citybrain.store.files import compaction_lock, writer_lock
 
 log = logging.getLogger(__name__)
@@ -157,6 +157,7 @@ def _commit(target: Path, jobs: list[Job], grace_s: float, paused: Callable[[str
         if cuts:  # retention removed rows: the data changed
             version = chain_version(version, "retention " + " ".join(cuts))
             con.execute("UPDATE meta SET value = ? WHERE key = 'data_version'", [version])
+            facets.bump(con, [f for j in jobs if j.cut for f in facets.of_batch(j.table, j.dataset)], version)
         return version
 
     return catalog.rewrite(target, change, grace_s=grace_s, paused=(lambda: paused("commit")) if paused else None)

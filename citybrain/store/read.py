@@ -20,7 +20,7 @@ import contextvars
 import logging
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+
+from citybrain.store import facets
 
 
 log = logging.getLogger(__name__)
@@ -88,20 +90,40 @@ class Reader:
         return dict(self.df("SELECT key, value FROM meta").itertuples(index=False, name=None))
 
 
+#: Called before each read of a store within its context (``citybrain.cache`` tracks what a cached
+#: build reads with it); None when nobody listens.
+read_observer: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar(
+    "citybrain_read_observer", default=None)
+
+
+def _observed() -> None:
+    note = read_observer.get()
+    if note is not None:
+        note()
+
+
 class Snapshot(Reader):
     """One versioned store file, open read-only: every query reads this file and no other."""
 
-    def __init__(self, path: Path, file: str, con: duckdb.DuckDBPyConnection, version: str) -> None:
+    def __init__(self, path: Path, file: str, con: duckdb.DuckDBPyConnection, version: str,
+                 facet_versions: dict[str, str] | None = None) -> None:
         self.path = path  # the store link this file was reached through
         self.file = file  # the versioned file itself
         self.version = version
         self._con = con
+        self._facets = facet_versions or {}
+
+    def facet(self, name: str) -> str:
+        """The version of one facet of this file (``citybrain.store.facets``)."""
+        return facets.version_of(self._facets, name, self.version)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A fresh cursor on this file (thread-safe; never shares a pending result)."""
+        _observed()
         return self._con.cursor()
 
     def connection(self) -> duckdb.DuckDBPyConnection:
+        _observed()
         return self._con
 
     def snapshot(self) -> Snapshot:
@@ -170,10 +192,11 @@ class Store(Reader):
             # parts are immutable files with unique names: their footers may be kept across queries
             con.execute("SET parquet_metadata_cache = true")
             version = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0]
+            recorded = facets.read(con)
             if snap is not None:
                 log.info("store %s switched to data version %s", self.path, version)
             # the previous snapshot's connection closes once no pinned request or stream holds it
-            self._latest = snap = Snapshot(self.path, ident, con, version)
+            self._latest = snap = Snapshot(self.path, ident, con, version, recorded)
             return snap
 
     def snapshot(self) -> Snapshot:
@@ -189,6 +212,10 @@ class Store(Reader):
     def connection(self) -> duckdb.DuckDBPyConnection:
         """The connection of the current snapshot."""
         return self.snapshot().connection()
+
+    def facet(self, name: str) -> str:
+        """The version of one facet of the snapshot served (``citybrain.store.facets``)."""
+        return self.snapshot().facet(name)
 
     @property
     def version(self) -> str:

@@ -1,0 +1,48 @@
+"""What the cached queries read, as facets (``citybrain.store.facets``), for their declarations.
+
+A query of observations of some indicators reads the rows of the datasets that own them (a feed may
+only send its own dataset's indicators: ``citybrain.feeds.check``), so a water push leaves the traffic
+queries cached. ``ENTITIES``, ``TRACKS``, ``EVENTS`` and ``OBSERVATIONS`` name a whole table (any
+dataset): tracks of vessels, for one, may come from any dataset's feed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from citybrain.store import facets
+
+ENTITIES, TRACKS, EVENTS, OBSERVATIONS = "entities", "tracks", "events", "observations"
+ANCHOR = facets.ANCHOR
+#: Dimension tables only (regions, basemap, indicators, datasets, coverage, targets): a build changes them.
+DIMENSIONS: tuple[str, ...] = ()
+
+_OWNERS: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def _owners(store: Any) -> dict[str, str]:
+    """Indicator id → its dataset, once per build of the store in this process."""
+    key = (str(store.path), store.facet("base"))
+    hit = _OWNERS.get(key)
+    if hit is None:
+        cur = store.snapshot()._con.cursor()  # bookkeeping, not a read a cached build depends on
+        try:
+            hit = dict(cur.execute("SELECT indicator_id, dataset FROM indicators").fetchall())
+        finally:
+            cur.close()
+        _OWNERS.clear()
+        _OWNERS[key] = hit
+    return hit
+
+
+def observations_of(store: Any, ids: Iterable[str], *more: str) -> tuple[str, ...]:
+    """The facets of the observations of indicators ``ids`` (an unknown one: every dataset's), and ``more``."""
+    owners = _owners(store)
+    out = {f"{OBSERVATIONS}:{owners[i]}" if i in owners else OBSERVATIONS for i in ids}
+    return tuple(sorted(out)) + more
+
+
+def events_of(dataset: str) -> str:
+    """The facet of one dataset's events."""
+    return f"{EVENTS}:{dataset}"
