@@ -138,9 +138,11 @@ def request_memo(key: str, build: Callable[[], Any]) -> Any:
     if memo is None:
         return build()
     key = f"request:{key}"
-    if key not in memo:
-        memo[key] = build()
-    return memo[key]
+    if key not in memo:  # what the build read is kept with it: a cached build that reuses it reads that too
+        memo[key] = _run(build, declared=False)
+    value, found = memo[key]
+    note_facets(found)
+    return value
 
 
 class _Build:

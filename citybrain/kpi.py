@@ -212,13 +212,17 @@ def memo(store: Store, name: str, parts: tuple[Any, ...], build: Callable[[], An
 
 
 def cached_layout(module_id: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Memoise a module's ``layout(region, lang, **query)`` per (data version, region, lang).
+    """Memoise a module's ``layout(region, lang, **query)`` per (region, lang) at the versions of what
+    it reads (``memo``).
 
-    Everything a page shows (values, "as of" times) comes from the store at its anchor, so the data
-    version in the key keeps a cached page exactly as fresh as a rebuilt one; which feeds are
-    overdue depends on the clock too, so the set of stale datasets and the minute are part of the key; other
-    query parameters are ignored by the layouts and are not part of the key. ``layout.uncached``
-    builds without the memo."""
+    Everything a page shows (values, "as of" times) comes from the store at its anchor, so the versions
+    in the key keep a cached page exactly as fresh as a rebuilt one; which feeds are overdue depends on
+    the clock too, so the set of stale datasets and the minute are part of the key; other query
+    parameters are ignored by the layouts and are not part of the key. The data version the page is
+    served at is stamped on it afterwards (``ui.page.stamp_live_version``). ``layout.uncached`` builds
+    without the memo."""
+
+    from citybrain.ui.page import stamp_live_version
 
     def deco(build: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(build)
@@ -228,8 +232,9 @@ def cached_layout(module_id: str) -> Callable[[Callable[..., Any]], Callable[...
             # staleness moves with the clock: the key holds the stale feeds and the minute, so a cached
             # page is never more than a minute behind the clock's verdict
             stale = tuple(freshness.stale_datasets(store, region, now))
-            return memo(store, f"layout.{module_id}", (region, lang, stale, f"{now:%Y%m%d%H%M}"),
+            tree = memo(store, f"layout.{module_id}", (region, lang, stale, f"{now:%Y%m%d%H%M}"),
                         lambda: build(region=region, lang=lang))
+            return stamp_live_version(tree, store)
 
         layout.uncached = build  # type: ignore[attr-defined]
         return layout

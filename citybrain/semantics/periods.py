@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from citybrain.cache import cached_query
+from citybrain.queries.reads import EVENTS, observations_of
 from citybrain.semantics import scope
 
 #: How a running indicator's value over ``[start, end]`` is computed from finer data:
@@ -36,6 +38,14 @@ def period_start(ts: Any) -> datetime:
     return pd.Timestamp(ts).to_pydatetime()
 
 
+def _same_hours_reads(store: Any, region: str, indicator: str, *_: Any) -> tuple[str, ...]:
+    src = SAME_HOURS.get(indicator)
+    if src is None:
+        return ()
+    return (EVENTS,) if src[0] == "events" else observations_of(store, src[1:])
+
+
+@cached_query(reads=_same_hours_reads)
 def same_hours(store: Any, region: str, indicator: str, start: datetime, end: datetime) -> float | None:
     """The value ``indicator`` had over ``[start, end]`` computed from its sub-period source;
     None when the indicator has none (or no data lies there)."""

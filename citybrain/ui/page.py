@@ -26,7 +26,9 @@ def page(prefix: str, title: str, intro: str, region: str, lang: str, children: 
     datasets = next((m.datasets for m in all_modules() if m.id == prefix), ())
     store = get_store()
     states = freshness.dataset_states(store, region, freshness.now())
-    return html.Div(id=f"{prefix}-page", className="cb-page dash-page", **live_attrs("page" if live else None, store),
+    # the data version is stamped on the page as it is served (``stamp_live_version``): a cached page is
+    # kept while the datasets it reads are unchanged, and it must not depend on every batch
+    return html.Div(id=f"{prefix}-page", className="cb-page dash-page", **({"data-live": "page"} if live else {}),
                     children=[
         html.Div(className="cb-heading", children=[html.H1(f"{title} · {region_name(region, lang)}"), html.P(intro)]),
         stale_note(prefix, states, datasets, lang),
@@ -38,6 +40,14 @@ def live_attrs(mode: str | None, store: Store) -> dict[str, str]:
     the page again) or "map" (move the map's present), and the data version the page was drawn from
     (the request's, ``cache.data_version``: the one its queries read)."""
     return {"data-live": mode, "data-live-version": cache.data_version(store)} if mode else {}
+
+
+def stamp_live_version(tree: Any, store: Store) -> Any:
+    """Mark a page (``page``) that follows pushed data with the data version it is served at (the
+    request's), for ``assets/live.js``; the rest of the page may come from the cache."""
+    if getattr(tree, "data-live", None):
+        setattr(tree, "data-live-version", cache.data_version(store))
+    return tree
 
 
 def section(prefix: str, key: str, title: str, children: list[Any], export: Any = None) -> html.Section:

@@ -113,4 +113,4 @@ def target_table(region: str | None, store=None, at: datetime | None = None) -> 
         rows = records(qk.target_rows(store, region))  # ~130 rows: plain dicts cost less than pandas ops
         return assess(rows, live_values(store, rows, at), at, reported_values(region))
 
-    return cache.request_memo(f"targets.table:{store.path}:{cache.data_version(store)}:{region}:{at}", build)
+    return cache.request_memo(f"targets.table:{store.path}:{store.version}:{region}:{at}", build)
