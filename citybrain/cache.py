@@ -15,6 +15,7 @@ import contextvars
 import functools
 import hashlib
 import logging
+import math
 import pickle
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -148,7 +149,7 @@ def request_memo(key: str, build: Callable[[], Any]) -> Any:
 class _Build:
     """A cached build in progress: the facets of what it has read so far."""
 
-    __slots__ = ("facets", "declared")
+    __slots__ = ("declared", "facets")
 
     def __init__(self, declared: bool) -> None:
         self.facets: set[str] = set()
@@ -299,7 +300,7 @@ def same(a: Any, b: Any) -> bool:
         return type(a) is type(b) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
     if hasattr(a, "to_plotly_json") and hasattr(b, "to_plotly_json"):
         return type(a) is type(b) and same(a.to_plotly_json(), b.to_plotly_json())
-    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
         return True
     try:
         return bool(a == b)

@@ -116,7 +116,7 @@ _DEFS: dict[str, dict[str, Indicator]] = {}
 
 
 def definitions(store: Store) -> dict[str, Indicator]:
-    """Every indicator's definition, by id (built once per data version in this process)."""
+    """Every indicator's definition, by id (built once per build of the store in this process: indicators are dimensions)."""
     version = store.facet("base")  # the indicators are dimensions: only a build changes them
     hit = _DEFS.get(version)
     if hit is not None:
@@ -236,7 +236,10 @@ def cached_layout(module_id: str) -> Callable[[Callable[..., Any]], Callable[...
                         lambda: build(region=region, lang=lang))
             return stamp_live_version(tree, store)
 
-        layout.uncached = build  # type: ignore[attr-defined]
+        def uncached(region: str | None = None, lang: str | None = None, **q: Any) -> Any:
+            return stamp_live_version(build(region=region, lang=lang, **q), get_store())
+
+        layout.uncached = uncached  # type: ignore[attr-defined]
         return layout
 
     return deco

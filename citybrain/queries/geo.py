@@ -2,7 +2,8 @@
 
 Every function takes the ``Store`` first, binds every value, returns ``Columns`` (named numpy arrays,
 the cheapest fetch: the layers work on a few thousand rows, where a DataFrame costs more than the
-query; geometry as WKB bytes, WGS-84) and is memoised by data version. "A region" is the one scope of
+query; geometry as WKB bytes, WGS-84) and is memoised by the versions of what it reads
+(``citybrain.queries.reads``). "A region" is the one scope of
 ``citybrain.semantics.scope``: the region and its districts; a city's own rows (Zhoushan's fleet is
 stored under 330900) belong to the city, not to its districts.
 """

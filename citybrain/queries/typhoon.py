@@ -1,7 +1,7 @@
 """Queries of typhoon defence: the stored best tracks with their wind radii, and the places of a
 region whose exposure matters (towns, fishing ports, shelters, reservoirs).
 
-Bound parameters only; memoised by data version. Times are China Standard Time, naive.
+Bound parameters only; memoised by data version (they declare no facets). Times are China Standard Time, naive.
 """
 
 from __future__ import annotations

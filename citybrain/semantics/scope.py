@@ -36,7 +36,7 @@ def params(region: str) -> list[str]:
 def coverage_map(store: Any, region: str) -> dict[str, tuple[bool, str | None]]:
     """``applicable`` for every dataset the coverage table lists for ``region`` or, where it lists
     nothing for the region, for its parent (a district inherits its city's coverage). One small
-    query, memoised by data version."""
+    query of a dimension table, memoised by build."""
     from citybrain.regions import REGIONS
 
     parent = REGIONS[region].parent if region in REGIONS else None

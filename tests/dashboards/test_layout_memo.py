@@ -1,5 +1,5 @@
-"""The per-data-version layout memo and the plain-dict figures: a cached page is the page a fresh
-build gives (same JSON to the browser), per region and language, and a new data version misses."""
+"""The layout memo and the plain-dict figures: a cached page is the page a fresh build gives (same
+JSON to the browser, data version stamped), per region and language, and a change to what it read misses."""
 
 from __future__ import annotations
 
@@ -32,15 +32,31 @@ def test_memo_equals_fresh_build(mod, store):
     assert to_json(mod.layout(region="330225", lang="zh")) != to_json(mod.layout(region="330225", lang="en"))
 
 
-def test_memo_key_carries_data_version(store, monkeypatch):
-    from citybrain import kpi
+def test_memo_key_carries_the_versions_of_what_it_read(store, monkeypatch):
+    from citybrain import kpi, queries
 
     calls = []
-    build = lambda: calls.append(1) or {"n": len(calls)}  # noqa: E731
-    assert kpi.memo(store, "test.memo", ("x",), build) == {"n": 1}
-    assert kpi.memo(store, "test.memo", ("x",), build) == {"n": 1}
-    monkeypatch.setattr(type(store), "version", property(lambda self: "another-version"))
-    assert kpi.memo(store, "test.memo", ("x",), build) == {"n": 2}
+
+    def own_read():  # a read of the store of its own: the value depends on the whole store
+        calls.append(1)
+        store.scalar("SELECT 1")
+        return {"n": len(calls)}
+
+    dims = []
+
+    def definitions_only():  # reads a dimension table through its query: only a build changes it
+        dims.append(1)
+        queries.indicators(store)
+        return {"n": len(dims)}
+
+    assert kpi.memo(store, "test.memo", ("x",), own_read) == {"n": 1}
+    assert kpi.memo(store, "test.memo", ("x",), own_read) == {"n": 1}
+    assert kpi.memo(store, "test.dims", ("x",), definitions_only) == {"n": 1}
+    monkeypatch.setattr(type(store), "version", property(lambda self: "another-version"))  # a batch
+    assert kpi.memo(store, "test.memo", ("x",), own_read) == {"n": 2}
+    assert kpi.memo(store, "test.dims", ("x",), definitions_only) == {"n": 1}, "a batch leaves dimensions cached"
+    monkeypatch.setattr(type(store), "facet", lambda self, name: f"rebuilt-{name}")  # a new build
+    assert kpi.memo(store, "test.dims", ("x",), definitions_only) == {"n": 2}
 
 
 def test_figures_are_plain_dicts(store):

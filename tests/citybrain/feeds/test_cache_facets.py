@@ -28,16 +28,16 @@ REGIONS = ("330225", "330900")
 
 #: Late batches of every kind (inside each dataset's lateness window, before the store's now).
 LATE = {
-    "observations": ("water", "indicator_id,region_code,entity_id,ts,value,quality\n"
-                              f"water_level,330225,WS-330225-01,{at(-40)[:-2]}13,35.5,good\n"
-                              f"rainfall_1h,330225,,{at(-40)[:-2]}13,88.0,good\n"),
-    "tracks": ("fisheries", "id,ts,lon,lat,speed,heading,status\n"
-                            f"{VESSELS[0]},{at(-2)[:-2]}17,123.10,30.30,1.5,10,alarm_lost_contact\n"),
+    "observations": ("water", ("indicator_id,region_code,entity_id,ts,value,quality\n"
+                               f"water_level,330225,WS-330225-01,{at(-40)[:-2]}13,35.5,good\n"
+                               f"rainfall_1h,330225,,{at(-40)[:-2]}13,88.0,good\n")),
+    "tracks": ("fisheries", ("id,ts,lon,lat,speed,heading,status\n"
+                             f"{VESSELS[0]},{at(-2)[:-2]}17,123.10,30.30,1.5,10,alarm_lost_contact\n")),
     "events": ("emergency", '{"event_id":"LATE-EV-1","ts":"' + at(-30) + '","status":"reported","kind":"fire",'
                             '"region_code":"330225","title_zh":"迟报火情","severity":"major","lon":121.87,"lat":29.48}\n'
                             '{"event_id":"' + OPEN_INCIDENT + '","ts":"' + at(-1) + '","status":"on_scene"}\n'),
-    "entities": ("emergency", "entity_id,kind,name_zh,region_code,lon,lat,properties\n"
-                              "LATE-SHELTER-1,shelter,迟报避灾点,330225,121.88,29.47,\"{\"\"capacity\"\": 300}\"\n"),
+    "entities": ("emergency", ("entity_id,kind,name_zh,region_code,lon,lat,properties\n"
+                               "LATE-SHELTER-1,shelter,迟报避灾点,330225,121.88,29.47,\"{\"\"capacity\"\": 300}\"\n")),
 }
 MEDIA = {"events": "application/x-ndjson"}
 
