@@ -321,6 +321,8 @@ def main() -> None:
     ap.add_argument("--warmup-seconds", type=float, default=20.0, help="readers before the idle phase, not counted")
     ap.add_argument("--only", default="", help="datasets to build, comma-separated (default: all; the cockpit "
                                                "needs every dataset)")
+    ap.add_argument("--feeds", default="mqtt,http", help="which feeds send during the load phase (default both; "
+                                                         "one alone shows what each costs the readers)")
     ap.add_argument("--walls", type=int, default=8)
     ap.add_argument("--leaders", type=int, default=4)
     ap.add_argument("--chunk", type=int, default=50, help="vessel positions per MQTT message (1: one each)")
@@ -373,9 +375,11 @@ def main() -> None:
         phases: dict[str, float] = {}
         cpu: dict[str, float] = {}
         sent: dict[str, dict] = {"mqtt": {}, "http": {}}
-        feeders = [threading.Thread(target=mqtt_feed, args=(run, broker.port, vessels, args.chunk, sent["mqtt"]),
-                                    daemon=True),
-                   threading.Thread(target=http_feed, args=(run, token, pairs, sent["http"]), daemon=True)]
+        feeders = [th for name, th in (
+            ("mqtt", threading.Thread(target=mqtt_feed, args=(run, broker.port, vessels, args.chunk, sent["mqtt"]),
+                                      daemon=True)),
+            ("http", threading.Thread(target=http_feed, args=(run, token, pairs, sent["http"]), daemon=True)))
+            if name in args.feeds.split(",")]
         for phase, secs in (("warmup", args.warmup_seconds), ("idle", args.idle_seconds), ("load", args.seconds)):
             run.phase, t0, c0 = phase, time.monotonic(), time.process_time()
             for th in feeders if phase == "load" else []:
