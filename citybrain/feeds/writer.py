@@ -160,12 +160,15 @@ def apply(con: duckdb.DuckDBPyConnection, batch: Batch, version: str, pw: parts.
                  batch.loaded_at, batch.rows, f"{batch.kind}; archived as {batch.archived_as}"])
     new = chain_version(version, batch.sha256)
     con.execute("UPDATE meta SET value = ? WHERE key = 'data_version'", [new])
-    facets.bump(con, facets.of_batch(batch.kind, batch.dataset), new)
+    newest = None
     if batch.kind != "entities":
-        latest = con.execute("SELECT max(ts) FROM read_parquet(?)", [str(batch.rows_path)]).fetchone()[0]
+        newest = con.execute("SELECT max(ts) FROM read_parquet(?)", [str(batch.rows_path)]).fetchone()[0]
+    facets.bump(con, facets.of_batch(batch.kind, batch.dataset), new,
+                newest if batch.kind in facets.TIMED else None)
+    if newest is not None:
         # to the minute: a 30-second position feed shows on the screens at once, not at the next
         # 5-minute step (the map labels positions by the minute)
-        latest = latest.replace(second=0, microsecond=0)
+        latest = newest.replace(second=0, microsecond=0)
         old = con.execute("SELECT value FROM meta WHERE key = 'anchor'").fetchall()
         if not old or latest > datetime.fromisoformat(old[0][0]):  # the store's 'now' follows live data
             con.execute("INSERT OR REPLACE INTO meta VALUES ('anchor', ?)", [latest.isoformat()])

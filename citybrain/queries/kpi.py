@@ -22,9 +22,31 @@ def _in(col: str = "region_code") -> str:
     return scope.sql(col)
 
 
-@cached_query(reads=lambda store, region, ids, *a, **k: observations_of(store, ids))
+def data_now(store: Store, names: tuple[str, ...], at: datetime) -> datetime:
+    """``at``, or the newest row time of the facets ``names`` if that is earlier: a query of the rows up
+    to ``at`` gives the same answer then, and it stays cached while other feeds move the store's now
+    (``citybrain.store.facets``). ``at`` itself when any facet's newest time is unknown."""
+    newest = [store.newest(f) for f in names]
+    if not newest or any(n is None for n in newest):
+        return at
+    return min(at, max(newest))  # type: ignore[type-var]
+
+
 def snapshot(store: Store, region: str, ids: tuple[str, ...], at: datetime) -> pd.DataFrame:
-    """Per indicator (region level): latest value and time, and the values a day and a week before."""
+    """Per indicator (region level): latest value and time, and the values a day and a week before, at
+    ``at`` (asked at the indicators' newest data when that is earlier: the same rows, ``data_now``)."""
+    return _snapshot(store, region, ids, data_now(store, observations_of(store, ids), at))
+
+
+def _snapshot_uncached(store: Store, region: str, ids: tuple[str, ...], at: datetime) -> pd.DataFrame:
+    return _snapshot.uncached(store, region, ids, data_now(store, observations_of(store, ids), at))
+
+
+snapshot.uncached = _snapshot_uncached  # type: ignore[attr-defined]
+
+
+@cached_query(reads=lambda store, region, ids, *a, **k: observations_of(store, ids))
+def _snapshot(store: Store, region: str, ids: tuple[str, ...], at: datetime) -> pd.DataFrame:
     return store.df("""
         WITH s AS (SELECT indicator_id, ts, value, quality FROM observations
                    WHERE region_code = ? AND entity_id IS NULL AND list_contains(?, indicator_id)
@@ -35,9 +57,14 @@ def snapshot(store: Store, region: str, ids: tuple[str, ...], at: datetime) -> p
         FROM s GROUP BY indicator_id ORDER BY indicator_id""", [region, list(ids), at, at])
 
 
-@cached_query(reads=lambda store, region, ids, *a, **k: observations_of(store, ids))
 def sparks(store: Store, region: str, ids: tuple[str, ...], at: datetime, days: int = 7) -> pd.DataFrame:
-    """Hourly means of region-level series over the ``days`` before ``at`` (for sparklines)."""
+    """Hourly means of region-level series over the ``days`` before ``at`` (for sparklines): before the
+    series' newest data when that is earlier (``data_now``), so a sparkline ends where its data ends."""
+    return _sparks(store, region, ids, data_now(store, observations_of(store, ids), at), days)
+
+
+@cached_query(reads=lambda store, region, ids, *a, **k: observations_of(store, ids))
+def _sparks(store: Store, region: str, ids: tuple[str, ...], at: datetime, days: int = 7) -> pd.DataFrame:
     return store.df("""
         SELECT indicator_id, time_bucket(INTERVAL 1 HOUR, ts) AS ts, avg(value) AS value
         FROM observations

@@ -332,6 +332,7 @@ def _build_into(con: duckdb.DuckDBPyConnection, manifests: list[Manifest], setti
         con.execute("INSERT INTO meta VALUES (?, ?)", [k, v])
     facets.start(con, version)
     parts.define_views(con, pw.target)
+    facets.record_newest(con)
     return version, rows
 
 

@@ -20,6 +20,7 @@ import contextvars
 import logging
 import os
 import threading
+from datetime import datetime
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -106,16 +107,20 @@ class Snapshot(Reader):
     """One versioned store file, open read-only: every query reads this file and no other."""
 
     def __init__(self, path: Path, file: str, con: duckdb.DuckDBPyConnection, version: str,
-                 facet_versions: dict[str, str] | None = None) -> None:
+                 recorded: tuple[dict[str, str], dict[str, datetime]] | None = None) -> None:
         self.path = path  # the store link this file was reached through
         self.file = file  # the versioned file itself
         self.version = version
         self._con = con
-        self._facets = facet_versions or {}
+        self._facets, self._newest = recorded or ({}, {})
 
     def facet(self, name: str) -> str:
         """The version of one facet of this file (``citybrain.store.facets``)."""
         return facets.version_of(self._facets, name, self.version)
+
+    def newest(self, name: str) -> datetime | None:
+        """The newest row time of a time-stamped facet (None if unknown: no rows, or an older store)."""
+        return self._newest.get(name)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A fresh cursor on this file (thread-safe; never shares a pending result)."""
@@ -216,6 +221,10 @@ class Store(Reader):
     def facet(self, name: str) -> str:
         """The version of one facet of the snapshot served (``citybrain.store.facets``)."""
         return self.snapshot().facet(name)
+
+    def newest(self, name: str) -> datetime | None:
+        """The newest row time of a time-stamped facet of the snapshot served."""
+        return self.snapshot().newest(name)
 
     @property
     def version(self) -> str:

@@ -20,7 +20,7 @@ from citybrain.registry import all_modules
 from citybrain.semantics.alarms import alarm_set
 from citybrain.store import get_store
 from layers.registry import all_layers
-from tests.citybrain.feeds.conftest import OPEN_INCIDENT, VESSELS, at, stored
+from tests.citybrain.feeds.conftest import OPEN_INCIDENT, VESSELS, at, stored, tracks_csv
 from tests.citybrain.feeds.test_http import push
 from tests.conftest import TEST_ANCHOR
 
@@ -133,3 +133,13 @@ def test_a_batch_expires_only_what_reads_its_dataset(plain, store, monkeypatch):
         moved = qk.vessel_status(st, "330900", vessels_at)
         assert len(ran) == before + 1, "fisheries: built again"
         assert moved.set_index("entity_id").loc[VESSELS[0], "status"] == "alarm_lost_contact"
+        # a fresh fisheries batch moves the store's now; the water cards at the new now are the same rows
+        cards = qk.snapshot(st, "330225", ids, TEST_ANCHOR)
+        before = len(ran)
+        assert push(client, "fisheries", tracks_csv(3).encode(), "tracks").status_code == 200
+        now = datetime.fromisoformat(stored(store, "SELECT value FROM meta WHERE key = 'anchor'")[0][0])
+        assert now > TEST_ANCHOR, "the store's now followed the fleet"
+        assert qk.snapshot(st, "330225", ids, now).equals(cards) and len(ran) == before, \
+            "water cards at the new now: asked at the water data's newest time, still cached"
+        assert qk.snapshot.uncached(st, "330225", ids, now).equals(cards)
+        assert qk.vessel_status(st, "330900", now) is not None and len(ran) == before + 1
