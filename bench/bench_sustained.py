@@ -299,7 +299,7 @@ def report(run: Run, phases: dict[str, float], sent: dict, got: dict, tmp: Path,
                 [[k, len(v), pct(v, 50), pct(v, 95), max(v, default=float("nan"))] for k, v in feeds.items()])
     v = run.versions
     print(f"data versions the walls saw: idle {len(v['idle'])}, load {len(v['load'])} (one per "
-          f"{phases['load'] / max(1, len(v['load'])):.1f} s; each new version expires every cached page and panel)")
+          f"{phases['load'] / max(1, len(v['load'])):.1f} s; each expires the cached results that read what its batch changed)")
     print("wall status answers slower than wall.js's 2.5 s timeout (a wall shows 'connection lost' after two): "
           + ", ".join(f"{ph} {sum(ms > 2500 for ms in t.get(f'wall status/{ph}', []))}" for ph in ("idle", "load")))
     errs = {k: v for k, v in run.rec.errors.items() if v}
