@@ -103,8 +103,9 @@ def request_scope() -> Iterator[dict[str, Any]]:
 
 def data_version(store: Any) -> str:
     """``store.version``, read once per request scope (one request answers from one data version;
-    outside a scope, on every call); a cached build that asks for it depends on the whole store. A ``Store`` pins its file for the scope too, so the version
-    named here is also the file every query of the scope reads."""
+    outside a scope, on every call); a cached build that asks for it depends on the whole store. A
+    ``Store`` pins its file for the scope too, so the version named here is also the file every query
+    of the scope reads."""
     note_facets((ALL,))
     memo = _request_memo.get()
     if memo is None:

@@ -116,7 +116,8 @@ _DEFS: dict[str, dict[str, Indicator]] = {}
 
 
 def definitions(store: Store) -> dict[str, Indicator]:
-    """Every indicator's definition, by id (built once per build of the store in this process: indicators are dimensions)."""
+    """Every indicator's definition, by id (built once per build of the store in this process: the
+    indicators are a dimension table)."""
     version = store.facet("base")  # the indicators are dimensions: only a build changes them
     hit = _DEFS.get(version)
     if hit is not None:
@@ -259,7 +260,8 @@ _ANCHOR: dict[str, datetime] = {}
 
 
 def _anchor(store: Store) -> datetime:
-    """``queries.anchor`` once per version of the anchor facet in this process, so a page build does not re-read the meta table per helper."""
+    """``queries.anchor`` once per version of the anchor facet in this process, so a page build does not
+    re-read the meta table per helper."""
     version = store.facet(ANCHOR)
     cache.note_facets((ANCHOR,))  # a cached build that asks for 'now' depends on it
     hit = _ANCHOR.get(version)

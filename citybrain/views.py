@@ -8,8 +8,8 @@ same function serves them as JSON (``{"rows": [...]}``), CSV and Parquet under
 points there (``export``), so a download holds exactly what the table shows. Views about places
 carry ``entity_id`` and ``status`` columns (the map's GeoJSON says the same status for the same id).
 
-Most views read the analytic store (``ctx.store``) and are memoised by the versions of what they read. A view of what
-people wrote — work orders, the duty log — reads the operational database (``ctx.ops``, the app's
+Most views read the analytic store (``ctx.store``) and are memoised by the versions of what they
+read. A view of what people wrote — work orders, the duty log — reads the operational database (``ctx.ops``, the app's
 ``citybrain.ops`` engine) and says so (``source="ops"``): that database has no data version, so its
 rows are read afresh on every call, the page's and the download's alike.
 """
@@ -82,8 +82,8 @@ def reader(module_id: str, store: Store, region: str, lang: str, at: datetime) -
 
 
 def rows(module_id: str, view: View, store: Store, region: str, lang: str, at: datetime) -> pd.DataFrame:
-    """The rows of ``view`` (memoised by the versions of what they read, region, language, moment and clock minute: a
-    view may say whether a feed is overdue, which moves with the clock); a view of the operational
+    """The rows of ``view`` (memoised by the versions of what they read, region, language, moment and
+    clock minute: a view may say whether a feed is overdue, which moves with the clock); a view of the operational
     database is read afresh (``ctx.ops`` is the app's engine, migrated)."""
     from citybrain.semantics.freshness import now
 

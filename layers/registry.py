@@ -50,8 +50,8 @@ def _features(store, layer_id: str, region: str, at, window_h: float = 24.0, tra
 
 
 def cached_features(store, layer_id: str, region: str, at, window_h: float = 24.0, track_id: str | None = None):
-    """A layer's features for a region and time, memoised by the versions of what they read (the replay revisits times);
-    a live layer's (``Layer.live``: read from the operational database) are read on every call."""
+    """A layer's features for a region and time, memoised by the versions of what they read (the replay
+    revisits times); a live layer's (``Layer.live``: read from the operational database) are read on every call."""
     fn = _features.uncached if get(layer_id).live else _features  # type: ignore[attr-defined]
     return fn(store, layer_id, region, at, window_h, track_id)
 
@@ -66,8 +66,8 @@ def trace_digest(trace: dict[str, Any]) -> str:
 
 def cached_traces(store, layer_id: str, region: str, at, window_h: float, track_id: str | None, lang: str,
                   sublayers: tuple[str, ...], compact: bool = False) -> tuple[list[dict[str, Any]], list[str]]:
-    """A layer's traces as JSON-ready dicts and their digests, memoised by the versions of what they read and by everything
-    they depend on (region, time, window, typhoon track, language, sub-layers, compact); a live layer's
+    """A layer's traces as JSON-ready dicts and their digests, memoised by the versions of what they read
+    and by everything they depend on (region, time, window, typhoon track, language, sub-layers, compact); a live layer's
     are drawn on every call."""
     fn = _traces.uncached if get(layer_id).live else _traces  # type: ignore[attr-defined]
     return fn(store, layer_id, region, at, window_h, track_id, lang, sublayers, compact)
@@ -87,8 +87,8 @@ def _traces(store, layer_id: str, region: str, at, window_h: float, track_id: st
 
 @cached_query
 def cached_map_layers(store, layer_id: str, region: str, at) -> list[dict[str, Any]]:
-    """A layer's MapLibre GeoJSON layers (the boundaries' simplified land) for a region, memoised by what they read
-    (they depend on the region only: the slider moving never rebuilds them)."""
+    """A layer's MapLibre GeoJSON layers (the boundaries' simplified land) for a region, memoised by what
+    they read (they depend on the region only: the slider moving never rebuilds them)."""
     from .base import LayerContext
 
     return get(layer_id).map_layers(LayerContext(store=store, region=region, at=at))

@@ -1,7 +1,7 @@
 """Queries of the KPI cockpit and the domain dashboards (bound parameters in, DataFrames out).
 
-Every function takes the ``Store`` first and is memoised by the versions of what it reads. ``at`` is the moment the
-screen shows (normally ``queries.anchor(store)``); "region" filters on entities, events and tracks
+Every function takes the ``Store`` first and is memoised by the versions of what it reads. ``at`` is
+the moment the screen shows (normally ``queries.anchor(store)``); "region" filters on entities, events and tracks
 use the one region scope (``citybrain.semantics.scope``), region-level KPI series match the region
 code exactly.
 """

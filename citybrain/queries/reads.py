@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from citybrain.store import facets
+from citybrain.store.read import unobserved
 
 ENTITIES, TRACKS, EVENTS, OBSERVATIONS = "entities", "tracks", "events", "observations"
 ANCHOR = facets.ANCHOR
@@ -26,11 +27,8 @@ def _owners(store: Any) -> dict[str, str]:
     key = (str(store.path), store.facet("base"))
     hit = _OWNERS.get(key)
     if hit is None:
-        cur = store.snapshot()._con.cursor()  # bookkeeping, not a read a cached build depends on
-        try:
-            hit = dict(cur.execute("SELECT indicator_id, dataset FROM indicators").fetchall())
-        finally:
-            cur.close()
+        with unobserved():  # bookkeeping: which facets a query will read
+            hit = dict(store.df("SELECT indicator_id, dataset FROM indicators").itertuples(index=False, name=None))
         _OWNERS.clear()
         _OWNERS[key] = hit
     return hit

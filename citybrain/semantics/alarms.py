@@ -87,7 +87,8 @@ def _layer_rows(store: Any, region: str, at: datetime, applicable: dict[str, tup
 
 @cached_query
 def alarm_set(store: Any, region: str, at: datetime) -> pd.DataFrame:
-    """The alarm set of ``region`` at ``at`` (``COLUMNS``), alarms first; memoised by the versions of what it reads (``citybrain.cache``)."""
+    """The alarm set of ``region`` at ``at`` (``COLUMNS``), alarms first; memoised by the versions of
+    what it reads (``citybrain.cache``)."""
     from citybrain.semantics import scope
 
     applicable = scope.coverage_map(store, region)

@@ -20,8 +20,8 @@ import contextvars
 import logging
 import os
 import threading
-from datetime import datetime
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +101,16 @@ def _observed() -> None:
     note = read_observer.get()
     if note is not None:
         note()
+
+
+@contextlib.contextmanager
+def unobserved() -> Iterator[None]:
+    """Reads in this block are bookkeeping (what a query will read), not reads a cached build depends on."""
+    token = read_observer.set(None)
+    try:
+        yield
+    finally:
+        read_observer.reset(token)
 
 
 class Snapshot(Reader):

@@ -1,7 +1,7 @@
 """The closed loop's KPI panel of a cockpit: four cards and tables by group, drawn from the views'
 rows (``citybrain.ops.loopviews``), each with its export.
 
-A cockpit's page is memoised by the versions of what it reads (``kpi.cached_layout``), but these views
+A cockpit's page is memoised by what it reads (``kpi.cached_layout``), but these views
 read the operational database, which moves on its own: ``attach`` adds the panel, read afresh, to
 the memoised page on every request without touching the memoised object.
 """
