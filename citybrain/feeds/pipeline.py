@@ -131,7 +131,7 @@ def ingest(dataset: str, source: Path | BinaryIO, settings: Settings | None = No
                 n = stage_rows(staged, fk, fmt, checker, rows_path, dataset=dataset, file=name)
             finally:
                 con.close()
-            release_memory()  # the chunks are gone: give their pages back before the writer sorts
+            release_memory(n)  # the chunks are gone: give their pages back before the writer sorts
             if n == 0:  # every row was already stored (a redelivery)
                 return IngestResult(dataset, name, sha, batch_id, 0, old_version, old_version, True,
                                     time.perf_counter() - started, fk.name, checker.skipped)

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from citybrain.errors import DataError
 from citybrain.feeds.check import Checker
 from citybrain.feeds.kinds import FeedKind
-from citybrain.feeds.read import chunks
+from citybrain.feeds.read import CHUNK_ROWS, chunks
 from citybrain.feeds.writer import SCHEMAS, STAGED_KEY
 from citybrain.validate import coerce_frame
 
@@ -39,13 +39,23 @@ def stage_rows(source: Path, kind: FeedKind, fmt: str, checker: Checker, rows_pa
                 out.write_table(pa.Table.from_pandas(rows[schema.names], schema=schema, preserve_index=False))
                 n += len(rows)
     if n:
-        release_memory()
+        release_memory(n)
         check_repeated_keys(rows_path, kind, dataset=dataset, file=file)
     return n
 
 
-def release_memory() -> None:
-    """Return freed heap pages to the system (glibc keeps them otherwise), so peaks do not add up."""
+#: A feed of fewer rows than this leaves too little heap behind to be worth collecting (one chunk).
+RELEASE_FROM_ROWS = CHUNK_ROWS
+
+
+def release_memory(rows: int) -> None:
+    """Return freed heap pages to the system (glibc keeps them otherwise), so peaks do not add up.
+
+    Only after a feed of at least ``RELEASE_FROM_ROWS`` rows: a full ``gc.collect()`` holds the GIL
+    for as long as it walks the heap (100 ms and more in a server worker whose caches are warm), which
+    stalls every other request of that worker, and a small push frees almost nothing."""
+    if rows < RELEASE_FROM_ROWS:
+        return
     gc.collect()
     pa.default_memory_pool().release_unused()
     try:
