@@ -17,6 +17,7 @@ import hashlib
 import logging
 import math
 import pickle
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -250,27 +251,72 @@ def memoised(store: Any, name: str, build: Callable[[], Any], reads: Iterable[st
             key = f"{name}:{_versions(store, names)}:{code}"
             value = _get(key)
             if value is None:
-                value = _run(build, declared=True)[0]
-                _put(key, value)
+                def build_declared() -> Any:
+                    built = _run(build, declared=True)[0]
+                    _put(key, built)
+                    return built
+
+                value = _single_flight(key, lambda: _get(key), build_declared)
             elif _checking():
                 _check(name, names, value, _run(build, declared=True)[0])
             note_facets(names)
             return value
         recipe_key = f"r:{name}:{_versions(store, ())}:{code}"
-        names = _get(recipe_key)
-        if names is not None:
-            value = _get(f"{name}:{_versions(store, names)}:{code}")
-            if value is not None:
-                if _checking():
-                    _check(name, names, value, _run(build, declared=False)[0])
-                note_facets(names)
-                return value
-        value, found = _run(build, declared=False)
-        if found != names:
-            _put(recipe_key, found)
-        _put(f"{name}:{_versions(store, found)}:{code}", value)
+
+        def lookup() -> tuple[Any, frozenset[str]] | None:
+            names = _get(recipe_key)
+            if names is not None:
+                value = _get(f"{name}:{_versions(store, names)}:{code}")
+                if value is not None:
+                    return value, names
+            return None
+
+        def build_tracked() -> tuple[Any, frozenset[str]]:
+            value, found = _run(build, declared=False)
+            if found != _get(recipe_key):
+                _put(recipe_key, found)
+            _put(f"{name}:{_versions(store, found)}:{code}", value)
+            return value, found
+
+        got = lookup()
+        if got is not None and _checking():
+            _check(name, got[1], got[0], _run(build, declared=False)[0])
+        if got is None:
+            got = _single_flight(f"{name}@{store.version}:{code}", lookup, build_tracked)
+        value, found = got
         note_facets(found)
         return value
+
+
+#: How long a caller waits for another thread's build of the same value before building it itself.
+FLIGHT_WAIT_S = 30.0
+#: The builds in progress in this process (by backend and key), each with the event that ends it.
+_flights: dict[tuple[int, str], threading.Event] = {}
+_flights_lock = threading.Lock()
+
+
+def _single_flight(flight: str, lookup: Callable[[], Any], build: Callable[[], Any]) -> Any:
+    """``build()`` (which caches what it builds), unless another thread of this process is building the
+    same value: then wait for it and return ``lookup()`` (or build after all if that finds nothing,
+    e.g. the build failed or the cache is off). When a batch expires a panel, the requests of all the
+    walls showing it arrive together: one builds, the others wait instead of building it again beside
+    it for the same CPU (and GIL). Entries last only while their build runs."""
+    k = (id(backend()), flight)
+    with _flights_lock:
+        done = _flights.get(k)
+        first = done is None
+        if first:
+            done = _flights[k] = threading.Event()
+    if first:
+        try:
+            return build()
+        finally:
+            with _flights_lock:
+                _flights.pop(k, None)
+            done.set()
+    done.wait(FLIGHT_WAIT_S)
+    got = lookup()
+    return got if got is not None else build()
 
 
 def _checking() -> bool:

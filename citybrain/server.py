@@ -39,7 +39,18 @@ def gunicorn_options(host: str, port: int, workers: int, accesslog: str = "-") -
         "max_requests_jitter": 500,
         "accesslog": accesslog,
         "logger_class": "citybrain.logredact.GunicornLogger",
+        "post_worker_init": follow_store,
     }
+
+
+def follow_store(worker: Any) -> None:
+    """gunicorn's ``post_worker_init``: the worker's store opens each new version in the background
+    (``Store.follow``), so no request waits for it."""
+    from citybrain.context import EXTENSION
+
+    ctx = getattr(worker.wsgi, "extensions", {}).get(EXTENSION)
+    if ctx is not None:
+        ctx.store.follow()
 
 
 def run_gunicorn(host: str, port: int, workers: int, accesslog: str = "-") -> None:

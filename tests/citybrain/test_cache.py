@@ -113,3 +113,53 @@ def test_the_app_uses_the_trimmed_filesystem_cache(tmp_path):
 
     s = Settings(db=tmp_path / "s.duckdb", cache="filesystem", cache_dir=tmp_path / "cache")
     assert isinstance(cache.make_backend(s), TrimmedFileCache)
+
+
+def test_concurrent_requests_for_one_value_build_it_once(built_store, tmp_path):
+    """Single flight: threads asking for a value another thread is building wait for it (one build),
+    whether the build declares its reads or is tracked; a failed build leaves the waiters to build."""
+    import threading
+    import time
+
+    from citybrain.app_factory import create_app
+    from citybrain.store import get_store
+
+    app = create_app(built_store.model_copy(update={"cache": "filesystem", "cache_dir": tmp_path / "c"}))
+    builds: list[str] = []
+    fail = {"first": True}
+
+    def slow(tag: str):
+        def build():
+            builds.append(tag)
+            time.sleep(0.4)
+            if tag == "failing" and fail.pop("first", False):
+                raise RuntimeError("the first build fails")
+            return get_store().scalar("SELECT count(*) FROM regions")
+        return build
+
+    def ask(name: str, tag: str, reads, out: list) -> None:
+        with app.server.test_request_context("/"), cache.request_scope():
+            try:
+                out.append(cache.memoised(get_store(), name, slow(tag), reads=reads))
+            except RuntimeError as exc:
+                out.append(exc)
+
+    for name, tag, reads in (("t:declared", "declared", ()), ("t:tracked", "tracked", None)):
+        out: list = []
+        threads = [threading.Thread(target=ask, args=(name, tag, reads, out)) for _ in range(4)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(30)
+        assert builds.count(tag) == 1, (tag, builds)
+        assert len(out) == 4 and len(set(out)) == 1 and out[0] > 0
+    out = []
+    threads = [threading.Thread(target=ask, args=("t:failing", "failing", (), out)) for _ in range(3)]
+    for th in threads:
+        th.start()
+        time.sleep(0.05)  # the first thread builds; the others wait for it
+    for th in threads:
+        th.join(30)
+    assert sum(isinstance(x, RuntimeError) for x in out) == 1
+    assert [x for x in out if not isinstance(x, RuntimeError)] and builds.count("failing") >= 2
+    assert cache._flights == {}

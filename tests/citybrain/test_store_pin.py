@@ -91,3 +91,43 @@ def test_outside_a_scope_each_query_reads_the_current_file(two_versions):
     switch_to(store.path, b)
     assert store.version == "B" and store.scalar("SELECT DISTINCT v FROM t") == "B"
 
+
+
+def test_a_follower_opens_a_new_version_before_any_request(two_versions):
+    """``Store.follow`` (what each gunicorn worker starts) opens the new file in the background, so the
+    first request after a batch does not pay for opening it."""
+    import time
+
+    store, _a, b = two_versions
+    assert store.version == "A"
+    store.follow(every_s=0.02)
+    try:
+        switch_to(store.path, b)
+        deadline = time.monotonic() + 10
+        while store.opened != "B" and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert store.opened == "B"  # opened although nobody asked for the store since the switch
+        assert store.version == "B"
+    finally:
+        store.unfollow()
+
+
+def test_gunicorn_workers_start_the_follower(built_store):
+    """``post_worker_init`` of the product's gunicorn options starts the worker's store follower."""
+    import time
+    from types import SimpleNamespace
+
+    from citybrain.app_factory import create_app
+    from citybrain.server import gunicorn_options
+
+    app = create_app(built_store.model_copy(update={"cache": "null"}))
+    store = app.server.extensions["citybrain"].store
+    assert store.opened is None
+    gunicorn_options("127.0.0.1", 0, 1)["post_worker_init"](SimpleNamespace(wsgi=app.server))
+    try:
+        deadline = time.monotonic() + 10
+        while store.opened is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert store.opened is not None
+    finally:
+        store.unfollow()
