@@ -19,7 +19,8 @@ After a warm-up (not counted) come two phases: *idle* (``--idle-seconds``, no fe
 * MQTT: 2,300 vessel positions every 30 s (the 2,260 simulated vessels and 40 new ones, region
   330225) to ``citybrain/fisheries/tracks`` at QoS 1, ``--chunk`` positions per message; each burst's
   data time is one minute after the previous one (the one-map labels positions by the minute);
-* HTTP: 100 water observations every 6 s (1,000 a minute), POSTed to ``/api/v1/ingest/water`` with a
+* HTTP: 100 water observations every 6 s (1,000 a minute; ``--http-every 60``: 1,000 in one push a
+  minute), POSTed to ``/api/v1/ingest/water`` with a
   feed token, each push at new seconds of data time;
 * a prober polling the public API until each burst or push is visible: the fisheries layer's GeoJSON
   at the burst's time (``region=330902``, whose vessels come last in each burst) and
@@ -230,26 +231,28 @@ def mqtt_feed(run: Run, port: int, vessels: list[dict], chunk: int, sent: dict) 
         client.disconnect()
 
 
-def http_feed(run: Run, token: str, pairs: list[tuple], sent: dict) -> None:
+def http_feed(run: Run, token: str, pairs: list[tuple], sent: dict, every: float) -> None:
+    """1,000 water observations a minute: one push every ``every`` seconds of ``1000 * every / 60`` rows."""
     rng = random.Random(13)
+    n = round(1000 * every / 60)
     head = "indicator_id,region_code,entity_id,ts,value,quality\n"
     with requests.Session() as s:
         k, start = 0, time.monotonic()
         while not run.feed_stop.is_set():
-            t0 = ANCHOR + timedelta(seconds=6 * k + 1)
+            t0 = ANCHOR + timedelta(seconds=every * k + 1)
             lines = [f"{ind},{reg},{ent},{t0 + timedelta(seconds=i // len(pairs)):%Y-%m-%dT%H:%M:%S},"
                      f"{val * rng.uniform(0.99, 1.01):.3f},good\n"
-                     for i, (ind, reg, ent, val) in ((i, pairs[i % len(pairs)]) for i in range(100))]
+                     for i, (ind, reg, ent, val) in ((i, pairs[i % len(pairs)]) for i in range(n))]
             sent[t0] = len(lines)
             now = time.monotonic()
             run.probe("http", now, f"/api/v1/observations?from={t0:%Y-%m-%dT%H:%M:%S}"
-                                   f"&to={t0 + timedelta(seconds=6):%Y-%m-%dT%H:%M:%S}",
+                                   f"&to={t0 + timedelta(seconds=every):%Y-%m-%dT%H:%M:%S}",
                       lambda page, n=len(lines): len(page["rows"]) == n)
             run.rec.request(s, "http push", "POST", f"{run.base}/api/v1/ingest/water?kind=observations",
                             data=(head + "".join(lines)).encode(),
                             headers={"Content-Type": "text/csv", "Authorization": f"Bearer {token}"})
             k += 1
-            run.feed_stop.wait(max(0.0, start + 6 * k - time.monotonic()))
+            run.feed_stop.wait(max(0.0, start + every * k - time.monotonic()))
 
 
 # ---- the run ------------------------------------------------------------------------------------------
@@ -326,6 +329,9 @@ def main() -> None:
     ap.add_argument("--walls", type=int, default=8)
     ap.add_argument("--leaders", type=int, default=4)
     ap.add_argument("--chunk", type=int, default=50, help="vessel positions per MQTT message (1: one each)")
+    ap.add_argument("--http-every", type=float, default=6.0,
+                    help="seconds between HTTP pushes, each of 1,000 a minute's share (default 6: 100 rows; "
+                         "60: one push of 1,000 rows a minute)")
     ap.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (4 threads each)")
     ap.add_argument("--keep", action="store_true", help="keep the temp folder (store, logs) and say where")
     args = ap.parse_args()
@@ -364,8 +370,9 @@ def main() -> None:
         base = f"http://{HOST}:{port}"
         run = Run(base, requests.get(f"{base}/_dash-dependencies", timeout=60).json())
         print(f"gunicorn {args.workers} workers x 4 threads; {args.walls} walls, {args.leaders} leaders; "
-              f"{len(vessels):,} positions every 30 s over MQTT ({args.chunk} a message), 100 observations every "
-              f"6 s over HTTP; warm-up {args.warmup_seconds:.0f} s, idle {args.idle_seconds:.0f} s, "
+              f"{len(vessels):,} positions every 30 s over MQTT ({args.chunk} a message), "
+              f"{round(1000 * args.http_every / 60):,} observations every {args.http_every:g} s over HTTP; "
+              f"warm-up {args.warmup_seconds:.0f} s, idle {args.idle_seconds:.0f} s, "
               f"load {args.seconds:.0f} s", flush=True)
         readers = [threading.Thread(target=wall, args=(run, i), daemon=True) for i in range(args.walls)]
         readers += [threading.Thread(target=leader, args=(run, i), daemon=True) for i in range(args.leaders)]
@@ -378,7 +385,8 @@ def main() -> None:
         feeders = [th for name, th in (
             ("mqtt", threading.Thread(target=mqtt_feed, args=(run, broker.port, vessels, args.chunk, sent["mqtt"]),
                                       daemon=True)),
-            ("http", threading.Thread(target=http_feed, args=(run, token, pairs, sent["http"]), daemon=True)))
+            ("http", threading.Thread(target=http_feed, args=(run, token, pairs, sent["http"], args.http_every),
+                                      daemon=True)))
             if name in args.feeds.split(",")]
         for phase, secs in (("warmup", args.warmup_seconds), ("idle", args.idle_seconds), ("load", args.seconds)):
             run.phase, t0, c0 = phase, time.monotonic(), time.process_time()

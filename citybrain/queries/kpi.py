@@ -8,12 +8,14 @@ code exactly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pandas as pd
 
 from citybrain.cache import cached_query
-from citybrain.queries.reads import DIMENSIONS, ENTITIES, EVENTS, OBSERVATIONS, TRACKS, observations_of
+from citybrain.queries.core import datasets
+from citybrain.queries.reads import DIMENSIONS, ENTITIES, EVENTS, OBSERVATIONS, TRACKS, by_dataset, observations_of
 from citybrain.semantics import scope
 from citybrain.store import Store
 
@@ -34,43 +36,64 @@ def data_now(store: Store, names: tuple[str, ...], at: datetime) -> datetime:
 
 def snapshot(store: Store, region: str, ids: tuple[str, ...], at: datetime) -> pd.DataFrame:
     """Per indicator (region level): latest value and time, and the values a day and a week before, at
-    ``at`` (asked at the indicators' newest data when that is earlier: the same rows, ``data_now``)."""
-    return _snapshot(store, region, ids, data_now(store, observations_of(store, ids), at))
+    ``at`` (asked at the indicators' newest data when that is earlier: the same rows, ``data_now``).
+    Asked per owning dataset (``per_dataset``), so a batch re-reads only its own dataset's indicators."""
+    return per_dataset(store, ids, ["indicator_id"], lambda ds, group: _snapshot(
+        store, region, group, data_now(store, observations_of(store, group), at), ds))
 
 
 def _snapshot_uncached(store: Store, region: str, ids: tuple[str, ...], at: datetime) -> pd.DataFrame:
-    return _snapshot.uncached(store, region, ids, data_now(store, observations_of(store, ids), at))
+    return per_dataset(store, ids, ["indicator_id"], lambda ds, group: _snapshot.uncached(
+        store, region, group, data_now(store, observations_of(store, group), at), ds))
 
 
 snapshot.uncached = _snapshot_uncached  # type: ignore[attr-defined]
 
 
+def per_dataset(store: Store, ids: tuple[str, ...], order: list[str],
+                ask: Callable[[str | None, tuple[str, ...]], pd.DataFrame]) -> pd.DataFrame:
+    """``ask(dataset, ids of that dataset)`` for each dataset owning some of ``ids`` (``reads.by_dataset``),
+    the answers as one frame in ``order``: what one query of all ``ids`` ordered by ``order`` gives."""
+    frames = [ask(ds, group) for ds, group in by_dataset(store, ids) or [(None, ())]]
+    if len(frames) == 1:
+        return frames[0]
+    rows = [f for f in frames if len(f)] or frames[:1]
+    if len(rows) == 1:
+        return rows[0]
+    return pd.concat(rows, ignore_index=True).sort_values(order, kind="stable", ignore_index=True)
+
+
 @cached_query(reads=lambda store, region, ids, *a, **k: observations_of(store, ids))
-def _snapshot(store: Store, region: str, ids: tuple[str, ...], at: datetime) -> pd.DataFrame:
+def _snapshot(store: Store, region: str, ids: tuple[str, ...], at: datetime,
+              dataset: str | None = None) -> pd.DataFrame:
+    # ``dataset`` (the owner of every one of ``ids``) lets DuckDB skip the other datasets' parts
     return store.df("""
         WITH s AS (SELECT indicator_id, ts, value, quality FROM observations
                    WHERE region_code = ? AND entity_id IS NULL AND list_contains(?, indicator_id)
-                     AND ts <= ? AND ts > ? - INTERVAL 90 DAY)
+                     AND ts <= ? AND ts > ? - INTERVAL 90 DAY AND (?::VARCHAR IS NULL OR dataset = ?))
         SELECT indicator_id, max(ts) AS ts, arg_max(value, ts) AS value, arg_max(quality, ts) AS quality,
                arg_max(value, ts) FILTER (WHERE ts <= (SELECT max(ts) FROM s s2 WHERE s2.indicator_id = s.indicator_id) - INTERVAL 1 DAY) AS value_1d,
                arg_max(value, ts) FILTER (WHERE ts <= (SELECT max(ts) FROM s s2 WHERE s2.indicator_id = s.indicator_id) - INTERVAL 7 DAY) AS value_7d
-        FROM s GROUP BY indicator_id ORDER BY indicator_id""", [region, list(ids), at, at])
+        FROM s GROUP BY indicator_id ORDER BY indicator_id""", [region, list(ids), at, at, dataset, dataset])
 
 
 def sparks(store: Store, region: str, ids: tuple[str, ...], at: datetime, days: int = 7) -> pd.DataFrame:
     """Hourly means of region-level series over the ``days`` before ``at`` (for sparklines): before the
-    series' newest data when that is earlier (``data_now``), so a sparkline ends where its data ends."""
-    return _sparks(store, region, ids, data_now(store, observations_of(store, ids), at), days)
+    series' newest data when that is earlier (``data_now``), so a sparkline ends where its data ends.
+    Asked per owning dataset, as ``snapshot``."""
+    return per_dataset(store, ids, ["indicator_id", "ts"], lambda ds, group: _sparks(
+        store, region, group, data_now(store, observations_of(store, group), at), days, ds))
 
 
 @cached_query(reads=lambda store, region, ids, *a, **k: observations_of(store, ids))
-def _sparks(store: Store, region: str, ids: tuple[str, ...], at: datetime, days: int = 7) -> pd.DataFrame:
+def _sparks(store: Store, region: str, ids: tuple[str, ...], at: datetime, days: int = 7,
+            dataset: str | None = None) -> pd.DataFrame:
     return store.df("""
         SELECT indicator_id, time_bucket(INTERVAL 1 HOUR, ts) AS ts, avg(value) AS value
         FROM observations
         WHERE region_code = ? AND entity_id IS NULL AND list_contains(?, indicator_id)
-          AND ts > ? - to_days(?) AND ts <= ?
-        GROUP BY ALL ORDER BY indicator_id, ts""", [region, list(ids), at, days, at])
+          AND ts > ? - to_days(?) AND ts <= ? AND (?::VARCHAR IS NULL OR dataset = ?)
+        GROUP BY ALL ORDER BY indicator_id, ts""", [region, list(ids), at, days, at, dataset, dataset])
 
 
 @cached_query(reads=lambda store, indicator, *a: observations_of(store, (indicator,)))
@@ -230,13 +253,21 @@ def target_rows(store: Store, region: str | None) -> pd.DataFrame:
         GROUP BY region_code, indicator_id ORDER BY region_code, domain, indicator_id""", [region, region])
 
 
-@cached_query(reads=(OBSERVATIONS,))
 def dataset_last(store: Store, region: str) -> pd.DataFrame:
-    """Per dataset: its cadence and its newest observation in the region (freshness needs no more)."""
+    """Per dataset: its cadence and its newest observation in the region (freshness needs no more).
+    Asked per dataset, so a batch re-reads only its own dataset's newest time."""
+    frames = [_dataset_last(store, region, name) for name in datasets(store)["name"]]
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0] if frames else \
+        _dataset_last(store, region, "")
+
+
+@cached_query(reads=lambda store, region, dataset: (f"{OBSERVATIONS}:{dataset}",))
+def _dataset_last(store: Store, region: str, dataset: str) -> pd.DataFrame:
+    # a plain filter on the dataset (not a correlated one) lets DuckDB skip the other datasets' parts
     return store.df(f"""
         SELECT d.name AS dataset, d.cadence_s,
-               (SELECT max(ts) FROM observations o WHERE o.dataset = d.name AND {_in('o.region_code')}) AS last_ts
-        FROM datasets d ORDER BY d.name""", [region, region])
+               (SELECT max(ts) FROM observations o WHERE o.dataset = ? AND {_in('o.region_code')}) AS last_ts
+        FROM datasets d WHERE d.name = ?""", [dataset, region, region, dataset])
 
 
 @cached_query(reads=(OBSERVATIONS, ENTITIES))

@@ -41,6 +41,16 @@ def observations_of(store: Any, ids: Iterable[str], *more: str) -> tuple[str, ..
     return tuple(sorted(out)) + more
 
 
+def by_dataset(store: Any, ids: Iterable[str]) -> list[tuple[str | None, tuple[str, ...]]]:
+    """``ids`` grouped by the dataset that owns them, datasets in name order; indicators no dataset owns
+    come last, under None. A query asked per group re-reads only the group a batch changed."""
+    owners = _owners(store)
+    groups: dict[str | None, list[str]] = {}
+    for i in ids:
+        groups.setdefault(owners.get(i), []).append(i)
+    return sorted(((d, tuple(g)) for d, g in groups.items()), key=lambda dg: (dg[0] is None, dg[0] or ""))
+
+
 def events_of(dataset: str) -> str:
     """The facet of one dataset's events."""
     return f"{EVENTS}:{dataset}"

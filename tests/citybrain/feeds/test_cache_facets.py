@@ -16,7 +16,9 @@ import pytest
 from citybrain import cache
 from citybrain.app_factory import create_app
 from citybrain.queries import datasets, kpi as qk
+from citybrain.queries.reads import by_dataset
 from citybrain.registry import all_modules
+from citybrain.semantics import scope
 from citybrain.semantics.alarms import alarm_set
 from citybrain.store import get_store
 from layers.registry import all_layers
@@ -143,3 +145,29 @@ def test_a_batch_expires_only_what_reads_its_dataset(plain, store, monkeypatch):
             "water cards at the new now: asked at the water data's newest time, still cached"
         assert qk.snapshot.uncached(st, "330225", ids, now).equals(cards)
         assert qk.vessel_status(st, "330900", now) is not None and len(ran) == before + 1
+
+
+def test_cards_are_asked_per_dataset_and_equal_one_query_of_all(plain, store, monkeypatch):
+    """The cockpit's snapshot, sparklines and freshness are asked per owning dataset: a water batch
+    re-reads the water part only, and the parts together are exactly what one query of all indicators
+    (or all datasets) gives."""
+    app, client = plain
+    ids = tuple(r[0] for r in stored(store, "SELECT indicator_id FROM indicators ORDER BY dataset DESC, indicator_id"))
+    with app.server.app_context():
+        st = get_store()
+        assert len(by_dataset(st, ids)) > 2
+        one_query = qk._snapshot.uncached(st, "330225", ids, TEST_ANCHOR)  # every dataset at once
+        assert qk.snapshot(st, "330225", ids, TEST_ANCHOR).equals(one_query)
+        assert qk.sparks(st, "330225", ids, TEST_ANCHOR).equals(qk._sparks.uncached(st, "330225", ids, TEST_ANCHOR))
+        every_dataset = st.df(f"""SELECT d.name AS dataset, d.cadence_s,
+               (SELECT max(ts) FROM observations o WHERE o.dataset = d.name AND {scope.sql('o.region_code')}) AS last_ts
+               FROM datasets d ORDER BY d.name""", ["330225", "330225"])
+        assert qk.dataset_last(st, "330225").equals(every_dataset)
+        ran = builds(monkeypatch)
+        dataset, body = LATE["observations"]
+        assert push(client, dataset, body.encode()).status_code == 200
+        after = qk.snapshot(st, "330225", ids, TEST_ANCHOR)
+        assert len(ran) == 1, "only the water part of the snapshot is asked again"
+        assert after.equals(qk._snapshot.uncached(st, "330225", ids, TEST_ANCHOR))
+        qk.dataset_last(st, "330225")
+        assert len(ran) == 2, "only water's newest time is asked again"
