@@ -416,7 +416,8 @@ def main() -> None:
         store = Store(settings.db)
         got = {"mqtt": _stored(store, "tracks", "fisheries", lambda ts: ts),
                "http": _stored(store, "observations", "water",
-                               lambda ts: ANCHOR + timedelta(seconds=int((ts - ANCHOR).total_seconds()) // 6 * 6 + 1))}
+                               lambda ts: ANCHOR + timedelta(seconds=int((ts - ANCHOR).total_seconds() - 1)
+                                                             // args.http_every * args.http_every + 1))}
         report(run, phases, sent, got, tmp, out[-1] if out else "(no output)")
     finally:
         for p in procs:
