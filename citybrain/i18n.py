@@ -212,6 +212,7 @@ SINGULAR_EN = {"cases": "case", "vessels": "vessel", "people": "person", "statio
 #: English of Chinese texts that come with the data and have no English column (the coverage
 #: table's reasons, from the manifests' ``not_applicable``), keyed by the Chinese text.
 DATA_TEXTS_EN: dict[str, str] = {
+    "本库构建时未载入该数据集": "The store was built without this dataset",
     "利辛县为内陆县，无海洋捕捞渔业，也无渔港": "Lixin is an inland county: no sea fishing and no fishing port",
     "即墨区沿海，有渔港和海洋捕捞渔业，但本数据集暂未覆盖（仅收录象山、舟山）":
         "Jimo is coastal with fishing ports, but this dataset does not cover it yet (Xiangshan and Zhoushan only)",

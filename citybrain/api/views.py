@@ -28,11 +28,26 @@ LANG = Param("lang", "enum", "Language of titles and texts in the rows.", enum=(
 ENCODING = Param("encoding", "enum", "CSV text encoding.", enum=("utf-8", "gbk"), default="utf-8")
 
 
+def _rows(module_id: str, view: View, store: Any, region: str, lang: str, at: Any) -> Any:
+    """The view's rows; a 404 naming the dataset where the store was built without one the module
+    needs (``citybrain build --only``), rather than the missing key it tripped on."""
+    try:
+        return rows(module_id, view, store, region, lang, at)
+    except LookupError:
+        from citybrain.registry import all_modules
+
+        needs = next((m.datasets for m in all_modules() if m.id == module_id), ())
+        missing = [d for d in needs if kpi.applicable(store, region, d)[1] == kpi.NOT_LOADED]
+        if missing:
+            raise LookupError(("dataset", missing[0])) from None
+        raise
+
+
 def _list_view(module_id: str, views: tuple[View, ...]):
     def list_views():
         v = parse(request.args, [REGION, LANG])
         store, region, lang, at = kpi.resolve(v["region"], v["lang"])
-        out = [{"id": vw.id, "title": vw.title(lang), "rows": int(len(rows(module_id, vw, store, region, lang, at))),
+        out = [{"id": vw.id, "title": vw.title(lang), "rows": int(len(_rows(module_id, vw, store, region, lang, at))),
                 "json": url(module_id, vw.id, region, lang, "json"), "csv": url(module_id, vw.id, region, lang, "csv"),
                 "parquet": url(module_id, vw.id, region, lang, "parquet")} for vw in views]
         resp = jsonify(dashboard=module_id, region=region, lang=lang, at=at.isoformat(), data_version=store.version,
@@ -52,7 +67,7 @@ def _file_view(module_id: str, view: View, fmt: str):
         version = store.version
         headers = {"X-Data-Version": version}
         if fmt == "json":
-            frame = rows(module_id, view, store, region, lang, at)
+            frame = _rows(module_id, view, store, region, lang, at)
             limit = bulk_rule(current_app.config["CITYBRAIN_SETTINGS"], getattr(g, "role", None)).rows
             shown = frame if limit is None else frame.head(limit)
             body = {"dashboard": module_id, "view": view.id, "title": view.title(lang), "region": region, "lang": lang,
@@ -63,7 +78,7 @@ def _file_view(module_id: str, view: View, fmt: str):
         stats = ExportStats()
         what = {**_who(), "what": f"view {module_id}/{view.id}", "format": fmt,
                 "filters": {"region": region, "lang": lang}, "data_version": version}
-        frame = rows(module_id, view, store, region, lang, at)
+        frame = _rows(module_id, view, store, region, lang, at)
         stats.rows = int(len(frame))
         body = csv_bytes(frame, v["encoding"]) if fmt == "csv" else parquet_bytes(frame)
         stream = audit.audited(_chunks(body, stats), what, stats)
