@@ -23,7 +23,7 @@ import pandas as pd
 
 from citybrain import cache, queries
 
-from citybrain.i18n import register
+from citybrain.i18n import register, t
 from citybrain.queries import kpi as qk
 from citybrain.semantics import freshness, periods, scope
 from citybrain.semantics import status as sem_status
@@ -47,6 +47,7 @@ register({
     "kpi.range.1d": ("近24小时", "24 h"), "kpi.range.7d": ("近7天", "7 days"),
     "kpi.range.30d": ("近30天", "30 days"), "kpi.range.90d": ("近90天", "90 days"),
     "kpi.na": ("本地区不适用", "Not applicable in this region"),
+    "kpi.not_loaded": ("数据集未载入", "Dataset not loaded"),
     "kpi.empty": ("所选时段无数据", "No data in the selected period"),
 })
 
@@ -92,8 +93,6 @@ class KpiValue:
 
     def asof_text(self, lang: str) -> str:
         """'截至 12-02 09:00', or for a running period '今日截至 09:10（进行中）' (the one wording)."""
-        from citybrain.i18n import t
-
         if self.running and self.at is not None:
             return t("kpi.running", lang).format(t=f"{self.at:%H:%M}")
         when = pd.Timestamp(self.ts).strftime("%m-%d %H:%M") if self.ts is not None else "—"
@@ -274,6 +273,11 @@ def _anchor(store: Store) -> datetime:
 
 #: The reason a page or panel gives for a dataset the store was built without (``build --only``).
 NOT_LOADED = "本库构建时未载入该数据集"
+
+
+def na_title(reason: str | None, lang: str) -> str:
+    """The headline of a 'not here' panel: not applicable in the region, or not loaded at all."""
+    return t("kpi.not_loaded" if reason == NOT_LOADED else "kpi.na", lang)
 
 
 def applicable(store: Store, region: str, dataset: str) -> tuple[bool, str | None]:

@@ -23,7 +23,8 @@ def main(log_level: str | None) -> None:
 
 @main.command()
 @click.option("--db", type=click.Path(dir_okay=False), default=None, help="Store file (default: CITYBRAIN_DB).")
-@click.option("--only", multiple=True, help="Build only these datasets (and keep nothing else).")
+@click.option("--only", multiple=True,
+              help="Build only these datasets, comma-separated or repeated (and keep nothing else).")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.option("--days", type=click.IntRange(1, 400), default=None,
               help="Days of simulated history of vessel positions and traffic counts (default: "
@@ -36,12 +37,13 @@ def build(db: str | None, only: tuple[str, ...], no_progress: bool, days: int | 
     if days is not None:
         settings = settings.model_copy(update={"history_days": days})
     try:
-        res = build_store(settings, target=db, progress=not no_progress, only=list(only) or None)
+        names = [n.strip() for o in only for n in o.split(",") if n.strip()]
+        res = build_store(settings, target=db, progress=not no_progress, only=names or None)
     except (DataError, ManifestError) as exc:
         click.secho(f"build failed, the previous store is unchanged: {exc}", fg="red", err=True)
         sys.exit(2)
     click.echo(f"store: {res.path}  version {res.data_version}  in {res.seconds:.1f} s")
-    width = max(len(n) for n in res.rows)
+    width = max((len(n) for n in res.rows), default=0)
     for name, tables in res.rows.items():
         detail = ", ".join(f"{t} {n:,}" for t, n in tables.items() if n)
         click.echo(f"  {name:<{width}}  {sum(tables.values()):>10,} rows  ({detail})")

@@ -36,7 +36,7 @@ from citybrain.store import facets, parts, restricted, tables
 from citybrain.store.files import CST, TMP_PREFIX, fsync, switch, writer_lock
 from citybrain.errors import DataError
 from citybrain.geo import gcj02_to_wgs84
-from citybrain.manifest import Manifest, cadence_seconds, discover
+from citybrain.manifest import Manifest, ManifestError, cadence_seconds, discover
 from citybrain.regions import REGIONS
 from citybrain.settings import Settings, get_settings
 from citybrain.validate import check_points, read_csv_strict, read_geojson_strict
@@ -231,6 +231,10 @@ def _build_locked(settings: Settings, target: Path, progress: bool, only: list[s
     started = time.perf_counter()
     manifests = discover(settings.datasets_dir)
     if only:
+        unknown = [n for n in only if n not in {m.name for m in manifests}]
+        if unknown:  # never replace the store with one that silently lacks what was asked for
+            raise ManifestError(f"--only: no dataset named {', '.join(map(repr, unknown))} in "
+                                f"{settings.datasets_dir} (there are: {', '.join(m.name for m in manifests)})")
         manifests = [m for m in manifests if m.name in only]
     con = duckdb.connect(str(tmp))
     con.execute("SET enable_progress_bar = false")  # the build shows its own progress bar

@@ -58,9 +58,11 @@ def section(prefix: str, key: str, title: str, children: list[Any], export: Any 
 
 def not_applicable(prefix: str, reason: str | None, lang: str) -> html.Div:
     """The clear 'not applicable here' panel, with the reason from the coverage table."""
+    from citybrain.kpi import na_title
+
     return html.Div(id=f"{prefix}-na", className="kpi-na", children=[
         html.Span("ⓘ", className="kpi-na-icon", **{"aria-hidden": "true"}),
-        html.Strong(t("kpi.na", lang)), html.P(reason_text(reason, lang))])
+        html.Strong(na_title(reason, lang)), html.P(reason_text(reason, lang))])
 
 
 def not_applicable_page(prefix: str, dataset: str, region: str, lang: str) -> html.Div | None:

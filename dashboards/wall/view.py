@@ -154,8 +154,10 @@ def content(store: Store, region: str, lang: str, at: datetime, now: datetime, k
     """A panel's parts and freshness; a feed that does not apply to the region says so (coverage reason)."""
     state, last, stale = panel_state(store, region, panel, now)
     if state == "na":
-        reasons = [reason_text(kpi.applicable(store, region, d)[1], lang) for d in panel.datasets]
-        comp = html.Div(className="wall-na", children=[html.Div("ⓘ " + t("kpi.na", lang), className="wall-na-title"),
+        raw = [kpi.applicable(store, region, d)[1] for d in panel.datasets]
+        reasons = [reason_text(r, lang) for r in raw]
+        title = kpi.na_title(kpi.NOT_LOADED if raw and all(r == kpi.NOT_LOADED for r in raw) else None, lang)
+        comp = html.Div(className="wall-na", children=[html.Div("ⓘ " + title, className="wall-na-title"),
                                                        html.P("；".join(r for r in reasons if r))])
         return [panels.Part(panels.sig_of("na", reasons), comp)], state, last, stale
     return panel.render(store, region, lang, at, key), state, last, stale
