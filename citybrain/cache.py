@@ -263,8 +263,10 @@ def memoised(store: Any, name: str, build: Callable[[], Any], reads: Iterable[st
             return value
         recipe_key = f"r:{name}:{_versions(store, ())}:{code}"
 
+        recipe: list[Any] = [None]  # the recipe the last lookup found (a miss need not read it again)
+
         def lookup() -> tuple[Any, frozenset[str]] | None:
-            names = _get(recipe_key)
+            recipe[0] = names = _get(recipe_key)
             if names is not None:
                 value = _get(f"{name}:{_versions(store, names)}:{code}")
                 if value is not None:
@@ -273,7 +275,7 @@ def memoised(store: Any, name: str, build: Callable[[], Any], reads: Iterable[st
 
         def build_tracked() -> tuple[Any, frozenset[str]]:
             value, found = _run(build, declared=False)
-            if found != _get(recipe_key):
+            if found != recipe[0]:
                 _put(recipe_key, found)
             _put(f"{name}:{_versions(store, found)}:{code}", value)
             return value, found

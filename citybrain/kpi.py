@@ -271,8 +271,7 @@ def _anchor(store: Store) -> datetime:
     return hit
 
 
-#: The reason a page or panel gives for a dataset the store was built without (``build --only``).
-NOT_LOADED = "本库构建时未载入该数据集"
+NOT_LOADED = scope.NOT_LOADED
 
 
 def na_title(reason: str | None, lang: str) -> str:
@@ -281,10 +280,7 @@ def na_title(reason: str | None, lang: str) -> str:
 
 
 def applicable(store: Store, region: str, dataset: str) -> tuple[bool, str | None]:
-    """Whether ``dataset`` applies to ``region`` and, if not, the coverage table's reason; a dataset the
-    store was built without applies nowhere (``NOT_LOADED``), so its page says so instead of failing."""
-    if dataset not in set(queries.datasets(store)["name"]):
-        return False, NOT_LOADED
+    """Whether ``dataset`` applies to ``region`` and, if not, the reason (``semantics.scope.applicable``)."""
     return scope.applicable(store, region, dataset)
 
 

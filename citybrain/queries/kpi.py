@@ -38,16 +38,18 @@ def snapshot(store: Store, region: str, ids: tuple[str, ...], at: datetime) -> p
     """Per indicator (region level): latest value and time, and the values a day and a week before, at
     ``at`` (asked at the indicators' newest data when that is earlier: the same rows, ``data_now``).
     Asked per owning dataset (``per_dataset``), so a batch re-reads only its own dataset's indicators."""
-    return per_dataset(store, ids, ["indicator_id"], lambda ds, group: _snapshot(
-        store, region, group, data_now(store, observations_of(store, group), at), ds))
+    return _at_data_now(_snapshot, store, region, ids, at, ["indicator_id"])
 
 
-def _snapshot_uncached(store: Store, region: str, ids: tuple[str, ...], at: datetime) -> pd.DataFrame:
-    return per_dataset(store, ids, ["indicator_id"], lambda ds, group: _snapshot.uncached(
-        store, region, group, data_now(store, observations_of(store, group), at), ds))
+snapshot.uncached = lambda store, region, ids, at: _at_data_now(  # type: ignore[attr-defined]
+    _snapshot.uncached, store, region, ids, at, ["indicator_id"])
 
 
-snapshot.uncached = _snapshot_uncached  # type: ignore[attr-defined]
+def _at_data_now(query: Callable[..., pd.DataFrame], store: Store, region: str, ids: tuple[str, ...],
+                 at: datetime, order: list[str], *more: object) -> pd.DataFrame:
+    """``query(store, region, group, its data_now, *more, dataset)`` per owning dataset, as one frame."""
+    return per_dataset(store, ids, order, lambda ds, group: query(
+        store, region, group, data_now(store, observations_of(store, group), at), *more, ds))
 
 
 def per_dataset(store: Store, ids: tuple[str, ...], order: list[str],
@@ -81,8 +83,7 @@ def sparks(store: Store, region: str, ids: tuple[str, ...], at: datetime, days: 
     """Hourly means of region-level series over the ``days`` before ``at`` (for sparklines): before the
     series' newest data when that is earlier (``data_now``), so a sparkline ends where its data ends.
     Asked per owning dataset, as ``snapshot``."""
-    return per_dataset(store, ids, ["indicator_id", "ts"], lambda ds, group: _sparks(
-        store, region, group, data_now(store, observations_of(store, group), at), days, ds))
+    return _at_data_now(_sparks, store, region, ids, at, ["indicator_id", "ts"], days)
 
 
 @cached_query(reads=lambda store, region, ids, *a, **k: observations_of(store, ids))
@@ -257,8 +258,7 @@ def dataset_last(store: Store, region: str) -> pd.DataFrame:
     """Per dataset: its cadence and its newest observation in the region (freshness needs no more).
     Asked per dataset, so a batch re-reads only its own dataset's newest time."""
     frames = [_dataset_last(store, region, name) for name in datasets(store)["name"]]
-    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0] if frames else \
-        _dataset_last(store, region, "")
+    return pd.concat(frames, ignore_index=True) if frames else _dataset_last(store, region, "")
 
 
 @cached_query(reads=lambda store, region, dataset: (f"{OBSERVATIONS}:{dataset}",))

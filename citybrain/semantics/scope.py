@@ -54,7 +54,19 @@ def _coverage_rows(store: Any, region: str, parent: str) -> dict[str, tuple[bool
     return out
 
 
+#: The reason given for a dataset the store was built without (``citybrain build --only``).
+NOT_LOADED = "本库构建时未载入该数据集"
+
+
 def applicable(store: Any, region: str, dataset: str) -> tuple[bool, str | None]:
     """Whether ``dataset`` applies to ``region`` and, if not, the coverage table's reason; a dataset
-    the table does not list applies."""
+    the table does not list applies, and one the store was built without applies nowhere
+    (``NOT_LOADED``), so its pages, panels and layers say so instead of failing."""
+    if dataset not in _loaded(store):
+        return False, NOT_LOADED
     return coverage_map(store, region).get(dataset, (True, None))
+
+
+@cached_query(reads=())  # the datasets table: a dimension
+def _loaded(store: Any) -> frozenset[str]:
+    return frozenset(store.columns("SELECT name FROM datasets")["name"].tolist())
