@@ -16,6 +16,7 @@ from citybrain.queries import geo
 from citybrain.store import Columns, Store
 from citybrain.ui import duty, export_button
 from citybrain.semantics.status import word as status_word
+from citybrain.semantics.scope import NOT_LOADED
 from layers.base import STATUS_COLOURS, STATUS_ICONS, status_label
 from layers.registry import get
 
@@ -92,7 +93,9 @@ def legend(layer_ids: list[str], na: dict[str, str], extra: dict[str, str], lang
         layer = get(lid)
         rows: list[Any]
         if lid in na:
-            rows = [html.Li([html.Span("○ ", className="cb-icon"), t("map.na", lang), reason_text(na[lid], lang)], className="map-na")]
+            head = [] if na[lid] == NOT_LOADED else [t("map.na", lang)]  # not loaded: no region in it
+            rows = [html.Li([html.Span("○ ", className="cb-icon"), *head, reason_text(na[lid], lang)],
+                            className="map-na")]
         elif lid in no_data:
             rows = [html.Li([html.Span("○ ", className="cb-icon"), t("map.no_data", lang)], className="map-na map-no-data")]
         else:

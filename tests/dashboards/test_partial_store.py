@@ -72,3 +72,17 @@ def test_the_cli_takes_comma_separated_names(partial, tmp_path):
                                     "--only", "boundaries,water"])
     assert out.exit_code == 0, out.output
     assert "water" in out.output and "boundaries" in out.output and "traffic" not in out.output
+
+
+def test_the_map_legend_says_a_layer_is_not_loaded(partial):
+    """The one-map's legend names a layer whose dataset the store lacks without calling it 'not applicable
+    to this region'."""
+    client = partial.server.test_client()
+    body = client.get("/api/v1/layers/traffic.geojson?region=330225").get_json()
+    assert body["applicable"] is False and body["reason"] == NOT_LOADED
+    from dashboards.map.panels import legend
+
+    for lang, said, gone in (("zh", NOT_LOADED, "本地区不适用"),
+                             ("en", "The store was built without this dataset", "Not applicable")):
+        text = str([c.to_plotly_json() for c in legend(["traffic", "water"], {"traffic": NOT_LOADED}, {}, lang)])
+        assert said in text and gone not in text
