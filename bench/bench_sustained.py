@@ -256,6 +256,34 @@ def http_feed(run: Run, token: str, pairs: list[tuple], sent: dict, every: float
 
 
 # ---- the run ------------------------------------------------------------------------------------------
+def _processes() -> dict[int, tuple[int, float]]:
+    """Every process: its parent and the CPU seconds (user + system) it has used (Linux /proc)."""
+    ticks, out = os.sysconf("SC_CLK_TCK"), {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                f = (d / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            out[int(d.name)] = (int(f[1]), (int(f[11]) + int(f[12])) / ticks)
+    return out
+
+
+def _tree_cpu(procs: dict[int, tuple[int, float]], pid: int) -> float:
+    """CPU seconds of process ``pid`` and its living descendants."""
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        total += procs.get(p, (0, 0.0))[1]
+        todo += [c for c, (parent, _) in procs.items() if parent == p]
+    return total
+
+
+def _workers_cpu(procs: dict[int, tuple[int, float]], master: int) -> dict[int, float]:
+    """CPU seconds of each gunicorn worker (the master's children)."""
+    return {pid: cpu for pid, (parent, cpu) in procs.items() if parent == master}
+
+
 def _stored(store: Store, table: str, dataset: str, key) -> dict:
     got: dict = defaultdict(int)
     for ts, n in store.df(f"SELECT ts, count(*) AS n FROM {table} WHERE dataset = ? AND ts > ? GROUP BY ts",
@@ -381,6 +409,9 @@ def main() -> None:
             th.start()
         phases: dict[str, float] = {}
         cpu: dict[str, float] = {}
+        owners = {"gunicorn": procs[1].pid, "subscriber": procs[0].pid, "mosquitto": broker.proc.pid}
+        server_cpu: dict[str, dict[str, float]] = {}
+        worker_cpu: dict[str, list[float]] = {}
         sent: dict[str, dict] = {"mqtt": {}, "http": {}}
         feeders = [th for name, th in (
             ("mqtt", threading.Thread(target=mqtt_feed, args=(run, broker.port, vessels, args.chunk, sent["mqtt"]),
@@ -390,6 +421,9 @@ def main() -> None:
             if name in args.feeds.split(",")]
         for phase, secs in (("warmup", args.warmup_seconds), ("idle", args.idle_seconds), ("load", args.seconds)):
             run.phase, t0, c0 = phase, time.monotonic(), time.process_time()
+            before = _processes()
+            s0 = {name: _tree_cpu(before, pid) for name, pid in owners.items()}
+            w0 = _workers_cpu(before, owners["gunicorn"])
             for th in feeders if phase == "load" else []:
                 th.start()
             time.sleep(secs)
@@ -398,6 +432,10 @@ def main() -> None:
                 for th in feeders:
                     th.join(60)
             phases[phase], cpu[phase] = time.monotonic() - t0, time.process_time() - c0
+            after = _processes()
+            server_cpu[phase] = {name: _tree_cpu(after, pid) - s0[name] for name, pid in owners.items()}
+            w1 = _workers_cpu(after, owners["gunicorn"])
+            worker_cpu[phase] = sorted((w1[p] - w0[p] for p in w1.keys() & w0.keys()), reverse=True)
         run.phase, deadline = "drain", time.monotonic() + 60  # the last bursts may be on their way: probes go on
         while time.monotonic() < deadline and any(p["seen"] is None for p in run.probes):
             time.sleep(0.5)
@@ -412,6 +450,11 @@ def main() -> None:
         print(f"CPU of this client (its readers, feeders, probes): idle {cpu['idle'] / phases['idle']:.0%}, load "
               f"{cpu['load'] / phases['load']:.0%} of a core; gunicorn and subscriber in all: "
               f"{children.ru_utime + children.ru_stime:.0f} s over {sum(phases.values()):.0f} s")
+        for phase in ("idle", "load"):
+            print(f"CPU in the {phase} phase (share of one core): " + ", ".join(
+                f"{name} {secs / phases[phase]:.0%}" for name, secs in server_cpu[phase].items())
+                + "; the gunicorn workers' shares of it: "
+                + " / ".join(f"{w / (sum(worker_cpu[phase]) or 1):.0%}" for w in worker_cpu[phase]))
         out = (tmp / "subscribe.out").read_text(encoding="utf-8").strip().splitlines()
         store = Store(settings.db)
         got = {"mqtt": _stored(store, "tracks", "fisheries", lambda ts: ts),
