@@ -15,7 +15,8 @@ import pandas as pd
 
 from citybrain.cache import cached_query
 from citybrain.queries.core import datasets
-from citybrain.queries.reads import DIMENSIONS, ENTITIES, EVENTS, OBSERVATIONS, TRACKS, by_dataset, observations_of
+from citybrain.queries.reads import (DIMENSIONS, ENTITIES, EVENTS, OBSERVATIONS, TRACKS, by_dataset,
+                                     indicators_of, observations_of)
 from citybrain.semantics import scope
 from citybrain.store import Store
 
@@ -47,9 +48,19 @@ snapshot.uncached = lambda store, region, ids, at: _at_data_now(  # type: ignore
 
 def _at_data_now(query: Callable[..., pd.DataFrame], store: Store, region: str, ids: tuple[str, ...],
                  at: datetime, order: list[str], *more: object) -> pd.DataFrame:
-    """``query(store, region, group, its data_now, *more, dataset)`` per owning dataset, as one frame."""
-    return per_dataset(store, ids, order, lambda ds, group: query(
-        store, region, group, data_now(store, observations_of(store, group), at), *more, ds))
+    """``query(store, region, group, its data_now, *more, dataset)`` per owning dataset, as one frame.
+
+    Each dataset is asked for all of its indicators and the rows of ``group`` are kept: the cards, the
+    alarm set, the targets and the wall ask for different indicators of one dataset, and after a batch
+    one scan of that dataset (one cached result per region and time) now serves them all."""
+    def ask(ds: str | None, group: tuple[str, ...]) -> pd.DataFrame:
+        every = indicators_of(store, ds) if ds is not None else group
+        frame = query(store, region, every, data_now(store, observations_of(store, group), at), *more, ds)
+        if every == group:
+            return frame
+        return frame[frame["indicator_id"].isin(group)].reset_index(drop=True)
+
+    return per_dataset(store, ids, order, ask)
 
 
 def per_dataset(store: Store, ids: tuple[str, ...], order: list[str],

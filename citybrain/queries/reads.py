@@ -51,6 +51,11 @@ def by_dataset(store: Any, ids: Iterable[str]) -> list[tuple[str | None, tuple[s
     return sorted(((d, tuple(g)) for d, g in groups.items()), key=lambda dg: (dg[0] is None, dg[0] or ""))
 
 
+def indicators_of(store: Any, dataset: str) -> tuple[str, ...]:
+    """Every indicator ``dataset`` owns, sorted."""
+    return tuple(sorted(i for i, d in _owners(store).items() if d == dataset))
+
+
 def events_of(dataset: str) -> str:
     """The facet of one dataset's events."""
     return f"{EVENTS}:{dataset}"

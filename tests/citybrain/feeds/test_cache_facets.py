@@ -16,7 +16,7 @@ import pytest
 from citybrain import cache
 from citybrain.app_factory import create_app
 from citybrain.queries import datasets, kpi as qk
-from citybrain.queries.reads import by_dataset
+from citybrain.queries.reads import by_dataset, indicators_of
 from citybrain.registry import all_modules
 from citybrain.semantics import scope
 from citybrain.semantics.alarms import alarm_set
@@ -171,3 +171,21 @@ def test_cards_are_asked_per_dataset_and_equal_one_query_of_all(plain, store, mo
         assert after.equals(qk._snapshot.uncached(st, "330225", ids, TEST_ANCHOR))
         qk.dataset_last(st, "330225")
         assert len(ran) == 2, "only water's newest time is asked again"
+
+
+def test_one_scan_of_a_dataset_serves_every_set_of_its_indicators(plain, store, monkeypatch):
+    """The cards, the alarm set, the targets and the wall ask for different indicators of one dataset:
+    the snapshot and the sparklines read each dataset once per region and time (all its indicators)
+    and keep the rows asked for, which are exactly what a query of those indicators alone gives."""
+    app, _client = plain
+    with app.server.app_context():
+        st = get_store()
+        water = indicators_of(st, "water")
+        assert len(water) > 2
+        ran = builds(monkeypatch)
+        for ids in (water[:2], water[1:], (water[-1], water[0]), water):
+            for cached, query in ((qk.snapshot, qk._snapshot), (qk.sparks, qk._sparks)):
+                got = cached(st, "330225", ids, TEST_ANCHOR)
+                assert got.equals(query.uncached(st, "330225", ids, TEST_ANCHOR)), (ids, query)
+                assert set(got["indicator_id"]) <= set(ids)
+        assert len(ran) == 2, "one snapshot and one sparkline query of water, whatever the indicators asked"
