@@ -144,6 +144,10 @@ def _fleet(store: Store, at, n: int) -> tuple[np.ndarray, np.ndarray]:
     from citybrain.queries import geo
 
     parts = [geo.vessel_trail(store, r, at - timedelta(hours=3), at) for r in ("330225", "330900")]
+    parts = [p for p in parts if len(p["lon"])]
+    if not parts:
+        raise SystemExit(f"no vessel positions in the 3 hours before the store's now ({at:%Y-%m-%d %H:%M}): "
+                         "the fleet table needs a store whose now is the fleet's (e.g. a fresh `citybrain build`)")
     lon = np.concatenate([np.concatenate(p["lon"]).astype("float32") for p in parts])[:n]
     lat = np.concatenate([np.concatenate(p["lat"]).astype("float32") for p in parts])[:n]
     return lon, lat
