@@ -41,6 +41,9 @@ def gunicorn_options(host: str, port: int, workers: int, accesslog: str = "-") -
         # shared socket, the worker that happens to be awake wins every accept)
         "reuse_port": True,
         "on_starting": refuse_a_taken_port,
+        # no runtime control socket (gunicornc: worker count, reload, shutdown): nothing uses it, and its
+        # default path is one per user, so a second server on the host would take over the first's
+        "control_socket_disable": True,
         "max_requests": 5000,
         "max_requests_jitter": 500,
         "accesslog": accesslog,

@@ -37,6 +37,11 @@ def test_every_worker_listens_on_a_socket_of_its_own(built_store):
         assert all(len(owners) == 1 for owners in sockets), sockets  # not one socket shared by all
         owners = set().union(*sockets)
         assert len(owners) == WORKERS and server.pid not in owners  # one per worker; the master holds none
+        # and no runtime control socket (gunicorn's default is one path per user, shared by every server)
+        unix = subprocess.run(["ss", "-Hxlp"], capture_output=True, text=True, check=True).stdout
+        held = [line for line in unix.splitlines()
+                if {int(p) for p in re.findall(r"pid=(\d+)", line)} & (owners | {server.pid})]
+        assert not [line for line in held if "gunicorn.ctl" in line], held
     finally:
         server.terminate()
         server.wait(30)
