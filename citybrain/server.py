@@ -35,11 +35,11 @@ def gunicorn_options(host: str, port: int, workers: int, accesslog: str = "-") -
         "timeout": 120,
         "graceful_timeout": 20,
         "keepalive": 5,
-        # one listening socket, held by the master: not reuse_port (a socket per worker), which balances
-        # the workers better but refuses connections while a lone worker restarts (max_requests)
         # no runtime control socket (gunicornc: worker count, reload, shutdown): nothing uses it, and its
         # default path is one per user, so a second server on the host would take over the first's
         "control_socket_disable": True,
+        # no reuse_port (a socket per worker): it balances the workers better, but while a lone worker
+        # restarts (max_requests) nothing listens and connections are refused; the master's socket waits
         "max_requests": 5000,
         "max_requests_jitter": 500,
         "accesslog": accesslog,
