@@ -279,9 +279,16 @@ def _tree_cpu(procs: dict[int, tuple[int, float]], pid: int) -> float:
     return total
 
 
+def _is_warmer(pid: int) -> bool:
+    try:
+        return b"citybrain.warm" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 def _workers_cpu(procs: dict[int, tuple[int, float]], master: int) -> dict[int, float]:
-    """CPU seconds of each gunicorn worker (the master's children)."""
-    return {pid: cpu for pid, (parent, cpu) in procs.items() if parent == master}
+    """CPU seconds of each of the master's children: the gunicorn workers, and the warmer (key -1)."""
+    return {(-1 if _is_warmer(pid) else pid): cpu for pid, (parent, cpu) in procs.items() if parent == master}
 
 
 def _stored(store: Store, table: str, dataset: str, key) -> dict:
@@ -412,6 +419,7 @@ def main() -> None:
         owners = {"gunicorn": procs[1].pid, "subscriber": procs[0].pid, "mosquitto": broker.proc.pid}
         server_cpu: dict[str, dict[str, float]] = {}
         worker_cpu: dict[str, list[float]] = {}
+        warmer_cpu: dict[str, float] = {}
         sent: dict[str, dict] = {"mqtt": {}, "http": {}}
         feeders = [th for name, th in (
             ("mqtt", threading.Thread(target=mqtt_feed, args=(run, broker.port, vessels, args.chunk, sent["mqtt"]),
@@ -435,7 +443,8 @@ def main() -> None:
             after = _processes()
             server_cpu[phase] = {name: _tree_cpu(after, pid) - s0[name] for name, pid in owners.items()}
             w1 = _workers_cpu(after, owners["gunicorn"])
-            worker_cpu[phase] = sorted((w1[p] - w0[p] for p in w1.keys() & w0.keys()), reverse=True)
+            warmer_cpu[phase] = w1.get(-1, 0.0) - w0.get(-1, 0.0)
+            worker_cpu[phase] = sorted((w1[p] - w0[p] for p in w1.keys() & w0.keys() if p != -1), reverse=True)
         run.phase, deadline = "drain", time.monotonic() + 60  # the last bursts may be on their way: probes go on
         while time.monotonic() < deadline and any(p["seen"] is None for p in run.probes):
             time.sleep(0.5)
@@ -453,7 +462,8 @@ def main() -> None:
         for phase in ("idle", "load"):
             print(f"CPU in the {phase} phase (share of one core): " + ", ".join(
                 f"{name} {secs / phases[phase]:.0%}" for name, secs in server_cpu[phase].items())
-                + "; the gunicorn workers' shares of it: "
+                + f" (of which the warmer {warmer_cpu[phase] / phases[phase]:.0%})"
+                + "; the gunicorn workers' shares of the rest: "
                 + " / ".join(f"{w / (sum(worker_cpu[phase]) or 1):.0%}" for w in worker_cpu[phase]))
         out = (tmp / "subscribe.out").read_text(encoding="utf-8").strip().splitlines()
         store = Store(settings.db)

@@ -40,7 +40,8 @@ def build(settings: Settings) -> AppContext:
     from citybrain.cache import make_backend
     from citybrain.ops.db import make_engine
 
-    return AppContext(settings, Store(Path(settings.db).absolute()), make_backend(settings), make_engine(settings))
+    store = Store(Path(settings.db).absolute(), served=settings.served, lag_s=settings.warm_lag_s)
+    return AppContext(settings, store, make_backend(settings), make_engine(settings))
 
 
 def install(server: Flask, ctx: AppContext) -> None:

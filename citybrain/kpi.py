@@ -30,6 +30,8 @@ from citybrain.semantics import status as sem_status
 from citybrain.store import Store, get_store
 from citybrain.store.facets import ANCHOR
 from citybrain import context
+from citybrain.warm import kinds as warm_kinds
+from citybrain.warm import notes as warm_notes
 
 log = logging.getLogger(__name__)
 #: Live indicators that measure a planning indicator of the targets table.
@@ -224,10 +226,13 @@ def cached_layout(module_id: str) -> Callable[[Callable[..., Any]], Callable[...
 
     from citybrain.ui.page import stamp_live_version
 
+    warm_kind = f"layout:{module_id}"
+
     def deco(build: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(build)
         def layout(region: str | None = None, lang: str | None = None, **q: Any) -> Any:
             store, region, lang, _at = resolve(region, lang)
+            warm_notes.note(warm_kind, region, lang)  # the warmer rebuilds it for each new version
             now = freshness.now()
             # staleness moves with the clock: the key holds the stale feeds and the minute, so a cached
             # page is never more than a minute behind the clock's verdict
@@ -240,6 +245,7 @@ def cached_layout(module_id: str) -> Callable[[Callable[..., Any]], Callable[...
             return stamp_live_version(build(region=region, lang=lang, **q), get_store())
 
         layout.uncached = uncached  # type: ignore[attr-defined]
+        warm_kinds.register(warm_kind, lambda region, lang: layout(region, lang))
         return layout
 
     return deco

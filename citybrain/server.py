@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+
+log = logging.getLogger(__name__)
 
 
 class _Gunicorn(BaseApplication):
@@ -45,7 +54,46 @@ def gunicorn_options(host: str, port: int, workers: int, accesslog: str = "-") -
         "accesslog": accesslog,
         "logger_class": "citybrain.logredact.GunicornLogger",
         "post_worker_init": follow_store,
+        # a warmer beside the workers rebuilds what people watch before each version is served
+        "on_starting": start_warmer,
+        "on_exit": stop_warmer,
     }
+
+
+def start_warmer(arbiter: Any) -> None:
+    """gunicorn's ``on_starting`` (in the master, before any worker): start the warmer
+    (``citybrain.warm``) and tell the workers-to-be where its pointer and notes are."""
+    from citybrain.settings import get_settings
+    from citybrain.warm import served
+
+    settings = get_settings()
+    if not settings.warm or settings.cache in ("simple", "null"):
+        return  # nothing to warm into: each worker's cache is its own
+    pointer = served.pointer_path(settings.db)
+    folder = Path(tempfile.mkdtemp(prefix="citybrain-warm-"))
+    os.environ["CITYBRAIN_SERVED"], os.environ["CITYBRAIN_WARM_DIR"] = str(pointer), str(folder)
+    get_settings.cache_clear()  # the workers fork from here: they read the two above
+    proc = subprocess.Popen([sys.executable, "-m", "citybrain.warm"])
+    arbiter.citybrain_warmer = (proc, pointer, folder)
+    log.info("warmer %d started (pointer %s)", proc.pid, pointer)
+
+
+def stop_warmer(arbiter: Any) -> None:
+    """gunicorn's ``on_exit``: stop the warmer, remove its pointer and notes."""
+    from citybrain.warm import served
+
+    got = getattr(arbiter, "citybrain_warmer", None)
+    if got is None:
+        return
+    proc, pointer, folder = got
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    served.remove(pointer)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def follow_store(worker: Any) -> None:

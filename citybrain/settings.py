@@ -135,6 +135,19 @@ class Settings(BaseSettings):
                                                                "(`citybrain subscribe`, `simulate --via mqtt`).")
     mqtt_user: str | None = Field(default=None, description="MQTT user name.")
     mqtt_password: str | None = Field(default=None, description="MQTT password.")
+    warm: bool = Field(default=True,
+                       description="Under gunicorn, run a warmer beside the workers: each new data version is "
+                                   "served once the pages and wall panels watched lately are rebuilt for it "
+                                   "(citybrain.warm), so no request waits for a rebuild.")
+    warm_lag_s: float = Field(default=8.0, ge=0.5, le=60,
+                              description="Longest a new data version waits for the warmer before the workers "
+                                          "serve it anyway (seconds).")
+    served: Path | None = Field(default=None,
+                                description="Set by the server for its workers: the pointer file its warmer "
+                                            "publishes versions in (citybrain.warm.served).")
+    warm_dir: Path | None = Field(default=None,
+                                  description="Set by the server for its workers: the folder where they note what "
+                                              "people watch, for the warmer (citybrain.warm.notes).")
     cache_check: bool = Field(default=False,
                               description="Tests only: rebuild every cache hit and fail when it differs (a cached "
                                           "query that reads a facet it does not declare).")

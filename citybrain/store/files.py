@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from datetime import timedelta, timezone
 from pathlib import Path
 
+from citybrain.warm.served import protected
+
 log = logging.getLogger(__name__)
 CST = timezone(timedelta(hours=8))
 TMP_PREFIX = ".building-"
@@ -82,7 +84,8 @@ def fsync(path: Path) -> None:
 
 
 def switch(target: Path, final: Path, keep: int = 3) -> None:
-    """Point the ``target`` link at ``final`` atomically, then prune old versions."""
+    """Point the ``target`` link at ``final`` atomically, then prune old versions (but the ones a
+    server still serves until its warmer has caught up: ``citybrain.warm.served``)."""
     link_tmp = target.parent / f"{TMP_PREFIX}{os.getpid()}-link"
     link_tmp.unlink(missing_ok=True)
     os.symlink(final.name, link_tmp)
@@ -93,8 +96,9 @@ def switch(target: Path, final: Path, keep: int = 3) -> None:
     finally:
         os.close(dir_fd)
     versions = sorted(target.parent.glob(f"{target.stem}-*{target.suffix}"))
+    served = protected(target.parent)  # a server's warmer may still serve one of them (citybrain.warm)
     for old in versions[:-keep]:
-        if old != final:
+        if old != final and old.name not in served:
             old.unlink(missing_ok=True)
             Path(str(old) + ".wal").unlink(missing_ok=True)
 

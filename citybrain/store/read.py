@@ -31,6 +31,7 @@ import pandas as pd
 import pyarrow as pa
 
 from citybrain.store import facets
+from citybrain.warm.served import resolve as served_file
 
 
 log = logging.getLogger(__name__)
@@ -176,18 +177,24 @@ def pinned() -> Iterator[None]:
 class Store(Reader):
     """The DuckDB store behind the link ``path``: the current ``Snapshot``, pinned within a scope."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, served: Path | None = None, lag_s: float = 8.0) -> None:
         self.path = Path(path)
+        #: The server's pointer file (``citybrain.warm.served``): read the version its warmer published,
+        #: or the link's once that has waited ``lag_s`` seconds. None: follow the link at once.
+        self.served, self.lag_s = served, lag_s
         self._lock = threading.Lock()
         self._latest: Snapshot | None = None
         self._follower: threading.Thread | None = None
         self._unfollow = threading.Event()
 
     def _identity(self) -> str:
-        """The versioned file the store path currently points at."""
+        """The versioned file to read: the one the store path points at, or the one the server's warmer
+        has published (``served``)."""
         real = os.path.realpath(self.path)
         if not os.path.exists(real):
             raise StoreMissing(f"no store at {self.path}: run `citybrain build`")
+        if self.served is not None:
+            return served_file(self.served, real, self.lag_s)
         return real
 
     def latest(self) -> Snapshot:
@@ -262,6 +269,13 @@ class Store(Reader):
         if snap is None:
             snap = pins[self.path] = self.latest()
         return snap
+
+    def pin(self, snap: Snapshot) -> None:
+        """Read ``snap`` for the rest of the open ``pin_scope`` (the warmer rebuilds at a chosen version)."""
+        pins = _pins.get()
+        if pins is None:
+            raise RuntimeError("Store.pin outside a pin_scope")
+        pins[self.path] = snap
 
     def connection(self) -> duckdb.DuckDBPyConnection:
         """The connection of the current snapshot."""

@@ -27,6 +27,8 @@ from datetime import datetime
 from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, Patch, State, no_update
 
 from citybrain import kpi
+from citybrain.warm import kinds as warm_kinds
+from citybrain.warm import notes as warm_notes
 
 from . import panels as _panels
 from .playlist import parse_now, real_now, step_for
@@ -43,10 +45,17 @@ def render_panel(key: str, cfg: dict) -> tuple[list[_panels.Part], list, str, st
     panel = panel_by_key(key, {step_id: step} if step else {})
     if panel is None:
         return None
-    now: datetime = parse_now(cfg.get("now")) or real_now()
+    fixed = parse_now(cfg.get("now"))
+    if fixed is None:  # a live wall's panel: the warmer rebuilds it for each new version (a replay's stays put)
+        warm_notes.note(WARM_KIND, key, {"region": region, "lang": lang})
+    now: datetime = fixed or real_now()
     parts, state, last, stale = content(store, region, lang, at, now, key, panel)
     return (parts, head(panel, lang, state, last, stale, now), panel_class(panel, state),
             _panels.sig_of(state, str(last), stale, lang, now.strftime("%Y-%m-%d") if last is not None else ""))
+
+
+WARM_KIND = "wall-panel"
+warm_kinds.register(WARM_KIND, render_panel)
 
 
 def body_update(parts: list[_panels.Part], shown: list[str]) -> object:

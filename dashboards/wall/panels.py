@@ -223,7 +223,19 @@ def ports(store: Store, region: str, lang: str, at: datetime, key: str) -> list[
 
 def one_map(store: Store, region: str, lang: str, at: datetime, key: str, layers: tuple[str, ...],
             height: int) -> list[Part]:
-    """The one-map (compact: fleets as density) filling the panel."""
+    """The one-map (compact: fleets as density) filling the panel; memoised by the versions of what it
+    reads (``kpi.memo``) unless a layer is live (read from what people write, ``Layer.live``)."""
+    from layers.registry import get as get_layer
+
+    if any(get_layer(lid).live for lid in layers):
+        out = _one_map_figure(store, region, lang, at, layers)
+    else:
+        out = kpi.memo(store, "wall.map", (region, lang, at, tuple(layers)),
+                       lambda: _one_map_figure(store, region, lang, at, layers))
+    return [graph(key, out, lang=lang)]
+
+
+def _one_map_figure(store: Store, region: str, lang: str, at: datetime, layers: tuple[str, ...]) -> dict[str, Any]:
     from layers.figure import map_figure
 
     fig = map_figure(region, list(layers), at, lang, compact=True, store=store)
@@ -236,4 +248,4 @@ def one_map(store: Store, region: str, lang: str, at: datetime, key: str, layers
     if isinstance(out["layout"].get("meta"), dict) and out["layout"]["meta"].get("cb_view0"):
         out["layout"]["meta"]["cb_view0"][2] = out["layout"]["map"]["zoom"]  # the guess the browser then fits
     out["layout"].pop("height", None)
-    return [graph(key, out, lang=lang)]
+    return out
