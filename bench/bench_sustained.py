@@ -461,8 +461,9 @@ def main() -> None:
               f"{children.ru_utime + children.ru_stime:.0f} s over {sum(phases.values()):.0f} s")
         for phase in ("idle", "load"):
             print(f"CPU in the {phase} phase (share of one core): " + ", ".join(
-                f"{name} {secs / phases[phase]:.0%}" for name, secs in server_cpu[phase].items())
-                + f" (of which the warmer {warmer_cpu[phase] / phases[phase]:.0%})"
+                f"{name} {secs / phases[phase]:.0%}"
+                + (f" (of which the warmer {warmer_cpu[phase] / phases[phase]:.0%})" if name == "gunicorn" else "")
+                for name, secs in server_cpu[phase].items())
                 + "; the gunicorn workers' shares of the rest: "
                 + " / ".join(f"{w / (sum(worker_cpu[phase]) or 1):.0%}" for w in worker_cpu[phase]))
         out = (tmp / "subscribe.out").read_text(encoding="utf-8").strip().splitlines()

@@ -70,7 +70,7 @@ def start_warmer(arbiter: Any) -> None:
     if not settings.warm or settings.cache in ("simple", "null"):
         return  # nothing to warm into: each worker's cache is its own
     pointer = served.pointer_path(settings.db)
-    folder = Path(tempfile.mkdtemp(prefix="citybrain-warm-"))
+    folder = Path(tempfile.mkdtemp(prefix=f"citybrain-warm-{os.getpid()}-"))
     os.environ["CITYBRAIN_SERVED"], os.environ["CITYBRAIN_WARM_DIR"] = str(pointer), str(folder)
     get_settings.cache_clear()  # the workers fork from here: they read the two above
     proc = subprocess.Popen([sys.executable, "-m", "citybrain.warm"])

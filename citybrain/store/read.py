@@ -20,6 +20,7 @@ import contextvars
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -186,6 +187,8 @@ class Store(Reader):
         self._latest: Snapshot | None = None
         self._follower: threading.Thread | None = None
         self._unfollow = threading.Event()
+        self._grace_s = 0.0
+        self._behind: dict[str, float] = {}  # a version not opened yet -> since when requests wanted it
 
     def _identity(self) -> str:
         """The versioned file to read: the one the store path points at, or the one the server's warmer
@@ -198,11 +201,17 @@ class Store(Reader):
         return real
 
     def latest(self) -> Snapshot:
-        """The file the link points at now, opened once (ignores any pin)."""
+        """The file the link points at now, opened once (ignores any pin). While a follower runs, a
+        request never opens a new version itself: it reads the one open until the follower has opened
+        the new one (at most ``grace_s`` seconds, then it opens it after all)."""
         ident = self._identity()
         snap = self._latest
         if snap is not None and snap.file == ident:
             return snap
+        if snap is not None and self._follower is not None and threading.current_thread() is not self._follower:
+            behind = self._behind.setdefault(ident, time.monotonic())
+            if time.monotonic() - behind < self._grace_s:
+                return snap
         with self._lock:
             snap = self._latest
             if snap is not None and snap.file == ident:
@@ -221,6 +230,7 @@ class Store(Reader):
                 log.info("store %s switched to data version %s", self.path, version)
             # the previous snapshot's connection closes once no pinned request or stream holds it
             self._latest = snap = Snapshot(self.path, ident, con, version, recorded)
+            self._behind.clear()
             return snap
 
     @property
@@ -230,16 +240,18 @@ class Store(Reader):
         snap = self._latest
         return snap.version if snap is not None else None
 
-    def follow(self, every_s: float = 0.2) -> None:
+    def follow(self, every_s: float = 0.2, grace_s: float = 2.0) -> None:
         """Open each new version in a background thread, as soon as a writer switches the link.
 
         Opening a version (a DuckDB connection, its facets) takes 25–60 ms; without a follower the
         first request after each batch pays it, and every other request of the process waits on the
-        lock meanwhile. A server worker calls this once (``citybrain.server``); the thread is a
+        lock meanwhile. With one, requests keep reading the version open until the follower has opened
+        the new one (``latest``; ``grace_s`` bounds how long). A server worker calls this once (``citybrain.server``); the thread is a
         daemon that ends with the process or ``unfollow``. Calling it again does nothing."""
         if self._follower is not None:
             return
         self._unfollow.clear()
+        self._grace_s = grace_s
 
         def run() -> None:
             while not self._unfollow.wait(every_s):

@@ -112,6 +112,26 @@ def test_a_follower_opens_a_new_version_before_any_request(two_versions):
         store.unfollow()
 
 
+def test_with_a_follower_a_request_never_opens_a_version_itself(two_versions):
+    """While a follower runs, a request reads the version open until the follower has opened the new
+    one (it never pays the opening, nor makes the worker's other requests wait on it), for ``grace_s``
+    at most: a follower that is stuck or slow delays a batch by that much, never for good."""
+    import time
+
+    store, _a, b = two_versions
+    assert store.version == "A"
+    store.follow(every_s=60, grace_s=0.5)  # a follower that does not look again for a minute
+    try:
+        switch_to(store.path, b)
+        t0 = time.monotonic()
+        assert store.version == "A" and store.opened == "A"
+        while store.version == "A":
+            time.sleep(0.02)
+        assert 0.45 < time.monotonic() - t0 < 5 and store.opened == "B"
+    finally:
+        store.unfollow()
+
+
 def test_gunicorn_workers_start_the_follower(built_store):
     """``post_worker_init`` of the product's gunicorn options starts the worker's store follower."""
     import time
