@@ -10,6 +10,6 @@ every other request of the worker meanwhile). Instead:
               lately into the shared cache, then publishes the version;
 - ``served``  the pointer it publishes in, which the workers' ``Store`` reads (with a bounded lag).
 
-The warmer runs at a lower CPU priority than the workers, so a busy server answers requests first
+The warmer runs only on CPU the workers leave idle (``SCHED_IDLE``), so a busy server answers requests first
 and publishes a little later; a version never waits longer than ``Settings.warm_lag_s``.
 """

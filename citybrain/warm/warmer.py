@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 #: How often the warmer looks at the link (seconds).
 POLL_S = 0.1
-#: Its CPU priority below the workers' (``nice``).
+#: Its CPU priority below the workers' where ``SCHED_IDLE`` is not available (``nice``).
 NICE = 10
 #: How often it logs what it did (seconds).
 REPORT_S = 60.0
@@ -128,12 +128,21 @@ def _appeared(file: str) -> float:
         return time.time()
 
 
+def _lower_priority() -> None:
+    """Requests first: the warmer runs only on CPU the workers leave idle (Linux ``SCHED_IDLE``; else
+    ``nice``). A saturated server publishes at the deadline, and its requests rebuild as before."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        os.nice(NICE)
+
+
 def main() -> None:
     """``python -m citybrain.warm``: run until the parent (the server) ends."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s [warmer %(process)d] %(levelname)s %(message)s")
     logging.getLogger("citybrain").setLevel(logging.INFO)
     parent = os.getppid()
-    os.nice(NICE)  # requests first: the workers' CPU share is what people wait on
+    _lower_priority()
     warmer = Warmer(get_settings())
     log.info("warmer: publishing versions of %s in %s", warmer.store.path, warmer.pointer)
     while os.getppid() == parent:

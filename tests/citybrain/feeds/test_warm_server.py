@@ -84,6 +84,7 @@ def test_the_server_publishes_pushes_through_its_warmer_and_survives_its_death(s
                         "a warmer among the server's children")[0]
         _until(lambda: served.read(pointer) == os.path.basename(os.path.realpath(store.db)), 60,
                "the warmer publishes the current version")
+        assert os.sched_getscheduler(warmer) == os.SCHED_IDLE  # only on CPU the workers leave idle
         (notes,) = Path(tempfile.gettempdir()).glob(f"citybrain-warm-{server.pid}-*")  # the server's notes
         token = tokens.add(make_engine(store), "buoys", "water")
 
