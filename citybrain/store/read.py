@@ -9,7 +9,8 @@ it changed; inside a ``pin_scope`` (the app opens one per HTTP request, see ``ca
 the first query pins the snapshot and every later query, header, file name and cache key of the
 scope uses it. A streamed response keeps its ``Snapshot`` object until the stream ends.
 (Each version has its own file name, so DuckDB's per-path instance cache never hands back the old
-database.) Every query runs on its own cursor with bound parameters, so a half-read result never
+database.) A server's workers read, instead of the link's file, the one their server's warmer has
+published (``served``, ``citybrain.warm.served``), at most ``lag_s`` behind the link. Every query runs on its own cursor with bound parameters, so a half-read result never
 blocks another query and no SQL is ever built from request values.
 """
 
@@ -201,7 +202,7 @@ class Store(Reader):
         return real
 
     def latest(self) -> Snapshot:
-        """The file the link points at now, opened once (ignores any pin). While a follower runs, a
+        """The file the link (or the served pointer) names now, opened once (ignores any pin). While a follower runs, a
         request never opens a new version itself: it reads the one open until the follower has opened
         the new one (at most ``grace_s`` seconds, then it opens it after all)."""
         ident = self._identity()
