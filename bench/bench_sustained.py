@@ -279,6 +279,13 @@ def _tree_cpu(procs: dict[int, tuple[int, float]], pid: int) -> float:
     return total
 
 
+def _cpu_times() -> tuple[int, int]:
+    """(all, steal) CPU ticks of the machine since boot (/proc/stat): steal is the time the hypervisor
+    gave this virtual machine's CPUs to other machines, which slows a phase without any of our load."""
+    f = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(f[:8]), (f[7] if len(f) > 7 else 0)
+
+
 def _is_warmer(pid: int) -> bool:
     try:
         return b"citybrain.warm" in Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -420,6 +427,7 @@ def main() -> None:
         server_cpu: dict[str, dict[str, float]] = {}
         worker_cpu: dict[str, list[float]] = {}
         warmer_cpu: dict[str, float] = {}
+        steal: dict[str, float] = {}
         sent: dict[str, dict] = {"mqtt": {}, "http": {}}
         feeders = [th for name, th in (
             ("mqtt", threading.Thread(target=mqtt_feed, args=(run, broker.port, vessels, args.chunk, sent["mqtt"]),
@@ -431,7 +439,7 @@ def main() -> None:
             run.phase, t0, c0 = phase, time.monotonic(), time.process_time()
             before = _processes()
             s0 = {name: _tree_cpu(before, pid) for name, pid in owners.items()}
-            w0 = _workers_cpu(before, owners["gunicorn"])
+            w0, t0_cpu = _workers_cpu(before, owners["gunicorn"]), _cpu_times()
             for th in feeders if phase == "load" else []:
                 th.start()
             time.sleep(secs)
@@ -442,7 +450,8 @@ def main() -> None:
             phases[phase], cpu[phase] = time.monotonic() - t0, time.process_time() - c0
             after = _processes()
             server_cpu[phase] = {name: _tree_cpu(after, pid) - s0[name] for name, pid in owners.items()}
-            w1 = _workers_cpu(after, owners["gunicorn"])
+            w1, t1_cpu = _workers_cpu(after, owners["gunicorn"]), _cpu_times()
+            steal[phase] = (t1_cpu[1] - t0_cpu[1]) / max(1, t1_cpu[0] - t0_cpu[0])
             warmer_cpu[phase] = w1.get(-1, 0.0) - w0.get(-1, 0.0)
             worker_cpu[phase] = sorted((w1[p] - w0[p] for p in w1.keys() & w0.keys() if p != -1), reverse=True)
         run.phase, deadline = "drain", time.monotonic() + 60  # the last bursts may be on their way: probes go on
@@ -466,6 +475,8 @@ def main() -> None:
                 for name, secs in server_cpu[phase].items())
                 + "; the gunicorn workers' shares of the rest: "
                 + " / ".join(f"{w / (sum(worker_cpu[phase]) or 1):.0%}" for w in worker_cpu[phase]))
+        print(f"CPU steal (the hypervisor's time for other machines, share of this machine's CPU time): "
+              f"idle {steal['idle']:.1%}, load {steal['load']:.1%}")
         out = (tmp / "subscribe.out").read_text(encoding="utf-8").strip().splitlines()
         store = Store(settings.db)
         got = {"mqtt": _stored(store, "tracks", "fisheries", lambda ts: ts),
