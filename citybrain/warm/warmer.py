@@ -57,9 +57,7 @@ class Warmer:
         except StoreMissing:
             return False
         if snap.file == self.published:
-            if time.monotonic() - self.beat > served.HEARTBEAT_S / 2:
-                served.touch(self.pointer)
-                self.beat = time.monotonic()
+            self._heartbeat()
             return False
         if self.pending_since is None:
             self.pending_since = _appeared(snap.file)
@@ -73,18 +71,13 @@ class Warmer:
         with self.app.server.test_request_context("/"), cache.request_scope():
             self.store.pin(snap)
             for kind, args in todo:
-                if self.published != snap.file:
-                    if self._overdue():
-                        self.stats["late"] += 1
-                        self._publish(snap)
-                    elif self._overtaken(snap):
-                        self.stats["skipped"] += 1
-                        return
-                elif self._overtaken(snap):
+                if self.published != snap.file and self._overdue():
+                    self.stats["late"] += 1
+                    self._publish(snap)
+                if self._overtaken(snap):  # warm the newer one instead
+                    self.stats["skipped"] += self.published != snap.file
                     return
-                if time.monotonic() - self.beat > served.HEARTBEAT_S / 2:
-                    served.touch(self.pointer)
-                    self.beat = time.monotonic()
+                self._heartbeat()
                 if not kinds.known(kind):
                     continue
                 try:
@@ -95,6 +88,12 @@ class Warmer:
                     log.warning("warmer: rebuilding %s %s failed", kind, args, exc_info=True)
         if self.published != snap.file:
             self._publish(snap)
+
+    def _heartbeat(self) -> None:
+        """Touch the pointer every ``HEARTBEAT_S / 2`` (the workers ignore a pointer left untouched)."""
+        if time.monotonic() - self.beat > served.HEARTBEAT_S / 2:
+            served.touch(self.pointer)
+            self.beat = time.monotonic()
 
     def _overdue(self) -> bool:
         return self.pending_since is not None and time.time() - self.pending_since > self.deadline_s
